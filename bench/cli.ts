@@ -1,0 +1,154 @@
+/**
+ * `npm run bench -- [query|ingest|cold-start|all] [--quick] [--duration <s>] [--out-dir <dir>] [--json]`
+ * Writes bench/results/<name>.json (<name>-quick.json with --quick) and prints a table per bench.
+ * Timings depend on the machine: nothing here asserts on them; `npm test` never runs this.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import * as path from 'node:path';
+
+type BenchName = 'query' | 'ingest' | 'cold-start';
+const ALL: BenchName[] = ['query', 'ingest', 'cold-start'];
+
+export interface BenchCliOptions {
+  benches: BenchName[];
+  quick: boolean;
+  durationSeconds?: number;
+  outDir: string;
+  json: boolean;
+  help: boolean;
+}
+
+export const USAGE = `Usage: npm run bench -- [query|ingest|cold-start|all] [options]
+
+  query        POST /query throughput and p50/p95/p99 at concurrency 1, 10, 50 over a
+               10,000-chunk synthetic index, with the embedded generator and with an
+               emulated 500 ms model latency
+  ingest       synthetic documents through the ingest state machine against the Bedrock
+               emulator behind a requests-per-minute quota: chunks/s, quota utilisation, lost chunks
+  cold-start   esbuild production bundle per function: size and import time in a fresh process
+  all          all three (default)
+
+  --quick            short runs (well under a minute in total)
+  --duration <s>     seconds per query load level (default 8, quick 2)
+  --out-dir <dir>    where <name>.json goes (default bench/results)
+  --json             print the JSON instead of the tables`;
+
+export function parseBenchArgs(args: string[]): BenchCliOptions {
+  const options: BenchCliOptions = { benches: [], quick: false, outDir: path.join(__dirname, 'results'), json: false, help: false };
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] as string;
+    switch (arg) {
+      case 'query':
+      case 'ingest':
+      case 'cold-start':
+        if (!options.benches.includes(arg)) options.benches.push(arg);
+        break;
+      case 'all':
+        options.benches = [...ALL];
+        break;
+      case '--quick':
+        options.quick = true;
+        break;
+      case '--json':
+        options.json = true;
+        break;
+      case '--duration': {
+        const value = Number(args[i + 1]);
+        if (!(value > 0 && value <= 600)) throw new Error('--duration expects seconds between 0 and 600');
+        options.durationSeconds = value;
+        i += 1;
+        break;
+      }
+      case '--out-dir': {
+        const value = args[i + 1];
+        if (!value) throw new Error('--out-dir needs a value');
+        options.outDir = path.resolve(value);
+        i += 1;
+        break;
+      }
+      case '--help':
+      case '-h':
+        options.help = true;
+        break;
+      default:
+        throw new Error(`unknown argument ${arg}`);
+    }
+  }
+  if (options.benches.length === 0) options.benches = [...ALL];
+  return options;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let options: BenchCliOptions;
+  try {
+    options = parseBenchArgs(argv);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  // Before the telemetry singletons load: no EMF or info logs among the results.
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_SERVICE_NAME ??= 'rag-bench';
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
+  await mkdir(options.outDir, { recursive: true });
+  const suffix = options.quick ? '-quick' : '';
+  const results: Record<string, unknown> = {};
+
+  for (const bench of options.benches) {
+    const started = new Date();
+    let result: unknown;
+    let table: string;
+    let parameters: Record<string, unknown>;
+    if (bench === 'query') {
+      const { runQueryBench, formatQueryBench } = await import('./query');
+      const p = { chunks: 10_000, durationSeconds: options.durationSeconds ?? (options.quick ? 2 : 8), concurrencies: [1, 10, 50], modelLatenciesMs: [0, 500] };
+      parameters = p;
+      const r = await runQueryBench(p, log);
+      result = r;
+      table = formatQueryBench(r);
+    } else if (bench === 'ingest') {
+      const { runIngestBench, formatIngestBench } = await import('./ingest');
+      const p = options.quick ? { documents: 12, documentChars: 2500, quotaRequestsPerMinute: 600 } : { documents: 60, documentChars: 3000, quotaRequestsPerMinute: 600 };
+      parameters = p;
+      const r = await runIngestBench(p, log);
+      result = r;
+      table = formatIngestBench(r);
+    } else {
+      const { runColdStartBench, formatColdStartBench } = await import('./cold-start');
+      const p = options.quick ? { runs: 3, functions: ['api-query', 'api-documents', 'ingest-embed-batch', 'query-generate'] } : { runs: 7 };
+      parameters = p;
+      const r = await runColdStartBench(p, log);
+      result = r;
+      table = formatColdStartBench(r);
+    }
+    const document = { bench, quick: options.quick, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine, parameters, result };
+    const file = path.join(options.outDir, `${bench}${suffix}.json`);
+    await writeFile(file, `${JSON.stringify(document, null, 2)}\n`);
+    results[bench] = document;
+    if (!options.json) process.stdout.write(`\n${table}\n`);
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  else process.stdout.write(`\nMachine: ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}. Results in ${path.relative(process.cwd(), options.outDir) || '.'}/\n`);
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`Bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

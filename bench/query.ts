@@ -1,0 +1,153 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import * as path from 'node:path';
+import autocannon from 'autocannon';
+import { percentiles } from '../eval/metrics';
+import type { FromServer, ToServer } from './query-server';
+import { formatTable, round } from './table';
+
+/**
+ * Query path bench: the local service in a child process over a synthetic index, driven over HTTP by
+ * autocannon at several concurrencies for a bounded time each, once with the embedded generator (all of the
+ * latency is the service's own overhead) and once with an emulated model latency, so the effect of
+ * concurrency on a service that waits on a slow model shows.
+ */
+export interface QueryBenchOptions {
+  chunks: number;
+  durationSeconds: number;
+  concurrencies: number[];
+  modelLatenciesMs: number[];
+  questions?: number;
+}
+
+export interface QueryBenchRow {
+  modelLatencyMs: number;
+  concurrency: number;
+  durationSeconds: number;
+  requests: number;
+  errors: number;
+  non2xx: number;
+  throughputRps: number;
+  latencyMs: { p50: number; p95: number; p99: number; mean: number; max: number };
+  /** Latency minus the emulated model latency: what the service itself adds. */
+  overheadMs: { p50: number; p95: number; p99: number };
+}
+
+export interface QueryBenchResult {
+  index: { chunks: number; buildMs: number; embedder: string; reranker: string; generator: string };
+  rows: QueryBenchRow[];
+}
+
+function waitFor<T extends FromServer['type']>(child: ChildProcess, type: T): Promise<Extract<FromServer, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: FromServer): void => {
+      if (message.type === type) {
+        cleanup();
+        resolve(message as Extract<FromServer, { type: T }>);
+      } else if (message.type === 'failed') {
+        cleanup();
+        reject(new Error(`query server failed: ${message.message}`));
+      }
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`query server exited with code ${code}`));
+    };
+    const cleanup = (): void => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+function tell(child: ChildProcess, message: ToServer): void {
+  child.send(message);
+}
+
+async function drive(url: string, questions: string[], connections: number, durationSeconds: number): Promise<{ latencies: number[]; errors: number; non2xx: number; seconds: number }> {
+  const latencies: number[] = [];
+  let non2xx = 0;
+  const requests = questions.map((question) => ({
+    method: 'POST',
+    path: '/query',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ question }),
+  }));
+  const started = performance.now();
+  const instance = autocannon({ url, connections, duration: durationSeconds, timeout: 30, requests });
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    else non2xx += 1;
+  });
+  const result = await instance;
+  return { latencies, errors: result.errors + result.timeouts, non2xx, seconds: (performance.now() - started) / 1000 };
+}
+
+export async function runQueryBench(options: QueryBenchOptions, log: (line: string) => void = () => undefined): Promise<QueryBenchResult> {
+  const child = fork(path.join(__dirname, 'query-server.ts'), [String(options.chunks), String(options.questions ?? 200)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  try {
+    const ready = await waitFor(child, 'ready');
+    log(`query: service up with ${ready.chunks} chunks (index built in ${(ready.indexMs / 1000).toFixed(1)} s)`);
+    // Warm-up: first queries load the ASL machine, JIT the handlers and open LanceDB indices.
+    await drive(ready.url, ready.questions, 2, 1);
+    const rows: QueryBenchRow[] = [];
+    for (const modelLatencyMs of options.modelLatenciesMs) {
+      tell(child, { type: 'set-latency', ms: modelLatencyMs });
+      await waitFor(child, 'latency-set');
+      for (const concurrency of options.concurrencies) {
+        const run = await drive(ready.url, ready.questions, concurrency, options.durationSeconds);
+        const p = percentiles(run.latencies);
+        const overhead = percentiles(run.latencies.map((ms) => ms - modelLatencyMs));
+        const row: QueryBenchRow = {
+          modelLatencyMs,
+          concurrency,
+          durationSeconds: round(run.seconds),
+          requests: run.latencies.length,
+          errors: run.errors,
+          non2xx: run.non2xx,
+          throughputRps: round(run.latencies.length / run.seconds),
+          latencyMs: { p50: round(p.p50), p95: round(p.p95), p99: round(p.p99), mean: round(p.mean), max: round(p.max) },
+          overheadMs: { p50: round(overhead.p50), p95: round(overhead.p95), p99: round(overhead.p99) },
+        };
+        rows.push(row);
+        log(`query: model ${modelLatencyMs} ms, concurrency ${concurrency}: ${row.throughputRps} req/s, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms`);
+      }
+    }
+    return {
+      index: { chunks: ready.chunks, buildMs: round(ready.indexMs), embedder: ready.embedder, reranker: ready.reranker, generator: ready.generator },
+      rows,
+    };
+  } finally {
+    if (child.connected) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      tell(child, { type: 'stop' });
+      await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]);
+    }
+    if (child.exitCode === null) child.kill();
+  }
+}
+
+export function formatQueryBench(result: QueryBenchResult): string {
+  return [
+    `Query path: POST /query over ${result.index.chunks} chunks (embedder ${result.index.embedder}, reranker ${result.index.reranker}, generator ${result.index.generator})`,
+    formatTable(
+      ['model ms', 'conc.', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'overhead p50', 'overhead p99', 'requests', 'errors'],
+      result.rows.map((row) => [
+        row.modelLatencyMs,
+        row.concurrency,
+        row.throughputRps,
+        row.latencyMs.p50,
+        row.latencyMs.p95,
+        row.latencyMs.p99,
+        row.overheadMs.p50,
+        row.overheadMs.p99,
+        row.requests,
+        row.errors + row.non2xx,
+      ]),
+    ),
+  ].join('\n');
+}

@@ -1,0 +1,98 @@
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { getServices } from '../../shared/container';
+import { NotFoundError, ValidationError } from '../../shared/errors';
+import { withObservability } from '../../shared/observability/handler-stack';
+import type { DocumentManifest } from '../../shared/pipeline/manifest';
+import { startIngestion } from '../../shared/pipeline/reindex';
+import type { Services } from '../../shared/pipeline/services';
+import { type HttpEvent, type HttpResult, httpErrors, json, tenantOf } from './http';
+
+/** GET /documents, GET|DELETE /documents/{documentId}, POST /documents/{documentId}/redrive. */
+
+const listQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    cursor: z.string().max(2048).optional(),
+    status: z.enum(['PENDING', 'INDEXED', 'FAILED']).optional(),
+  })
+  .strict();
+
+const documentIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'must be a document id');
+
+/** What a caller sees of a manifest: no internal chunk ids. */
+export function documentView(manifest: DocumentManifest) {
+  return {
+    documentId: manifest.documentId,
+    key: manifest.key,
+    status: manifest.status,
+    chunkCount: manifest.chunkCount,
+    ...(manifest.failure ? { failure: { error: manifest.failure.error, reason: manifest.failure.reason, at: manifest.failure.at } } : {}),
+    ...(manifest.version ? { version: manifest.version } : {}),
+    ...(manifest.contentType ? { contentType: manifest.contentType } : {}),
+    ...(manifest.title ? { title: manifest.title } : {}),
+    ...(manifest.bytes !== undefined ? { bytes: manifest.bytes } : {}),
+    attempts: manifest.attempts,
+    updatedAt: manifest.updatedAt,
+    ...(manifest.indexedAt ? { indexedAt: manifest.indexedAt } : {}),
+  };
+}
+
+function parseDocumentId(event: HttpEvent): string {
+  const parsed = documentIdSchema.safeParse(event.pathParameters?.documentId);
+  if (!parsed.success) throw new ValidationError('Invalid document id', [{ path: 'documentId', message: 'must be a 32-character document id' }]);
+  return parsed.data;
+}
+
+async function requireManifest(deps: Services, tenant: string, documentId: string): Promise<DocumentManifest> {
+  const manifest = await deps.manifests.get(tenant, documentId);
+  if (!manifest) throw new NotFoundError('No such document');
+  return manifest;
+}
+
+async function listDocuments(deps: Services, tenant: string, event: HttpEvent): Promise<HttpResult> {
+  const parsed = listQuerySchema.safeParse(event.queryStringParameters ?? {});
+  if (!parsed.success) {
+    throw new ValidationError(
+      'Invalid query string',
+      parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message })),
+    );
+  }
+  const page = await deps.manifests.list(tenant, parsed.data.cursor, parsed.data.limit ?? 200);
+  const documents = page.manifests.filter((m) => !parsed.data.status || m.status === parsed.data.status).map(documentView);
+  return json(200, { documents, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+}
+
+export function makeHandler(services: () => Promise<Services>) {
+  return withObservability(
+    async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
+      const deps = await services();
+      const tenant = tenantOf(event, deps.config);
+      switch (event.routeKey) {
+        case 'GET /documents':
+          return listDocuments(deps, tenant, event);
+        case 'GET /documents/{documentId}':
+          return json(200, documentView(await requireManifest(deps, tenant, parseDocumentId(event))));
+        case 'DELETE /documents/{documentId}': {
+          const manifest = await requireManifest(deps, tenant, parseDocumentId(event));
+          await deps.documents.delete(manifest.key);
+          const started = await startIngestion(deps, { tenant, key: manifest.key, action: 'delete', etag: manifest.etag, reason: 'event' });
+          return json(202, { documentId: manifest.documentId, status: 'DELETING', execution: started.executionName });
+        }
+        case 'POST /documents/{documentId}/redrive': {
+          const manifest = await requireManifest(deps, tenant, parseDocumentId(event));
+          if (manifest.status === 'INDEXED') throw new ValidationError('Document is already indexed', [{ path: 'documentId', message: 'only PENDING or FAILED documents can be re-driven' }]);
+          const head = await deps.documents.head(manifest.key);
+          if (!head) throw new NotFoundError('The document no longer exists in the documents store');
+          const started = await startIngestion(deps, { tenant, key: manifest.key, action: 'upsert', etag: head.etag, reason: 'redrive' });
+          return json(202, { documentId: manifest.documentId, status: 'PENDING', execution: started.executionName });
+        }
+        default:
+          throw new NotFoundError(`No route ${event.routeKey}`);
+      }
+    },
+    { correlationId: (event) => event.requestContext?.requestId },
+  ).use(httpErrors());
+}
+
+export const handler = makeHandler(getServices);

@@ -1,0 +1,97 @@
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { MiddlewareObj } from '@middy/core';
+import type { z } from 'zod';
+import type { AppConfig } from '../../shared/config/config';
+import { ForbiddenError, PayloadTooLargeError, RagError, ThrottlingError, UnauthorizedError, ValidationError } from '../../shared/errors';
+import { isValidTenant } from '../../shared/pipeline/document-keys';
+import { logger } from '../../shared/observability/telemetry';
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+/** Request bodies above this are refused before parsing (API Gateway itself allows 10 MB). */
+const MAX_BODY_BYTES = 256 * 1024;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** The one place where errors become HTTP responses. Anything not exposed becomes a bare 500. */
+export function errorResponse(error: unknown, requestId: string): HttpResult {
+  if (error instanceof RagError && error.expose) {
+    const headers: Record<string, string> = error instanceof ThrottlingError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    return json(
+      error.status,
+      {
+        error: {
+          code: error.name,
+          message: error.message,
+          ...(error instanceof ValidationError && error.issues.length > 0 ? { issues: error.issues } : {}),
+        },
+        requestId,
+      },
+      headers,
+    );
+  }
+  return json(500, { error: { code: 'InternalError', message: 'Internal error' }, requestId });
+}
+
+/** middy middleware: maps thrown errors to responses, logs them without payloads or stacks of user data. */
+export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: (request) => {
+      const error = request.error;
+      const requestId = request.event.requestContext?.requestId ?? 'unknown';
+      const status = error instanceof RagError ? error.status : 500;
+      if (status >= 500) logger.error('Request failed', { error: error?.name, message: error?.message, status });
+      else logger.info('Request rejected', { error: error?.name, status });
+      request.response = errorResponse(error, requestId);
+    },
+  };
+}
+
+/** The tenant comes from the authenticated identity (JWT claim), never from the body. */
+export function tenantOf(event: HttpEvent, config: AppConfig): string {
+  const claims = event.requestContext?.authorizer?.jwt?.claims;
+  if (!claims) throw new UnauthorizedError('Authentication required');
+  const tenant = claims[config.tenancy.tenantClaim];
+  if (typeof tenant !== 'string' || !isValidTenant(tenant)) throw new ForbiddenError('The identity carries no valid tenant');
+  return tenant;
+}
+
+function bodyText(event: HttpEvent): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+/** Parses and validates a JSON body; every failure is a 400/413 with a reason. */
+export function parseJsonBody<T extends z.ZodType>(event: HttpEvent, schema: T): z.infer<T> {
+  const text = bodyText(event);
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new PayloadTooLargeError(`Request body is larger than ${MAX_BODY_BYTES} bytes`);
+  const contentType = event.headers?.['content-type'] ?? event.headers?.['Content-Type'];
+  if (contentType && !/^application\/(.+\+)?json\b/i.test(contentType)) {
+    throw new ValidationError('Request body must be JSON', [{ path: '(body)', message: 'content-type must be application/json' }]);
+  }
+  let value: unknown;
+  try {
+    value = text.length === 0 ? undefined : JSON.parse(text);
+  } catch {
+    throw new ValidationError('Request body is not valid JSON', [{ path: '(body)', message: 'is not valid JSON' }]);
+  }
+  if (value === undefined) throw new ValidationError('Request body is required', [{ path: '(body)', message: 'is required' }]);
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'Invalid request',
+      parsed.error.issues.map((issue) => ({
+        path: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)'),
+        message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}` : issue.message,
+      })),
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,22 @@
+import type { Context } from 'aws-lambda';
+import { getServices } from '../../shared/container';
+import { withObservability } from '../../shared/observability/handler-stack';
+import { queryRequestSchema } from '../../shared/pipeline/query-contract';
+import type { Services } from '../../shared/pipeline/services';
+import { type HttpEvent, type HttpResult, httpErrors, json, parseJsonBody, tenantOf } from './http';
+
+/** POST /query: validate at the edge, run the query state machine synchronously, return its response. */
+export function makeHandler(services: () => Promise<Services>) {
+  return withObservability(
+    async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
+      const deps = await services();
+      const tenant = tenantOf(event, deps.config);
+      const request = parseJsonBody(event, queryRequestSchema(deps.config.query));
+      const response = await deps.workflows.runQuery({ ...request, tenant, requestId: event.requestContext.requestId });
+      return json(200, response);
+    },
+    { correlationId: (event) => event.requestContext?.requestId },
+  ).use(httpErrors());
+}
+
+export const handler = makeHandler(getServices);

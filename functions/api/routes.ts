@@ -1,0 +1,24 @@
+/**
+ * The HTTP API: one table for the local server; serverless.yml declares the same routes
+ * (a deploy test checks). Paths use API Gateway's `{param}` syntax; `routeKey` is what the
+ * handler sees in its event.
+ */
+export interface HttpRoute {
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT';
+  path: string;
+  /** Catalog function name that serves the route. */
+  function: string;
+  /** Routes without auth (health): the JWT authorizer is skipped. */
+  public?: boolean;
+}
+
+export const httpRoutes: readonly HttpRoute[] = [
+  { method: 'POST', path: '/query', function: 'api-query' },
+  { method: 'GET', path: '/documents', function: 'api-documents' },
+  { method: 'GET', path: '/documents/{documentId}', function: 'api-documents' },
+  { method: 'DELETE', path: '/documents/{documentId}', function: 'api-documents' },
+  { method: 'POST', path: '/documents/{documentId}/redrive', function: 'api-documents' },
+  { method: 'GET', path: '/health', function: 'api-health', public: true },
+];
+
+export const routeKey = (route: HttpRoute): string => `${route.method} ${route.path}`;

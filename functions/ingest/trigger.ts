@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { getServices } from '../../shared/container';
+import { logger } from '../../shared/observability/telemetry';
+import { isIgnoredKey, tenantOfKey } from '../../shared/pipeline/document-keys';
+import { startIngestion } from '../../shared/pipeline/reindex';
+import type { StartedExecution } from '../../shared/workflows/workflows';
+import { taskHandler } from '../task';
+
+/**
+ * EventBridge "Object Created" / "Object Deleted" from the documents bucket (locally: the folder
+ * watcher emits the same events) -> one ingest execution whose name derives from the object
+ * version, so duplicate deliveries start nothing new.
+ */
+export const s3EventSchema = z
+  .object({
+    'detail-type': z.enum(['Object Created', 'Object Deleted']),
+    detail: z
+      .object({
+        bucket: z.object({ name: z.string() }).loose(),
+        object: z
+          .object({
+            key: z.string().min(1),
+            etag: z.string().optional(),
+            sequencer: z.string().optional(),
+            size: z.number().optional(),
+          })
+          .loose(),
+      })
+      .loose(),
+  })
+  .loose();
+
+export const makeHandler = taskHandler(
+  s3EventSchema,
+  async (services, event): Promise<StartedExecution | { ignored: true; reason: string }> => {
+    // EventBridge carries S3 keys URL-encoded, with '+' for spaces (as S3 notifications do).
+    const key = decodeURIComponent(event.detail.object.key.replace(/\+/g, ' '));
+    if (isIgnoredKey(key)) {
+      logger.debug('Ignoring object', { keyLength: key.length });
+      return { ignored: true, reason: 'ignored key' };
+    }
+    const tenant = tenantOfKey(key, services.config.tenancy.defaultTenant);
+    const action = event['detail-type'] === 'Object Created' ? 'upsert' : 'delete';
+    return startIngestion(services, {
+      tenant,
+      key,
+      action,
+      etag: event.detail.object.etag ?? event.detail.object.sequencer,
+      reason: 'event',
+    });
+  },
+  { correlationId: (event) => event.detail.object.sequencer },
+);
+export const handler = makeHandler(getServices);

@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import type { Context } from 'aws-lambda';
+import { functionCatalog } from '../functions/catalog';
+import { logger } from '../shared/observability/telemetry';
+import type { QueryResponse, QueryWorkflowInput } from '../shared/pipeline/query-contract';
+import { ingestionExecutionName } from '../shared/workflows/execution-name';
+import type { IngestionRequest, StartedExecution, Workflows } from '../shared/workflows/workflows';
+import { lambdaContext } from './lambda-context';
+
+/**
+ * The Workflows port for the embedded runtime: the same ASL files as on AWS, run by a real ASL
+ * interpreter (aws-local-stepfunctions), every Task state bound to the handler function its
+ * `${Placeholder}` names in the function catalog. Ingestions run in the background on a small
+ * queue; duplicate execution names are not started twice (as Step Functions refuses them).
+ */
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+type TaskBinding = { stateName: string; functionName: string; handler: LambdaHandler };
+type AslState = { Type?: string; Resource?: string; ItemProcessor?: { States?: Record<string, AslState> }; Iterator?: { States?: Record<string, AslState> } };
+
+const repoRoot = path.resolve(__dirname, '..');
+
+function loadDefinition(name: string): { definition: Record<string, unknown>; placeholders: Map<string, string> } {
+  const raw = readFileSync(path.join(repoRoot, 'statemachines', `${name}.asl.json`), 'utf8');
+  const placeholders = new Map<string, string>();
+  // DefinitionSubstitutions do this on AWS; here every placeholder becomes a local function ARN.
+  const text = raw.replace(/\$\{(\w+)\}/g, (_match, placeholder: string) => {
+    const arn = `arn:aws:lambda:us-east-1:000000000000:function:${placeholder}`;
+    placeholders.set(arn, placeholder);
+    return arn;
+  });
+  return { definition: JSON.parse(text) as Record<string, unknown>, placeholders };
+}
+
+function taskStates(states: Record<string, AslState> | undefined): [string, AslState][] {
+  return Object.entries(states ?? {}).flatMap(([name, state]) => [
+    ...(state.Type === 'Task' ? ([[name, state]] as [string, AslState][]) : []),
+    ...taskStates(state.ItemProcessor?.States ?? state.Iterator?.States),
+  ]);
+}
+
+async function bindTasks(definition: Record<string, unknown>, placeholders: Map<string, string>): Promise<TaskBinding[]> {
+  const bindings: TaskBinding[] = [];
+  for (const [stateName, state] of taskStates(definition.States as Record<string, AslState>)) {
+    const placeholder = placeholders.get(state.Resource ?? '');
+    const entry = functionCatalog.find((f) => f.aslPlaceholder === placeholder);
+    if (!entry) throw new Error(`Task state ${stateName} uses ${state.Resource}, which no catalog function provides`);
+    const module = (await import(path.join(repoRoot, entry.module))) as { handler: LambdaHandler };
+    bindings.push({ stateName, functionName: entry.name, handler: module.handler });
+  }
+  return bindings;
+}
+
+interface LoadedMachine {
+  machine: StateMachine;
+  handlers: Record<string, (input: unknown) => Promise<unknown>>;
+}
+
+/** Counts Task invocations in flight: a failed Map does not cancel its running iterations, so "settled" must wait for them. */
+class InFlight {
+  private count = 0;
+  private waiters: (() => void)[] = [];
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.count += 1;
+    try {
+      return await work();
+    } finally {
+      this.count -= 1;
+      if (this.count === 0) for (const resolve of this.waiters.splice(0)) resolve();
+    }
+  }
+  drained(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+async function loadMachine(name: string, inFlight: InFlight): Promise<LoadedMachine> {
+  const { definition, placeholders } = loadDefinition(name);
+  const bindings = await bindTasks(definition, placeholders);
+  const handlers = Object.fromEntries(
+    bindings.map((b) => [b.stateName, (input: unknown) => inFlight.track(() => b.handler(input, lambdaContext(b.functionName)))] as const),
+  );
+  return { machine: new StateMachine(definition as unknown as ConstructorParameters<typeof StateMachine>[0]), handlers };
+}
+
+/** The error a Task threw, as the caller of the execution should see it. */
+function unwrap(error: unknown): unknown {
+  return error instanceof ExecutionError && error.cause ? error.cause : error;
+}
+
+export interface LocalWorkflowsOptions {
+  /** Ingestions running at once. */
+  ingestConcurrency?: number;
+  /** Retry waits in the ASL are scaled by this (tests use 0 to retry at once). */
+  retryDelayScale?: number;
+}
+
+export class LocalWorkflows implements Workflows {
+  private readonly queue: { name: string; request: IngestionRequest }[] = [];
+  private readonly known = new Set<string>();
+  private running = 0;
+  private reindexRun?: Promise<void>;
+  private idleWaiters: (() => void)[] = [];
+  readonly failures: { executionName: string; error: string }[] = [];
+
+  private constructor(
+    private readonly ingest: LoadedMachine,
+    private readonly query: LoadedMachine,
+    private readonly reindex: LoadedMachine,
+    private readonly options: Required<LocalWorkflowsOptions>,
+    private readonly inFlight: InFlight,
+  ) {}
+
+  static async create(options: LocalWorkflowsOptions = {}): Promise<LocalWorkflows> {
+    const inFlight = new InFlight();
+    const [ingest, query, reindex] = await Promise.all([loadMachine('ingest', inFlight), loadMachine('query', inFlight), loadMachine('reindex', inFlight)]);
+    return new LocalWorkflows(
+      ingest,
+      query,
+      reindex,
+      { ingestConcurrency: options.ingestConcurrency ?? 2, retryDelayScale: options.retryDelayScale ?? 1 },
+      inFlight,
+    );
+  }
+
+  private async run(loaded: LoadedMachine, input: unknown): Promise<unknown> {
+    const overrides: Record<string, unknown> = { taskResourceLocalHandlers: loaded.handlers };
+    if (this.options.retryDelayScale !== 1) {
+      overrides.retryIntervalOverrides = Object.fromEntries(Object.keys(loaded.handlers).map((state) => [state, 0]));
+    }
+    const execution = loaded.machine.run(input as Parameters<StateMachine['run']>[0], { overrides });
+    try {
+      return await execution.result;
+    } catch (error) {
+      throw unwrap(error);
+    }
+  }
+
+  async startIngestion(request: IngestionRequest): Promise<StartedExecution> {
+    const executionName = ingestionExecutionName(request);
+    if (this.known.has(executionName)) return { executionName, started: false };
+    this.known.add(executionName);
+    this.queue.push({ name: executionName, request });
+    this.pump();
+    return { executionName, started: true };
+  }
+
+  private pump(): void {
+    while (this.running < this.options.ingestConcurrency && this.queue.length > 0) {
+      const next = this.queue.shift();
+      if (!next) break;
+      this.running += 1;
+      void this.run(this.ingest, next.request)
+        .catch((error: unknown) => {
+          // The state machine already recorded the failure in the manifest; keep a short trace here.
+          const name = error instanceof Error ? error.name : 'UnknownError';
+          this.failures.push({ executionName: next.name, error: name });
+          logger.warn('Ingestion execution failed', { executionName: next.name, error: name });
+        })
+        .finally(() => {
+          this.running -= 1;
+          // A later event for the same object version (e.g. after a delete) may start again.
+          this.known.delete(next.name);
+          this.pump();
+          if (this.running === 0 && this.queue.length === 0) {
+            for (const resolve of this.idleWaiters.splice(0)) resolve();
+          }
+        });
+    }
+  }
+
+  /** Resolves when no ingestion is queued or running. */
+  idle(): Promise<void> {
+    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async runQuery(input: QueryWorkflowInput): Promise<QueryResponse> {
+    return (await this.run(this.query, input)) as QueryResponse;
+  }
+
+  async startReindex(trigger: 'schedule' | 'manual'): Promise<StartedExecution> {
+    const executionName = `reindex-${trigger}-${Date.now()}`;
+    if (this.reindexRun) return { executionName, started: false };
+    this.reindexRun = this.run(this.reindex, { trigger })
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        logger.warn('Re-index sweep failed', { error: error instanceof Error ? error.name : 'UnknownError' });
+      })
+      .finally(() => {
+        this.reindexRun = undefined;
+      });
+    return { executionName, started: true };
+  }
+
+  /** Waits for the current re-index sweep (if any), the ingestions it started and every Task still in flight. */
+  async settle(): Promise<void> {
+    do {
+      while (this.reindexRun) await this.reindexRun;
+      await this.idle();
+      await this.inFlight.drained();
+    } while (this.reindexRun || this.running > 0 || this.queue.length > 0);
+  }
+}

@@ -1,0 +1,74 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { functionCatalog } from '../functions/catalog';
+import { httpRoutes, routeKey } from '../functions/api/routes';
+import { apiGatewayEvent } from './http-event';
+import { lambdaContext } from './lambda-context';
+import * as path from 'node:path';
+
+/**
+ * The local HTTP API: the routes of functions/api/routes.ts, each request turned into the API
+ * Gateway v2 event the Lambda would receive and handed to the same handler function. The local
+ * runtime plays the JWT authorizer: every request carries the configured tenant claim.
+ */
+type ApiHandler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+export interface LocalServerOptions {
+  host: string;
+  port: number;
+  tenantClaim: string;
+  tenant: string;
+  /** Until this returns true, every route but /health answers 503. */
+  isReady: () => boolean;
+}
+
+const repoRoot = path.resolve(__dirname, '..');
+
+export async function createLocalServer(options: LocalServerOptions): Promise<FastifyInstance> {
+  // The body limit is the handlers' to enforce (413 with a reason); fastify only caps memory.
+  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  for (const route of httpRoutes) {
+    const entry = functionCatalog.find((f) => f.name === route.function);
+    if (!entry) throw new Error(`Route ${routeKey(route)} names unknown function ${route.function}`);
+    const { handler } = (await import(path.join(repoRoot, entry.module))) as { handler: ApiHandler };
+    app.route({
+      method: route.method,
+      url: route.path.replace(/\{(\w+)\}/g, ':$1'),
+      handler: async (request, reply) => {
+        if (!route.public && !options.isReady()) {
+          return reply.code(503).header('retry-after', '1').send({ error: { code: 'NotReady', message: 'The service is starting' } });
+        }
+        const url = new URL(request.url, 'http://local');
+        const headers = Object.fromEntries(
+          Object.entries(request.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k.toLowerCase(), Array.isArray(v) ? v.join(',') : v]])),
+        );
+        const event = apiGatewayEvent({
+          method: route.method,
+          rawPath: url.pathname,
+          rawQueryString: url.search.slice(1),
+          routeKey: routeKey(route),
+          headers,
+          pathParameters: request.params as Record<string, string>,
+          queryStringParameters: Object.fromEntries(url.searchParams),
+          body: typeof request.body === 'string' ? request.body : undefined,
+          sourceIp: request.ip,
+          claims: route.public ? undefined : { [options.tenantClaim]: options.tenant },
+        });
+        if (route.public && !options.isReady()) {
+          return reply.code(503).send({ status: 'starting' });
+        }
+        const result = await handler(event, lambdaContext(entry.name, 30_000));
+        reply.code(result.statusCode ?? 200);
+        for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, String(value));
+        return reply.send(result.body ?? '');
+      },
+    });
+  }
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: { code: 'NotFoundError', message: 'No such route' } }));
+  app.setErrorHandler((_error, _request, reply) => reply.code(500).send({ error: { code: 'InternalError', message: 'Internal error' } }));
+  await app.listen({ host: options.host, port: options.port });
+  return app;
+}

@@ -1,0 +1,63 @@
+import * as path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { sha256Hex } from '../shared/documents/identity';
+import type { BlobStore } from '../shared/storage/blob-store';
+
+/**
+ * Turns file create/change/delete in the local documents folder into the EventBridge
+ * "Object Created"/"Object Deleted" events S3 would send, with the key URL-encoded as S3 does.
+ * The etag is the documents store's own change marker, as S3 puts its ETag in the event.
+ */
+export interface S3EventBridgeEvent {
+  version: '0';
+  id: string;
+  'detail-type': 'Object Created' | 'Object Deleted';
+  source: 'aws.s3';
+  time: string;
+  region: string;
+  resources: string[];
+  detail: {
+    version: '0';
+    bucket: { name: string };
+    object: { key: string; size?: number; etag?: string; sequencer: string };
+    reason: string;
+  };
+}
+
+export function s3Event(kind: 'Object Created' | 'Object Deleted', key: string, object: { size?: number; etag?: string }): S3EventBridgeEvent {
+  const sequencer = Date.now().toString(16).toUpperCase();
+  return {
+    version: '0',
+    id: sha256Hex(`${kind}${key}${sequencer}${Math.random()}`).slice(0, 36),
+    'detail-type': kind,
+    source: 'aws.s3',
+    time: new Date().toISOString(),
+    region: 'local',
+    resources: ['arn:aws:s3:::local-documents'],
+    detail: {
+      version: '0',
+      bucket: { name: 'local-documents' },
+      object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), ...object, sequencer },
+      reason: kind === 'Object Created' ? 'PutObject' : 'DeleteObject',
+    },
+  };
+}
+
+export function watchDocuments(root: string, documents: BlobStore, onEvent: (event: S3EventBridgeEvent) => void): FSWatcher {
+  const keyOf = (file: string): string => path.relative(root, file).split(path.sep).join('/');
+  const watcher = watch(root, {
+    ignoreInitial: true,
+    // Wait for writes to finish so a half-copied file is not ingested.
+    awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 100 },
+    ignored: (file: string) => path.basename(file).startsWith('.'),
+  });
+  const created = async (file: string): Promise<void> => {
+    const head = await documents.head(keyOf(file));
+    // Gone again before we could look: the unlink event follows.
+    if (head) onEvent(s3Event('Object Created', head.key, { size: head.size, etag: head.etag }));
+  };
+  watcher.on('add', (file) => void created(file));
+  watcher.on('change', (file) => void created(file));
+  watcher.on('unlink', (file) => onEvent(s3Event('Object Deleted', keyOf(file), {})));
+  return watcher;
+}

@@ -1,0 +1,277 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+import { ConfigurationError } from '../errors';
+
+/**
+ * The one typed configuration. Nothing else reads `process.env`.
+ * Every knob has a safe default for the embedded runtime; AWS adapters require their settings
+ * (bucket, region, model ids) and fail at start with the variable's name when they are missing.
+ */
+
+const bool = z
+  .enum(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'on' || v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
+/** Bedrock model ids look like "amazon.titan-embed-text-v2:0", "us.anthropic.claude-3-5-haiku-20241022-v1:0" or an ARN. */
+const modelId = z
+  .string()
+  .regex(/^(arn:aws[\w-]*:bedrock:[\w-]*:\d*:[\w./:-]+|[a-z0-9-]+(\.[\w-]+)+(:\d+)?(:[\w-]+)?)$/, 'is not a Bedrock model id or ARN');
+
+const envSchema = z.object({
+  // --- local runtime ---
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  RAG_DATA_DIR: z.string().default('.rag'),
+  RAG_DOCUMENTS_DIR: z.string().optional(),
+  RAG_SAMPLES: bool.default(true),
+  RAG_REINDEX_INTERVAL_SECONDS: int(0, 86400).default(300),
+  RAG_WATCH: bool.default(true),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent']).default('INFO'),
+  // --- adapter switches, one per port ---
+  RAG_BLOB_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
+  RAG_EMBEDDER: z.enum(['local', 'bedrock-titan', 'bedrock-cohere']).default('local'),
+  RAG_VECTOR_STORE: z.enum(['lancedb', 's3vectors']).default('lancedb'),
+  RAG_RERANKER: z.enum(['local', 'bedrock', 'none']).default('local'),
+  RAG_GENERATOR: z.enum(['extractive', 'bedrock-converse', 'bedrock-knowledge-base']).default('extractive'),
+  RAG_GUARDRAIL: z.enum(['local', 'bedrock']).default('local'),
+  RAG_WORKFLOWS: z.enum(['local', 'stepfunctions']).default('local'),
+  // --- tenancy ---
+  RAG_DEFAULT_TENANT: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)
+    .default('default'),
+  RAG_TENANT_CLAIM: z.string().default('custom:tenant'),
+  // --- ingestion ---
+  RAG_CHUNK_SIZE: int(100, 20000).default(1000),
+  RAG_CHUNK_OVERLAP: int(0, 10000).default(150),
+  RAG_EMBED_BATCH_SIZE: int(1, 1000).default(32),
+  RAG_EMBED_CONCURRENCY: int(1, 40).default(4),
+  RAG_EMBED_RPS: num(0.1, 10000).default(5),
+  RAG_MAX_FILE_BYTES: int(1, 2_000_000_000).default(50 * 1024 * 1024),
+  RAG_MAX_PAGES: int(1, 100000).default(2000),
+  // --- query ---
+  RAG_MAX_QUESTION_CHARS: int(10, 100000).default(2000),
+  RAG_TOP_K: int(1, 100).default(5),
+  RAG_MAX_TOP_K: int(1, 100).default(20),
+  RAG_CANDIDATES: int(1, 1000).default(100),
+  RAG_MIN_RELEVANCE: num(0, 1).default(0),
+  RAG_PROMPT_VERSION: z.string().regex(/^[\w.-]+$/).default('v1'),
+  // --- AWS ---
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'is not an AWS region').optional(),
+  RAG_DOCUMENTS_BUCKET: z.string().optional(),
+  RAG_STATE_BUCKET: z.string().optional(),
+  RAG_S3_ENDPOINT: z.url().optional(),
+  RAG_S3_FORCE_PATH_STYLE: bool.default(false),
+  RAG_BEDROCK_ENDPOINT: z.url().optional(),
+  RAG_BEDROCK_AGENT_ENDPOINT: z.url().optional(),
+  RAG_S3VECTORS_ENDPOINT: z.url().optional(),
+  RAG_S3VECTORS_BUCKET: z.string().optional(),
+  RAG_S3VECTORS_INDEX: z.string().optional(),
+  RAG_EMBEDDING_MODEL_ID: modelId.optional(),
+  RAG_EMBEDDING_DIMENSIONS: z.enum(['256', '384', '512', '1024', '1536']).transform(Number).optional(),
+  RAG_RERANK_MODEL_ARN: z.string().optional(),
+  RAG_GENERATION_MODEL_IDS: list.pipe(z.array(modelId)).optional(),
+  RAG_KNOWLEDGE_BASE_ID: z.string().optional(),
+  RAG_GUARDRAIL_ID: z.string().optional(),
+  RAG_GUARDRAIL_VERSION: z.string().default('DRAFT'),
+  RAG_AWS_CONNECT_TIMEOUT_MS: int(10, 60000).default(1000),
+  RAG_AWS_REQUEST_TIMEOUT_MS: int(100, 900000).default(30000),
+  RAG_AWS_MAX_ATTEMPTS: int(1, 10).default(3),
+  RAG_INGEST_STATE_MACHINE_ARN: z.string().optional(),
+  RAG_QUERY_STATE_MACHINE_ARN: z.string().optional(),
+  RAG_REINDEX_STATE_MACHINE_ARN: z.string().optional(),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface AppConfig {
+  server: { host: string; port: number };
+  local: {
+    dataDir: string;
+    documentsDir: string;
+    stateDir: string;
+    vectorsDir: string;
+    samples: boolean;
+    reindexIntervalSeconds: number;
+    watch: boolean;
+  };
+  logLevel: string;
+  adapters: {
+    blobStore: 'filesystem' | 's3';
+    embedder: 'local' | 'bedrock-titan' | 'bedrock-cohere';
+    vectorStore: 'lancedb' | 's3vectors';
+    reranker: 'local' | 'bedrock' | 'none';
+    generator: 'extractive' | 'bedrock-converse' | 'bedrock-knowledge-base';
+    guardrail: 'local' | 'bedrock';
+    workflows: 'local' | 'stepfunctions';
+  };
+  tenancy: { defaultTenant: string; tenantClaim: string };
+  ingestion: {
+    chunkSize: number;
+    chunkOverlap: number;
+    embedBatchSize: number;
+    embedConcurrency: number;
+    embedRequestsPerSecond: number;
+    maxFileBytes: number;
+    maxPages: number;
+  };
+  query: {
+    maxQuestionChars: number;
+    defaultTopK: number;
+    maxTopK: number;
+    candidates: number;
+    minRelevance: number;
+    promptVersion: string;
+  };
+  aws: {
+    region?: string;
+    documentsBucket?: string;
+    stateBucket?: string;
+    s3Endpoint?: string;
+    s3ForcePathStyle: boolean;
+    bedrockEndpoint?: string;
+    bedrockAgentEndpoint?: string;
+    s3VectorsEndpoint?: string;
+    s3VectorsBucket?: string;
+    s3VectorsIndex?: string;
+    embeddingModelId?: string;
+    embeddingDimensions?: number;
+    rerankModelArn?: string;
+    generationModelIds: string[];
+    knowledgeBaseId?: string;
+    guardrailId?: string;
+    guardrailVersion: string;
+    connectTimeoutMs: number;
+    requestTimeoutMs: number;
+    maxAttempts: number;
+    ingestStateMachineArn?: string;
+    queryStateMachineArn?: string;
+    reindexStateMachineArn?: string;
+  };
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+/** Settings each AWS adapter cannot start without. */
+function requireAwsSettings(c: AppConfig): void {
+  const missing: string[] = [];
+  const need = (cond: boolean, variable: string) => {
+    if (cond) missing.push(variable);
+  };
+  const usesAws =
+    c.adapters.blobStore === 's3' ||
+    c.adapters.embedder !== 'local' ||
+    c.adapters.vectorStore === 's3vectors' ||
+    c.adapters.reranker === 'bedrock' ||
+    c.adapters.generator !== 'extractive' ||
+    c.adapters.guardrail === 'bedrock' ||
+    c.adapters.workflows === 'stepfunctions';
+  need(usesAws && !c.aws.region, 'AWS_REGION');
+  need(c.adapters.blobStore === 's3' && !c.aws.documentsBucket, 'RAG_DOCUMENTS_BUCKET');
+  need(c.adapters.blobStore === 's3' && !c.aws.stateBucket, 'RAG_STATE_BUCKET');
+  need(c.adapters.embedder !== 'local' && !c.aws.embeddingModelId, 'RAG_EMBEDDING_MODEL_ID');
+  need(c.adapters.vectorStore === 's3vectors' && !c.aws.s3VectorsBucket, 'RAG_S3VECTORS_BUCKET');
+  need(c.adapters.vectorStore === 's3vectors' && !c.aws.s3VectorsIndex, 'RAG_S3VECTORS_INDEX');
+  need(c.adapters.reranker === 'bedrock' && !c.aws.rerankModelArn, 'RAG_RERANK_MODEL_ARN');
+  need(c.adapters.generator !== 'extractive' && c.aws.generationModelIds.length === 0, 'RAG_GENERATION_MODEL_IDS');
+  need(c.adapters.generator === 'bedrock-knowledge-base' && !c.aws.knowledgeBaseId, 'RAG_KNOWLEDGE_BASE_ID');
+  need(c.adapters.guardrail === 'bedrock' && !c.aws.guardrailId, 'RAG_GUARDRAIL_ID');
+  need(c.adapters.workflows === 'stepfunctions' && !c.aws.ingestStateMachineArn, 'RAG_INGEST_STATE_MACHINE_ARN');
+  need(c.adapters.workflows === 'stepfunctions' && !c.aws.queryStateMachineArn, 'RAG_QUERY_STATE_MACHINE_ARN');
+  if (missing.length > 0) {
+    throw new ConfigurationError(`Missing configuration for the selected AWS adapters: ${missing.join(', ')}`);
+  }
+}
+
+/** Validates the environment once; throws ConfigurationError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigurationError(`Invalid configuration: ${formatIssues(parsed.error)}`);
+  }
+  const e = parsed.data;
+  if (e.RAG_CHUNK_OVERLAP >= e.RAG_CHUNK_SIZE) {
+    throw new ConfigurationError('Invalid configuration: RAG_CHUNK_OVERLAP must be smaller than RAG_CHUNK_SIZE');
+  }
+  if (e.RAG_TOP_K > e.RAG_MAX_TOP_K) {
+    throw new ConfigurationError('Invalid configuration: RAG_TOP_K must not exceed RAG_MAX_TOP_K');
+  }
+  const dataDir = path.resolve(e.RAG_DATA_DIR);
+  const config: AppConfig = {
+    server: { host: e.HOST, port: e.PORT },
+    local: {
+      dataDir,
+      documentsDir: path.resolve(e.RAG_DOCUMENTS_DIR ?? path.join(dataDir, 'documents')),
+      stateDir: path.join(dataDir, 'state'),
+      vectorsDir: path.join(dataDir, 'vectors'),
+      samples: e.RAG_SAMPLES,
+      reindexIntervalSeconds: e.RAG_REINDEX_INTERVAL_SECONDS,
+      watch: e.RAG_WATCH,
+    },
+    logLevel: e.LOG_LEVEL.toUpperCase(),
+    adapters: {
+      blobStore: e.RAG_BLOB_STORE,
+      embedder: e.RAG_EMBEDDER,
+      vectorStore: e.RAG_VECTOR_STORE,
+      reranker: e.RAG_RERANKER,
+      generator: e.RAG_GENERATOR,
+      guardrail: e.RAG_GUARDRAIL,
+      workflows: e.RAG_WORKFLOWS,
+    },
+    tenancy: { defaultTenant: e.RAG_DEFAULT_TENANT, tenantClaim: e.RAG_TENANT_CLAIM },
+    ingestion: {
+      chunkSize: e.RAG_CHUNK_SIZE,
+      chunkOverlap: e.RAG_CHUNK_OVERLAP,
+      embedBatchSize: e.RAG_EMBED_BATCH_SIZE,
+      embedConcurrency: e.RAG_EMBED_CONCURRENCY,
+      embedRequestsPerSecond: e.RAG_EMBED_RPS,
+      maxFileBytes: e.RAG_MAX_FILE_BYTES,
+      maxPages: e.RAG_MAX_PAGES,
+    },
+    query: {
+      maxQuestionChars: e.RAG_MAX_QUESTION_CHARS,
+      defaultTopK: e.RAG_TOP_K,
+      maxTopK: e.RAG_MAX_TOP_K,
+      candidates: e.RAG_CANDIDATES,
+      minRelevance: e.RAG_MIN_RELEVANCE,
+      promptVersion: e.RAG_PROMPT_VERSION,
+    },
+    aws: {
+      region: e.AWS_REGION,
+      documentsBucket: e.RAG_DOCUMENTS_BUCKET,
+      stateBucket: e.RAG_STATE_BUCKET,
+      s3Endpoint: e.RAG_S3_ENDPOINT,
+      s3ForcePathStyle: e.RAG_S3_FORCE_PATH_STYLE,
+      bedrockEndpoint: e.RAG_BEDROCK_ENDPOINT,
+      bedrockAgentEndpoint: e.RAG_BEDROCK_AGENT_ENDPOINT,
+      s3VectorsEndpoint: e.RAG_S3VECTORS_ENDPOINT,
+      s3VectorsBucket: e.RAG_S3VECTORS_BUCKET,
+      s3VectorsIndex: e.RAG_S3VECTORS_INDEX,
+      embeddingModelId: e.RAG_EMBEDDING_MODEL_ID,
+      embeddingDimensions: e.RAG_EMBEDDING_DIMENSIONS,
+      rerankModelArn: e.RAG_RERANK_MODEL_ARN,
+      generationModelIds: e.RAG_GENERATION_MODEL_IDS ?? [],
+      knowledgeBaseId: e.RAG_KNOWLEDGE_BASE_ID,
+      guardrailId: e.RAG_GUARDRAIL_ID,
+      guardrailVersion: e.RAG_GUARDRAIL_VERSION,
+      connectTimeoutMs: e.RAG_AWS_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: e.RAG_AWS_REQUEST_TIMEOUT_MS,
+      maxAttempts: e.RAG_AWS_MAX_ATTEMPTS,
+      ingestStateMachineArn: e.RAG_INGEST_STATE_MACHINE_ARN,
+      queryStateMachineArn: e.RAG_QUERY_STATE_MACHINE_ARN,
+      reindexStateMachineArn: e.RAG_REINDEX_STATE_MACHINE_ARN,
+    },
+  };
+  requireAwsSettings(config);
+  return config;
+}

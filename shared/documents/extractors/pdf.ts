@@ -1,0 +1,95 @@
+import * as nodeModule from 'node:module';
+import * as path from 'node:path';
+import { definePDFJSModule, getDocumentProxy, resolvePDFJSImport } from 'unpdf';
+import { UnsupportedDocumentError } from '../../errors';
+import type { FormatExtractor } from './document-types';
+import { TextBuilder } from './text-builder';
+
+type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
+
+let pdfjsReady: Promise<void> | undefined;
+
+/**
+ * unpdf's CommonJS build loads its PDF.js bundle (ESM only) with a dynamic `import()`. That works
+ * under Node and tsx, but jest runs modules in a vm sandbox where dynamic import needs
+ * --experimental-vm-modules. Fallback: load the bundle through Node's own module loader, whose
+ * require() accepts ES modules since Node 22.12.
+ */
+function loadPdfjsWithHostLoader(): unknown {
+  const host = (nodeModule as unknown as { Module?: { _load?: (request: string, parent: unknown, isMain: boolean) => unknown } }).Module;
+  if (typeof host?._load !== 'function') throw new Error('Node module loader not available');
+  const bundle = path.join(path.dirname(require.resolve('unpdf')), 'pdfjs.mjs');
+  return host._load(bundle, null, false);
+}
+
+async function ensurePdfjs(): Promise<void> {
+  pdfjsReady ??= (async () => {
+    try {
+      await resolvePDFJSImport();
+    } catch {
+      await definePDFJSModule(async () => loadPdfjsWithHostLoader());
+    }
+  })().catch((error: unknown) => {
+    pdfjsReady = undefined;
+    throw error;
+  });
+  return pdfjsReady;
+}
+
+function shortReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? '').replace(/\.$/, '').slice(0, 160).toLowerCase() || 'unknown error';
+}
+
+async function pageText(pdf: PdfDocument, pageNumber: number): Promise<string> {
+  const page = await pdf.getPage(pageNumber);
+  const content = await page.getTextContent();
+  let text = '';
+  for (const item of content.items) {
+    if (!('str' in item)) continue;
+    text += item.str;
+    if (item.hasEOL) text += '\n';
+  }
+  return text;
+}
+
+async function metadataTitle(pdf: PdfDocument): Promise<string | undefined> {
+  try {
+    const { info } = await pdf.getMetadata();
+    const title = (info as Record<string, unknown> | undefined)?.Title;
+    return typeof title === 'string' ? title : undefined;
+  } catch {
+    // Broken metadata must not fail a readable document.
+    return undefined;
+  }
+}
+
+/** PDF via unpdf (serverless PDF.js): one text block per page, page ranges recorded. */
+export const extractPdf: FormatExtractor = async ({ bytes, contentType, maxPages }) => {
+  await ensurePdfjs();
+  let pdf: PdfDocument;
+  try {
+    // verbosity 0: PDF.js warnings about fonts would otherwise go to the console.
+    pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0, stopAtErrors: false });
+  } catch (error) {
+    throw new UnsupportedDocumentError(`PDF could not be parsed: ${shortReason(error)}`, { cause: error });
+  }
+  try {
+    if (pdf.numPages > maxPages) {
+      throw new UnsupportedDocumentError(`PDF has ${pdf.numPages} pages, above the limit of ${maxPages}`);
+    }
+    const builder = new TextBuilder();
+    for (let pageNumber = 1; pageNumber <= pdf.numPages; pageNumber += 1) {
+      let text: string;
+      try {
+        text = await pageText(pdf, pageNumber);
+      } catch (error) {
+        throw new UnsupportedDocumentError(`PDF page ${pageNumber} could not be read: ${shortReason(error)}`, { cause: error });
+      }
+      builder.addPage(text);
+    }
+    return builder.build(contentType, await metadataTitle(pdf));
+  } finally {
+    await pdf.destroy();
+  }
+};

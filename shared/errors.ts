@@ -1,0 +1,90 @@
+/**
+ * The error contract of the RAG core.
+ *
+ * Names are stable: state machine `Retry`/`Catch` blocks match them by `name`
+ * (Step Functions reads `errorType` from the Lambda error, which is `error.name`),
+ * and the single HTTP mapper (`functions/api/http-errors.ts`) maps them to statuses.
+ * `expose` says whether the message is safe to show to a caller (middy convention: status < 500).
+ */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export class RagError extends Error {
+  readonly status: number = 500;
+  readonly expose: boolean = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Input that breaks the contract of an API or a task: 400. */
+export class ValidationError extends RagError {
+  override readonly status = 400;
+  override readonly expose = true;
+  constructor(
+    message: string,
+    readonly issues: FieldIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class PayloadTooLargeError extends RagError {
+  override readonly status = 413;
+  override readonly expose = true;
+}
+
+export class UnauthorizedError extends RagError {
+  override readonly status = 401;
+  override readonly expose = true;
+}
+
+export class ForbiddenError extends RagError {
+  override readonly status = 403;
+  override readonly expose = true;
+}
+
+export class NotFoundError extends RagError {
+  override readonly status = 404;
+  override readonly expose = true;
+}
+
+/** A dependency said "slow down" and retries and fallbacks are exhausted: 429 with Retry-After. */
+export class ThrottlingError extends RagError {
+  override readonly status = 429;
+  override readonly expose = true;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 2,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A dependency is down or failing after retries: 503. Retryable by state machines. */
+export class DependencyUnavailableError extends RagError {
+  override readonly status = 503;
+  override readonly expose = true;
+}
+
+/** The document cannot be read: unknown format, broken file, too many pages. Not retryable. */
+export class UnsupportedDocumentError extends RagError {
+  override readonly status = 422;
+  override readonly expose = true;
+}
+
+/** The index does not hold what the manifest promises (e.g. vector count mismatch). Retryable. */
+export class IndexConsistencyError extends RagError {}
+
+/** Configuration is missing or malformed: fails at start, names the variable. */
+export class ConfigurationError extends RagError {}
+
+/** Turns anything thrown into a short, log-safe description (no stack, no payload). */
+export function describeError(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'UnknownError', message: String(error) };
+}

@@ -1,0 +1,274 @@
+import {
+  BedrockRuntimeClient,
+  type ContentBlock,
+  ConverseCommand,
+  type ConverseCommandInput,
+  type ConverseCommandOutput,
+  ConverseStreamCommand,
+  type ConverseStreamOutput,
+  type GuardrailAssessment,
+  type GuardrailTraceAssessment,
+  type SystemContentBlock,
+} from '@aws-sdk/client-bedrock-runtime';
+import { classifyBedrockFailure, toRagError } from '../aws/bedrock-runtime-errors';
+import { awsClientOptions } from '../aws/client-options';
+import type { AppConfig } from '../config/config';
+import { ConfigurationError, DependencyUnavailableError, describeError, type RagError, ThrottlingError } from '../errors';
+import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail';
+import type { GuardrailVerdict } from '../guardrails/guardrail';
+import { loadPrompt, renderPrompt } from '../prompts';
+import type { GeneratedCitation, GenerationEvent, GenerationRequest, GenerationResult, Generator, TokenUsage } from './generator';
+
+/**
+ * Generator on Bedrock `Converse` / `ConverseStream` over our own retrieval.
+ *
+ * The ranked chunks are numbered [1..n]; the model cites them with "[n]" markers, which are mapped
+ * back to chunk ids. With a guardrail configured, each chunk goes in as a `guardContent` block
+ * qualified `grounding_source` and the question as `query`, so the contextual grounding check runs
+ * on the answer; streams use `streamProcessingMode: 'sync'` so no streamed text skips the guardrail.
+ *
+ * Fallback chain: each model gets the SDK's bounded retries; a model that is still throttled or
+ * unavailable hands over to the next one. Invalid requests or denied access fail at once.
+ */
+
+export interface ConverseGeneratorOptions {
+  client: BedrockRuntimeClient;
+  /** Primary first, then lighter fallbacks. */
+  modelIds: string[];
+  guardrail?: { id: string; version: string };
+  maxTokens?: number;
+  temperature?: number;
+  /** Observability hook: a model was skipped for the next one. */
+  onFallback?: (event: { from: string; to: string; reason: string }) => void;
+}
+
+const PROMPT_NAME = 'answer';
+
+interface FailedModel {
+  modelId: string;
+  error: unknown;
+}
+
+/** Everything but the model id of a Converse / ConverseStream request. */
+type ConverseRequestBody = Omit<ConverseCommandInput, 'modelId'>;
+
+/** Builds the request: system prompt from the versioned template, sources as numbered blocks, then the question. */
+export function buildConverseRequest(
+  request: GenerationRequest,
+  options: { guardrail?: { id: string; version: string }; maxTokens: number; temperature: number },
+  stream: boolean,
+): ConverseRequestBody {
+  const numbered = request.chunks.map((c, i) => `[${i + 1}] ${c.chunk.text}`);
+  const template = loadPrompt(PROMPT_NAME, request.promptVersion);
+  const system: SystemContentBlock[] = [{ text: renderPrompt(template, { question: request.question, context: numbered.join('\n\n') }) }];
+  const content: ContentBlock[] = options.guardrail
+    ? [
+        ...numbered.map((text): ContentBlock => ({ guardContent: { text: { text, qualifiers: ['grounding_source'] } } })),
+        { guardContent: { text: { text: request.question, qualifiers: ['query'] } } },
+      ]
+    : [{ text: request.question }];
+  return {
+    system,
+    messages: [{ role: 'user', content }],
+    inferenceConfig: { maxTokens: options.maxTokens, temperature: options.temperature },
+    ...(options.guardrail
+      ? {
+          guardrailConfig: {
+            guardrailIdentifier: options.guardrail.id,
+            guardrailVersion: options.guardrail.version,
+            trace: 'enabled',
+            ...(stream ? { streamProcessingMode: 'sync' } : {}),
+          },
+        }
+      : {}),
+  } as ConverseRequestBody;
+}
+
+/**
+ * Maps "[n]" / "[n, m]" markers in the answer to the n-th given chunk. Each citation's answerSpan covers
+ * the sentence the marker closes. Markers outside 1..n (a model inventing sources) are dropped.
+ */
+export function citationsFromMarkers(text: string, chunkIds: readonly string[]): GeneratedCitation[] {
+  const citations: GeneratedCitation[] = [];
+  for (const match of text.matchAll(/\[(\d+(?:\s*,\s*\d+)*)\]/g)) {
+    const at = match.index ?? 0;
+    // The claim starts after the previous sentence end that is not part of another marker.
+    const before = text.slice(0, at).replace(/\[[\d,\s]+\]\s*$/, (m) => ' '.repeat(m.length));
+    let start = 0;
+    for (const boundary of before.matchAll(/[.!?]\s+|\n+/g)) start = (boundary.index ?? 0) + boundary[0].length;
+    while (start < at && /\s/.test(text[start] ?? '')) start++;
+    const end = at + match[0].length;
+    for (const n of (match[1] ?? '').split(',').map((x) => Number(x.trim()))) {
+      const chunkId = chunkIds[n - 1];
+      if (chunkId !== undefined) citations.push({ chunkId, marker: n, answerSpan: { start, end } });
+    }
+  }
+  return citations;
+}
+
+function assessmentsOf(trace: GuardrailTraceAssessment | undefined): GuardrailAssessment[] {
+  if (!trace) return [];
+  const input = Object.values(trace.inputAssessment ?? {});
+  const output = Object.values(trace.outputAssessments ?? {}).flat();
+  return [...input, ...output];
+}
+
+export class ConverseGenerator implements Generator {
+  readonly mode = 'own-retrieval' as const;
+  readonly modelId: string;
+  private readonly maxTokens: number;
+  private readonly temperature: number;
+
+  constructor(private readonly options: ConverseGeneratorOptions) {
+    const primary = options.modelIds[0];
+    if (!primary) throw new ConfigurationError('RAG_GENERATION_MODEL_IDS must list at least one model');
+    this.modelId = primary;
+    this.maxTokens = options.maxTokens ?? 1024;
+    this.temperature = options.temperature ?? 0;
+  }
+
+  async generate(request: GenerationRequest): Promise<GenerationResult> {
+    const body = this.requestBody(request, false);
+    const failures: FailedModel[] = [];
+    for (const [index, modelId] of this.options.modelIds.entries()) {
+      let out: ConverseCommandOutput;
+      try {
+        out = await this.options.client.send(new ConverseCommand({ ...body, modelId }));
+      } catch (error) {
+        this.handleModelFailure(error, modelId, index, failures);
+        continue;
+      }
+      return this.result(out, request, modelId, index > 0);
+    }
+    throw this.exhausted(failures);
+  }
+
+  async *generateStream(request: GenerationRequest): AsyncIterable<GenerationEvent> {
+    let body: ConverseRequestBody;
+    try {
+      body = this.requestBody(request, true);
+    } catch (error) {
+      yield { type: 'error', error: describeError(error) };
+      return;
+    }
+    const failures: FailedModel[] = [];
+    for (const [index, modelId] of this.options.modelIds.entries()) {
+      let emitted = false;
+      let text = '';
+      let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+      let stopped = false;
+      try {
+        const out = await this.options.client.send(new ConverseStreamCommand({ ...body, modelId }));
+        if (!out.stream) throw new DependencyUnavailableError(`ConverseStream ${modelId} returned no stream`);
+        for await (const event of out.stream as AsyncIterable<ConverseStreamOutput>) {
+          const delta = event.contentBlockDelta?.delta?.text;
+          if (delta) {
+            emitted = true;
+            text += delta;
+            yield { type: 'delta', text: delta };
+          }
+          if (event.messageStop) stopped = true;
+          if (event.metadata?.usage) {
+            usage = { inputTokens: event.metadata.usage.inputTokens ?? 0, outputTokens: event.metadata.usage.outputTokens ?? 0 };
+          }
+        }
+        if (!stopped) throw new DependencyUnavailableError(`ConverseStream ${modelId} ended without messageStop`);
+      } catch (error) {
+        if (!emitted) {
+          try {
+            this.handleModelFailure(error, modelId, index, failures);
+            continue;
+          } catch (final) {
+            yield { type: 'error', error: describeError(final) };
+            return;
+          }
+        }
+        // Text already reached the caller: a fallback would splice two answers, so the stream fails.
+        yield { type: 'error', error: describeError(this.streamError(error, modelId)) };
+        return;
+      }
+      yield { type: 'citations', citations: this.citations(text, request) };
+      yield { type: 'done', usage, model: modelId, fallbackUsed: index > 0 };
+      return;
+    }
+    yield { type: 'error', error: describeError(this.exhausted(failures)) };
+  }
+
+  private requestBody(request: GenerationRequest, stream: boolean): ConverseRequestBody {
+    return buildConverseRequest(request, { guardrail: this.options.guardrail, maxTokens: this.maxTokens, temperature: this.temperature }, stream);
+  }
+
+  /** Records a fallback-worthy failure (and announces the next model), or throws the mapped error. */
+  private handleModelFailure(error: unknown, modelId: string, index: number, failures: FailedModel[]): void {
+    const kind = classifyBedrockFailure(error);
+    if (kind === 'rejected' && !(error instanceof DependencyUnavailableError)) {
+      throw toRagError(error, `Converse ${modelId}`);
+    }
+    failures.push({ modelId, error });
+    const next = this.options.modelIds[index + 1];
+    if (next) this.options.onFallback?.({ from: modelId, to: next, reason: kind });
+  }
+
+  private exhausted(failures: FailedModel[]): RagError {
+    const last = failures[failures.length - 1];
+    const tried = failures.map((f) => f.modelId).join(', ');
+    if (last && classifyBedrockFailure(last.error) === 'throttled') {
+      return new ThrottlingError(`Every generation model is throttled (${tried})`, 2, { cause: last.error });
+    }
+    return new DependencyUnavailableError(`No generation model is available (${tried})`, { cause: last?.error });
+  }
+
+  private streamError(error: unknown, modelId: string): RagError {
+    if (error instanceof DependencyUnavailableError || error instanceof ThrottlingError) return error;
+    const mapped = toRagError(error, `ConverseStream ${modelId}`);
+    return mapped instanceof ThrottlingError || mapped instanceof DependencyUnavailableError
+      ? mapped
+      : new DependencyUnavailableError(`ConverseStream ${modelId} broke mid-answer (${describeError(error).name})`, { cause: error });
+  }
+
+  private citations(text: string, request: GenerationRequest): GeneratedCitation[] {
+    return citationsFromMarkers(
+      text,
+      request.chunks.map((c) => c.chunk.id),
+    );
+  }
+
+  private result(out: ConverseCommandOutput, request: GenerationRequest, modelId: string, fallbackUsed: boolean): GenerationResult {
+    const text = (out.output?.message?.content ?? []).map((block) => block.text ?? '').join('');
+    const guardrail = this.guardrailVerdict(out, text);
+    const blocked = guardrail?.blocked === true;
+    return {
+      text,
+      // A blocked answer is the guardrail's message: it cites nothing.
+      citations: blocked ? [] : this.citations(text, request),
+      usage: { inputTokens: out.usage?.inputTokens ?? 0, outputTokens: out.usage?.outputTokens ?? 0 },
+      model: modelId,
+      fallbackUsed,
+      ...(guardrail ? { guardrail } : {}),
+    };
+  }
+
+  private guardrailVerdict(out: ConverseCommandOutput, text: string): GuardrailVerdict | undefined {
+    const config = this.options.guardrail;
+    if (!config) return undefined;
+    return verdictFromGuardrail({
+      intervened: out.stopReason === 'guardrail_intervened',
+      outputText: text,
+      assessments: assessmentsOf(out.trace?.guardrail),
+      original: text,
+      guardrailId: `${config.id}:${config.version}`,
+    });
+  }
+}
+
+export function createConverseGenerator(config: AppConfig, client?: BedrockRuntimeClient): Generator {
+  if (!config.aws.region) throw new ConfigurationError('AWS_REGION is required for the Bedrock Converse generator');
+  if (config.aws.generationModelIds.length === 0) {
+    throw new ConfigurationError('RAG_GENERATION_MODEL_IDS is required for the Bedrock Converse generator');
+  }
+  return new ConverseGenerator({
+    client: client ?? new BedrockRuntimeClient(awsClientOptions(config, config.aws.bedrockEndpoint)),
+    modelIds: config.aws.generationModelIds,
+    ...(config.aws.guardrailId ? { guardrail: { id: config.aws.guardrailId, version: config.aws.guardrailVersion } } : {}),
+  });
+}

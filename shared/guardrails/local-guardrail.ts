@@ -1,0 +1,141 @@
+import { assessGrounding } from './grounding';
+import type { GroundingSource, Guardrail, GuardrailFinding, GuardrailVerdict } from './guardrail';
+import { type PiiMatch, redactPii } from './pii';
+
+/**
+ * In-process guardrail for the embedded runtime: prompt-attack patterns and denied topics block a
+ * question, PII in a question or answer is anonymized (redacted, not blocked), and an answer whose
+ * lexical grounding in its sources is below the threshold is blocked with a safe message.
+ * Findings carry the type and a short name, never the matched text.
+ */
+
+export interface DeniedTopic {
+  name: string;
+  patterns: RegExp[];
+}
+
+export interface LocalGuardrailOptions {
+  /** Default: none. See EXAMPLE_DENIED_TOPICS for the shape. Patterns are matched with `search`, so a /g flag is harmless. */
+  deniedTopics?: DeniedTopic[];
+  /** Minimum grounding score of an answer, in [0, 1]. Default 0.35. */
+  groundingThreshold?: number;
+  blockedInputMessage?: string;
+  blockedOutputMessage?: string;
+}
+
+/** An example policy (not applied by default): refuse personalised investment advice. */
+export const EXAMPLE_DENIED_TOPICS: readonly DeniedTopic[] = [
+  {
+    name: 'investment-advice',
+    patterns: [
+      /\b(?:should|which|what)\b[^.?!]{0,40}\b(?:stocks?|shares|crypto(?:currency)?|bitcoin|etfs?)\b[^.?!]{0,30}\b(?:buy|sell|invest)/i,
+      /\binvestment advice\b/i,
+    ],
+  },
+];
+
+/**
+ * Curated prompt-attack patterns: instruction overrides, system-prompt extraction, known jailbreak
+ * personas, role-play used to drop the rules, and injected chat-role markers. Each has a name for
+ * the finding's detail. Matched against normalised text (see normalizeForMatching).
+ */
+export const PROMPT_ATTACK_PATTERNS: readonly { name: string; pattern: RegExp }[] = [
+  {
+    name: 'IGNORE_INSTRUCTIONS',
+    pattern:
+      /\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.?!\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|your|any|the|these|those|system)\b[^.?!\n]{0,25}\b(?:instructions?|rules|prompts?|directions|guidelines|directives|constraints|guardrails?)\b/i,
+  },
+  {
+    name: 'REVEAL_SYSTEM_PROMPT',
+    pattern:
+      /\b(?:reveal|show|print|repeat|output|display|leak|dump|tell me|give me|what (?:is|are|was|were))\b[^.?!\n]{0,40}\b(?:system|hidden|initial|original|secret|developer)\s+(?:prompts?|instructions?|messages?|rules)\b/i,
+  },
+  { name: 'JAILBREAK', pattern: /\bjail\s?break(?:ing|s)?\b|\bdo anything now\b/i },
+  // Case-sensitive: "DAN" the persona, not "Dan" the colleague.
+  { name: 'JAILBREAK', pattern: /\bDAN\b/ },
+  { name: 'DEVELOPER_MODE', pattern: /\b(?:developer|god|sudo|admin|unrestricted|unfiltered|debug)\s+mode\b/i },
+  {
+    name: 'ROLE_PLAY_OVERRIDE',
+    pattern:
+      /\b(?:pretend|act as if|imagine|role-?play|from now on)\b[^.?!\n]{0,50}\b(?:no|without|free of|any)\s+(?:restrictions|rules|filters|limits|limitations|guidelines|censorship)\b|\byou are no longer\b|\bfrom now on,? you (?:are|will|must)\b|\bpretend (?:that )?you (?:are|have) no\b/i,
+  },
+  { name: 'INJECTED_ROLE_MARKER', pattern: /<\|im_start\|>|\[\/?INST\]|^\s*#{0,3}\s*(?:system|assistant)\s*:/im },
+  { name: 'NEW_INSTRUCTIONS', pattern: /\b(?:new|updated|real)\s+(?:instructions|system prompt)\s*:/i },
+];
+
+const DEFAULT_BLOCKED_INPUT = 'Sorry, I cannot answer that question.';
+const DEFAULT_BLOCKED_OUTPUT = 'Sorry, the answer could not be verified against the documents.';
+
+/** Undoes cheap obfuscation before matching: compatibility forms, zero-width characters, spaced-out runs of whitespace. */
+export function normalizeForMatching(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/[\u200B-\u200D\u2060\uFEFF\u00AD]/g, '')
+    .replace(/[ \t\f\v]+/g, ' ');
+}
+
+function piiFindings(matches: readonly PiiMatch[]): GuardrailFinding[] {
+  return [...new Set(matches.map((m) => m.type))].map((type) => ({ type: 'PII', detail: type, action: 'ANONYMIZED' }));
+}
+
+export class LocalGuardrail implements Guardrail {
+  private readonly deniedTopics: DeniedTopic[];
+  private readonly groundingThreshold: number;
+  private readonly blockedInputMessage: string;
+  private readonly blockedOutputMessage: string;
+
+  constructor(options: LocalGuardrailOptions = {}) {
+    const threshold = options.groundingThreshold ?? 0.35;
+    if (!(threshold >= 0 && threshold <= 1)) throw new RangeError('groundingThreshold must be in [0, 1]');
+    this.groundingThreshold = threshold;
+    this.deniedTopics = options.deniedTopics ?? [];
+    this.blockedInputMessage = options.blockedInputMessage ?? DEFAULT_BLOCKED_INPUT;
+    this.blockedOutputMessage = options.blockedOutputMessage ?? DEFAULT_BLOCKED_OUTPUT;
+  }
+
+  async checkInput(text: string): Promise<GuardrailVerdict> {
+    const normalized = normalizeForMatching(text);
+    const blocking: GuardrailFinding[] = [];
+    for (const name of new Set(PROMPT_ATTACK_PATTERNS.filter((p) => p.pattern.test(normalized)).map((p) => p.name))) {
+      blocking.push({ type: 'PROMPT_ATTACK', detail: name, action: 'BLOCKED' });
+    }
+    blocking.push(...this.topicFindings(normalized));
+    const redacted = redactPii(text);
+    const findings = [...blocking, ...piiFindings(redacted.matches)];
+    return this.verdict(findings, blocking.length > 0, redacted.text, this.blockedInputMessage);
+  }
+
+  async checkOutput(answer: string, _question: string, sources: GroundingSource[]): Promise<GuardrailVerdict> {
+    const grounding = assessGrounding(
+      answer,
+      sources.map((s) => s.text),
+    );
+    const blocking = this.topicFindings(normalizeForMatching(answer));
+    if (grounding.score < this.groundingThreshold) blocking.push({ type: 'GROUNDING', detail: 'GROUNDING', action: 'BLOCKED' });
+    const redacted = redactPii(answer);
+    const findings = [...blocking, ...piiFindings(redacted.matches)];
+    return { ...this.verdict(findings, blocking.length > 0, redacted.text, this.blockedOutputMessage), groundingScore: grounding.score };
+  }
+
+  async redactPii(text: string): Promise<string> {
+    return redactPii(text).text;
+  }
+
+  private topicFindings(normalized: string): GuardrailFinding[] {
+    return this.deniedTopics
+      .filter((topic) => topic.patterns.some((pattern) => normalized.search(pattern) !== -1))
+      .map((topic) => ({ type: 'DENIED_TOPIC', detail: topic.name, action: 'BLOCKED' }));
+  }
+
+  private verdict(findings: GuardrailFinding[], blocked: boolean, redactedText: string, blockedMessage: string): GuardrailVerdict {
+    return {
+      action: findings.length > 0 ? 'INTERVENED' : 'NONE',
+      blocked,
+      findings,
+      // Blocked text must not be used at all; the redacted text is still what the caller may log or show.
+      text: blocked ? blockedMessage : redactedText,
+      ...(blocked ? { message: blockedMessage } : {}),
+      guardrailId: 'local',
+    };
+  }
+}

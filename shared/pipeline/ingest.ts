@@ -1,0 +1,253 @@
+import type { Chunk, IndexedChunk } from '../documents/chunk';
+import { extractText, type ExtractedDocument } from '../documents/extract';
+import { documentIdFor, fingerprintFor, sha256Hex } from '../documents/identity';
+import { IndexConsistencyError, NotFoundError, UnsupportedDocumentError } from '../errors';
+import { logger, metrics, MetricUnit } from '../observability/telemetry';
+import type { DocumentManifest } from './manifest';
+import { workPrefix } from './manifest';
+import type { Services } from './services';
+
+/**
+ * Ingestion use-cases, one per ingest state machine Task. Each step is idempotent, reads its
+ * inputs from blob keys and writes its outputs to blob keys, so a retried or re-driven
+ * execution resumes instead of redoing or duplicating work.
+ */
+
+export interface DocumentRef {
+  tenant: string;
+  key: string;
+}
+
+export interface ExtractOutput {
+  documentId: string;
+  version: string;
+  fingerprint: string;
+  contentType: string;
+  bytes: number;
+  /** True when this exact version is already indexed with the current chunker and model: nothing to do. */
+  unchanged: boolean;
+  /** State-store key of the extracted text (absent when unchanged). */
+  textKey?: string;
+}
+
+export interface ChunkOutput {
+  chunkCount: number;
+  batches: { batchKey: string }[];
+  maxConcurrency: number;
+}
+
+export interface EmbedBatchInput {
+  tenant: string;
+  documentId: string;
+  fingerprint: string;
+  batchKey: string;
+}
+
+interface StoredBatch {
+  identity: Omit<IndexedChunk, 'id' | 'index' | 'text' | 'location' | 'vector'>;
+  chunks: Chunk[];
+}
+
+const now = (): string => new Date().toISOString();
+
+function newManifest(tenant: string, key: string, documentId: string): DocumentManifest {
+  const at = now();
+  return { tenant, key, documentId, status: 'PENDING', chunkCount: 0, attempts: 0, createdAt: at, updatedAt: at };
+}
+
+/** Marks a document PENDING when it is new or its object changed; leaves an up-to-date manifest alone. */
+export async function markPending(services: Services, ref: DocumentRef, etag: string | undefined): Promise<void> {
+  const documentId = documentIdFor(ref.tenant, ref.key);
+  const manifest = await services.manifests.get(ref.tenant, documentId);
+  if (manifest && manifest.status !== 'FAILED' && manifest.etag === etag && etag !== undefined) return;
+  await services.manifests.put({ ...(manifest ?? newManifest(ref.tenant, ref.key, documentId)), status: 'PENDING', updatedAt: now() });
+}
+
+function currentFingerprint(services: Services, version: string): string {
+  return fingerprintFor(version, services.chunker.configId, services.embedder.modelId, services.embedder.dimensions);
+}
+
+export async function extractDocument(services: Services, ref: DocumentRef): Promise<ExtractOutput> {
+  const { config, documents, manifests, vectors } = services;
+  const documentId = documentIdFor(ref.tenant, ref.key);
+  const head = await documents.head(ref.key);
+  if (!head) throw new NotFoundError(`Document ${documentId} no longer exists in the documents store`);
+  if (head.size > config.ingestion.maxFileBytes) {
+    throw new UnsupportedDocumentError(`File is ${head.size} bytes, above the limit of ${config.ingestion.maxFileBytes} bytes`);
+  }
+  const bytes = await documents.get(ref.key);
+  const version = sha256Hex(bytes);
+  const fingerprint = currentFingerprint(services, version);
+  const previous = await manifests.get(ref.tenant, documentId);
+  const manifest: DocumentManifest = previous ?? newManifest(ref.tenant, ref.key, documentId);
+
+  if (previous?.fingerprint === fingerprint && (await vectors.countDocument(ref.tenant, documentId, fingerprint)) === previous.chunkCount) {
+    if (previous.status !== 'INDEXED' || previous.etag !== head.etag) {
+      await manifests.put({ ...previous, status: 'INDEXED', etag: head.etag, failure: undefined, updatedAt: now() });
+    }
+    logger.info('Document unchanged, skipping', { documentId, version, bytes: bytes.length });
+    return { documentId, version, fingerprint, contentType: previous.contentType ?? 'application/octet-stream', bytes: bytes.length, unchanged: true };
+  }
+
+  await manifests.put({ ...manifest, status: 'PENDING', etag: head.etag, attempts: manifest.attempts + 1, updatedAt: now() });
+  const extracted = await extractText(bytes, ref.key, {
+    contentType: head.contentType,
+    maxPages: config.ingestion.maxPages,
+    maxBytes: config.ingestion.maxFileBytes,
+  });
+  const textKey = `${workPrefix(ref.tenant, documentId)}${fingerprint}/extracted.json`;
+  await services.state.put(textKey, JSON.stringify(extracted), { contentType: 'application/json' });
+  logger.info('Document extracted', { documentId, version, bytes: bytes.length, chars: extracted.text.length, contentType: extracted.contentType, pages: extracted.pages?.length });
+  return { documentId, version, fingerprint, contentType: extracted.contentType, bytes: bytes.length, unchanged: false, textKey };
+}
+
+export async function chunkExtracted(services: Services, ref: DocumentRef, document: ExtractOutput): Promise<ChunkOutput> {
+  if (!document.textKey) throw new IndexConsistencyError('Chunk step called without extracted text');
+  const extracted = JSON.parse((await services.state.get(document.textKey)).toString('utf8')) as ExtractedDocument;
+  const chunks = services.chunker.chunk(extracted, { documentId: document.documentId, fingerprint: document.fingerprint });
+  if (chunks.length === 0) throw new UnsupportedDocumentError('The document contains no text to index');
+  const identity: StoredBatch['identity'] = {
+    tenant: ref.tenant,
+    documentId: document.documentId,
+    key: ref.key,
+    version: document.version,
+    contentType: extracted.contentType,
+    fingerprint: document.fingerprint,
+    ...(extracted.title ? { title: extracted.title } : {}),
+  };
+  const size = services.config.ingestion.embedBatchSize;
+  const batches: { batchKey: string }[] = [];
+  for (let start = 0, n = 0; start < chunks.length; start += size, n += 1) {
+    const batchKey = `${workPrefix(ref.tenant, document.documentId)}${document.fingerprint}/batch-${String(n).padStart(5, '0')}.json`;
+    const batch: StoredBatch = { identity, chunks: chunks.slice(start, start + size) };
+    await services.state.put(batchKey, JSON.stringify(batch), { contentType: 'application/json' });
+    batches.push({ batchKey });
+  }
+  logger.info('Document chunked', { documentId: document.documentId, chunks: chunks.length, batches: batches.length, chunker: services.chunker.configId });
+  return { chunkCount: chunks.length, batches, maxConcurrency: services.config.ingestion.embedConcurrency };
+}
+
+/** Embeds and indexes one batch. Chunks already in the index (a retried or re-driven batch) are not embedded again. */
+export async function embedBatch(services: Services, input: EmbedBatchInput): Promise<{ embedded: number; skipped: number }> {
+  const batch = JSON.parse((await services.state.get(input.batchKey)).toString('utf8')) as StoredBatch;
+  const present = new Set((await services.vectors.getChunks(input.tenant, batch.chunks.map((c) => c.id))).map((c) => c.id));
+  const missing = batch.chunks.filter((c) => !present.has(c.id));
+  if (missing.length === 0) return { embedded: 0, skipped: batch.chunks.length };
+  const { vectors, inputTokens } = await services.embedder.embed(
+    missing.map((c) => c.text),
+    'document',
+  );
+  if (vectors.length !== missing.length) throw new IndexConsistencyError(`Embedder returned ${vectors.length} vectors for ${missing.length} texts`);
+  const rows: IndexedChunk[] = missing.map((chunk, i) => ({
+    ...batch.identity,
+    id: chunk.id,
+    index: chunk.index,
+    text: chunk.text,
+    location: chunk.location,
+    vector: vectors[i] as number[],
+  }));
+  await services.vectors.upsert(rows);
+  // A batch still in flight when its execution failed (Map iterations are not cancelled
+  // mid-invocation) must not leave chunks behind: RecordFailure writes the FAILED manifest before
+  // it deletes the partial generation, so a late batch sees FAILED here and withdraws itself.
+  const manifest = await services.manifests.get(input.tenant, input.documentId);
+  if (manifest?.status === 'FAILED' && manifest.fingerprint !== input.fingerprint) {
+    await services.vectors.deleteDocument(input.tenant, input.documentId, { onlyFingerprint: input.fingerprint });
+    throw new IndexConsistencyError('The ingestion this batch belongs to has failed; batch withdrawn');
+  }
+  metrics.addMetric('EmbeddingInputTokens', MetricUnit.Count, inputTokens);
+  metrics.addMetric('EmbeddedChunks', MetricUnit.Count, rows.length);
+  return { embedded: rows.length, skipped: batch.chunks.length - rows.length };
+}
+
+async function removeWorkFiles(services: Services, tenant: string, documentId: string): Promise<void> {
+  const prefix = workPrefix(tenant, documentId);
+  let cursor: string | undefined;
+  do {
+    const page = await services.state.list(prefix, cursor);
+    await Promise.all(page.items.map((item) => services.state.delete(item.key)));
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+/** Makes the new generation live: checks every chunk is indexed, drops stale chunks, writes the manifest. */
+export async function finalizeDocument(services: Services, ref: DocumentRef, document: ExtractOutput, chunking: ChunkOutput): Promise<{ chunkCount: number }> {
+  const { vectors, manifests } = services;
+  const indexed = await vectors.countDocument(ref.tenant, document.documentId, document.fingerprint);
+  if (indexed !== chunking.chunkCount) {
+    throw new IndexConsistencyError(`Index holds ${indexed} chunks of this version, expected ${chunking.chunkCount}`);
+  }
+  await vectors.deleteDocument(ref.tenant, document.documentId, { keepFingerprint: document.fingerprint });
+  const extracted = document.textKey ? (JSON.parse((await services.state.get(document.textKey)).toString('utf8')) as ExtractedDocument) : undefined;
+  const previous = (await manifests.get(ref.tenant, document.documentId)) ?? newManifest(ref.tenant, ref.key, document.documentId);
+  const at = now();
+  await manifests.put({
+    ...previous,
+    status: 'INDEXED',
+    version: document.version,
+    contentType: document.contentType,
+    bytes: document.bytes,
+    title: extracted?.title,
+    chunker: services.chunker.configId,
+    embeddingModel: services.embedder.modelId,
+    dimensions: services.embedder.dimensions,
+    fingerprint: document.fingerprint,
+    chunkCount: chunking.chunkCount,
+    failure: undefined,
+    updatedAt: at,
+    indexedAt: at,
+  });
+  await removeWorkFiles(services, ref.tenant, document.documentId);
+  metrics.addMetric('IngestedDocuments', MetricUnit.Count, 1);
+  metrics.addMetric('IngestedChunks', MetricUnit.Count, chunking.chunkCount);
+  logger.info('Document indexed', { documentId: document.documentId, version: document.version, chunks: chunking.chunkCount });
+  return { chunkCount: chunking.chunkCount };
+}
+
+/** Step Functions puts the Lambda error in `Cause` as JSON ({errorType, errorMessage, trace}); locally it is the message. */
+export function failureReason(error: { Error?: string; Cause?: string } | undefined): { error: string; reason: string } {
+  const name = error?.Error ?? 'UnknownError';
+  let reason = error?.Cause ?? '';
+  try {
+    const parsed = JSON.parse(reason) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') reason = parsed.errorMessage;
+  } catch {
+    // Not JSON: the cause is already the message.
+  }
+  return { error: name, reason: reason.slice(0, 1000) || name };
+}
+
+/**
+ * Records a failed ingestion: manifest FAILED with the reason, the failed attempt's partial
+ * chunks removed (the previously live generation stays searchable), work files removed.
+ */
+export async function recordFailure(
+  services: Services,
+  ref: DocumentRef,
+  error: { Error?: string; Cause?: string } | undefined,
+  document?: { fingerprint?: string },
+): Promise<{ status: 'FAILED'; reason: string }> {
+  const documentId = documentIdFor(ref.tenant, ref.key);
+  const { error: name, reason } = failureReason(error);
+  const previous = (await services.manifests.get(ref.tenant, documentId)) ?? newManifest(ref.tenant, ref.key, documentId);
+  // Manifest first, then the partial chunks: a batch finishing late sees FAILED and withdraws itself.
+  await services.manifests.put({ ...previous, status: 'FAILED', failure: { error: name, reason, at: now() }, updatedAt: now() });
+  if (document?.fingerprint && document.fingerprint !== previous.fingerprint) {
+    await services.vectors.deleteDocument(ref.tenant, documentId, { onlyFingerprint: document.fingerprint });
+  }
+  await removeWorkFiles(services, ref.tenant, documentId);
+  metrics.addMetric('FailedDocuments', MetricUnit.Count, 1);
+  logger.warn('Document ingestion failed', { documentId, error: name });
+  return { status: 'FAILED', reason };
+}
+
+/** A delete event: every vector of the document and its manifest go. */
+export async function deleteDocument(services: Services, ref: DocumentRef): Promise<{ deleted: true; documentId: string }> {
+  const documentId = documentIdFor(ref.tenant, ref.key);
+  await services.vectors.deleteDocument(ref.tenant, documentId);
+  await removeWorkFiles(services, ref.tenant, documentId);
+  await services.manifests.delete(ref.tenant, documentId);
+  metrics.addMetric('DeletedDocuments', MetricUnit.Count, 1);
+  logger.info('Document deleted', { documentId });
+  return { deleted: true, documentId };
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import type { GuardrailFinding } from '../guardrails/guardrail';
+
+/**
+ * The public query contract (DESIGN §6). The zod schemas validate requests at the edge and are
+ * the single source for the API description.
+ */
+export const queryFiltersSchema = z
+  .object({
+    documentIds: z.array(z.string().regex(/^[0-9a-f]{32}$/, 'must be a document id')).min(1).max(100).optional(),
+    keyPrefix: z.string().min(1).max(1024).optional(),
+    contentTypes: z.array(z.string().min(1).max(100)).min(1).max(20).optional(),
+  })
+  .strict();
+
+export function queryRequestSchema(limits: { maxQuestionChars: number; maxTopK: number }) {
+  return z
+    .object({
+      question: z
+        .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+        .trim()
+        .min(1, 'must not be empty')
+        .max(limits.maxQuestionChars, `must be at most ${limits.maxQuestionChars} characters`),
+      topK: z.number().int('must be an integer').min(1).max(limits.maxTopK).optional(),
+      filters: queryFiltersSchema.optional(),
+      sessionId: z.string().min(1).max(256).optional(),
+    })
+    .strict();
+}
+
+export type QueryRequest = z.infer<ReturnType<typeof queryRequestSchema>>;
+export type QueryFilters = z.infer<typeof queryFiltersSchema>;
+
+/** Input of the query state machine: the validated request plus identity from the edge. */
+export interface QueryWorkflowInput extends QueryRequest {
+  requestId: string;
+  tenant: string;
+}
+
+export interface CitationLocation {
+  start: number;
+  end: number;
+  page?: number;
+  section?: string;
+  chunkIndex?: number;
+}
+
+export interface Citation {
+  /** Marker number used in the answer text ("[1]"). */
+  marker?: number;
+  documentId: string;
+  chunkId?: string;
+  /** Where the document lives: s3://bucket/key on AWS, the documents-store key locally. */
+  uri: string;
+  key: string;
+  title?: string;
+  excerpt: string;
+  location: CitationLocation;
+}
+
+export interface GuardrailSummary {
+  action: 'NONE' | 'INTERVENED';
+  blocked: boolean;
+  findings: GuardrailFinding[];
+  groundingScore?: number;
+  guardrailId: string;
+}
+
+export interface QueryResponse {
+  answer: string;
+  citations: Citation[];
+  guardrail: GuardrailSummary;
+  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  model: string;
+  fallbackUsed: boolean;
+  promptVersion: string;
+  requestId: string;
+  sessionId?: string;
+}

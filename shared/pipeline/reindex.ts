@@ -1,0 +1,60 @@
+import type { IngestionRequest, StartedExecution } from '../workflows/workflows';
+import { documentIdFor } from '../documents/identity';
+import { logger } from '../observability/telemetry';
+import { isIgnoredKey, tenantOfKey } from './document-keys';
+import { markPending } from './ingest';
+import type { Services } from './services';
+
+/**
+ * The re-index sweep, one page per call: first every object in the documents store (new or
+ * changed ones, or ones indexed with another chunker/model, are ingested), then every manifest
+ * (documents whose object is gone are deleted). The cursor makes the sweep resumable.
+ */
+export interface ReindexCursor {
+  phase: 'documents' | 'manifests';
+  token?: string;
+}
+
+export interface ReindexPage {
+  items: IngestionRequest[];
+  done: boolean;
+  nextCursor?: ReindexCursor;
+}
+
+export async function planReindexPage(services: Services, cursor: ReindexCursor | undefined, pageSize = 100): Promise<ReindexPage> {
+  const { documents, manifests, config } = services;
+  const at: ReindexCursor = cursor ?? { phase: 'documents' };
+  const items: IngestionRequest[] = [];
+  if (at.phase === 'documents') {
+    const page = await documents.list('', at.token, pageSize);
+    for (const object of page.items) {
+      if (isIgnoredKey(object.key)) continue;
+      const tenant = tenantOfKey(object.key, config.tenancy.defaultTenant);
+      const manifest = await manifests.get(tenant, documentIdFor(tenant, object.key));
+      const stale =
+        !manifest ||
+        manifest.etag !== object.etag ||
+        manifest.status === 'PENDING' ||
+        (manifest.status === 'INDEXED' &&
+          (manifest.chunker !== services.chunker.configId || manifest.embeddingModel !== services.embedder.modelId || manifest.dimensions !== services.embedder.dimensions));
+      if (stale) items.push({ tenant, key: object.key, action: 'upsert', etag: object.etag, reason: 'reindex' });
+    }
+    const nextCursor: ReindexCursor = page.nextCursor ? { phase: 'documents', token: page.nextCursor } : { phase: 'manifests' };
+    return { items, done: false, nextCursor };
+  }
+  const page = await manifests.list(undefined, at.token, pageSize);
+  for (const manifest of page.manifests) {
+    if (!(await documents.head(manifest.key))) {
+      items.push({ tenant: manifest.tenant, key: manifest.key, action: 'delete', etag: manifest.etag, reason: 'reindex' });
+    }
+  }
+  if (page.nextCursor) return { items, done: false, nextCursor: { phase: 'manifests', token: page.nextCursor } };
+  logger.info('Re-index sweep planned its last page', { items: items.length });
+  return { items, done: true };
+}
+
+/** Starts one ingestion (the idempotent execution name makes a duplicate start a no-op). */
+export async function startIngestion(services: Services, request: IngestionRequest): Promise<StartedExecution> {
+  if (request.action === 'upsert') await markPending(services, { tenant: request.tenant, key: request.key }, request.etag);
+  return services.workflows.startIngestion(request);
+}

@@ -1,0 +1,28 @@
+import type { AppConfig } from '../config/config';
+import type { Chunker } from '../documents/chunker';
+import type { Embedder } from '../embeddings/embedder';
+import type { Generator } from '../generation/generator';
+import type { Guardrail } from '../guardrails/guardrail';
+import type { Reranker } from '../rerank/reranker';
+import type { BlobStore } from '../storage/blob-store';
+import type { VectorStore } from '../vectors/vector-store';
+import type { Workflows } from '../workflows/workflows';
+import type { ManifestStore } from './manifest';
+
+/** Every port the use-cases need, chosen by configuration (shared/container.ts) or by a test. */
+export interface Services {
+  config: AppConfig;
+  /** The documents users upload (S3 bucket / local folder), keyed `<tenant>/<path>`. */
+  documents: BlobStore;
+  /** Manifests and work files of ingestion. */
+  state: BlobStore;
+  manifests: ManifestStore;
+  chunker: Chunker;
+  embedder: Embedder;
+  vectors: VectorStore;
+  /** Absent when reranking is switched off. */
+  reranker?: Reranker;
+  generator: Generator;
+  guardrail: Guardrail;
+  workflows: Workflows;
+}

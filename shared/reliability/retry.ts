@@ -1,0 +1,38 @@
+/**
+ * The one retry policy of the project: bounded attempts, exponential backoff with full jitter
+ * (AWS Architecture Blog, "Exponential Backoff And Jitter": sleep = random(0, min(cap, base * 2^attempt))).
+ */
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Decides whether an error is worth another attempt (throttling, 5xx, timeouts). */
+  isRetryable: (error: unknown) => boolean;
+  /** Injected for tests; defaults to a real timer. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+}
+
+export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function fullJitterDelay(attempt: number, baseDelayMs: number, maxDelayMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+export async function withRetry<T>(operation: (attempt: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
+  const sleep = policy.sleep ?? realSleep;
+  let attempt = 0;
+  for (;;) {
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      attempt += 1;
+      if (attempt >= policy.maxAttempts || !policy.isRetryable(error)) throw error;
+      const delay = fullJitterDelay(attempt, policy.baseDelayMs, policy.maxDelayMs, policy.random);
+      policy.onRetry?.(error, attempt, delay);
+      await sleep(delay);
+    }
+  }
+}

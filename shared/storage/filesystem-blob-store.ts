@@ -1,0 +1,271 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Dirent, Stats } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { NotFoundError, ValidationError } from '../errors';
+import type { BlobHead, BlobPage, BlobStore, PutOptions } from './blob-store';
+
+/**
+ * BlobStore over a local folder, for the embedded runtime (documents folder and state folder).
+ *
+ * Key "a/b.txt" is the file `<root>/a/b.txt`, so a person can drop files in and a watcher sees them.
+ * Writes go to `<root>/.tmp/` and are renamed into place (atomic on one filesystem): readers and
+ * watchers never see half a file. Content type and user metadata live in a JSON sidecar under
+ * `<root>/.meta/<key>.json`. Both directories are reserved (see RESERVED_DIRECTORIES): `list` skips
+ * them, keys may not start with them, and a folder watcher should ignore them.
+ *
+ * Differences from S3: a key cannot be both an object and a "folder" ("a" and "a/b"), and symbolic
+ * links are not followed by `list` (nothing outside the root is ever listed).
+ */
+
+const META_DIR = '.meta';
+const TMP_DIR = '.tmp';
+/** Top-level directories the store uses for itself; a watcher on the root must ignore them. */
+export const RESERVED_DIRECTORIES: readonly string[] = [META_DIR, TMP_DIR];
+
+/** S3's limits, so keys that work locally also work on AWS. */
+const MAX_KEY_BYTES = 1024;
+const MAX_LIST_LIMIT = 1000;
+
+interface Sidecar {
+  contentType?: string;
+  metadata?: Record<string, string>;
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+function compareKeys(a: string, b: string): number {
+  // S3 lists in UTF-8 byte order; JS string comparison uses UTF-16 code units, which differs for astral characters.
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** Checks a key (or, with allowPrefix, a list prefix) and returns its path segments. */
+function keySegments(key: string, allowPrefix = false): string[] {
+  const what = allowPrefix ? 'prefix' : 'key';
+  if (!allowPrefix && key.length === 0) throw new ValidationError('Blob key must not be empty', [{ path: 'key', message: 'empty' }]);
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new ValidationError(`Blob ${what} is longer than ${MAX_KEY_BYTES} bytes`);
+  if (key.includes('\0')) throw new ValidationError(`Blob ${what} must not contain NUL`);
+  if (key.includes('\\')) throw new ValidationError(`Blob ${what} must not contain a backslash`);
+  if (key.startsWith('/') || path.isAbsolute(key)) throw new ValidationError(`Blob ${what} must be relative`);
+  const segments = key.split('/');
+  // A prefix may end with "/" (or be partial): only its complete segments are checked.
+  const complete = allowPrefix ? segments.slice(0, -1) : segments;
+  for (const segment of complete) {
+    if (segment === '' || segment === '.' || segment === '..') {
+      throw new ValidationError(`Blob ${what} has an empty, "." or ".." segment`, [{ path: what, message: 'invalid segment' }]);
+    }
+  }
+  const last = segments[segments.length - 1] ?? '';
+  if (last === '..' || (!allowPrefix && last === '.')) throw new ValidationError(`Blob ${what} has a ".." segment`);
+  const first = segments[0] ?? '';
+  if ((complete.length > 0 || !allowPrefix) && RESERVED_DIRECTORIES.includes(first)) {
+    throw new ValidationError(`Blob ${what} must not start with a reserved directory (${RESERVED_DIRECTORIES.join(', ')})`);
+  }
+  return segments;
+}
+
+export class FilesystemBlobStore implements BlobStore {
+  private readonly root: string;
+
+  constructor(rootDir: string) {
+    this.root = path.resolve(rootDir);
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const file = this.dataPath(key);
+    try {
+      return await readFile(file);
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') throw new NotFoundError(`No blob at key "${key}"`);
+      throw error;
+    }
+  }
+
+  async put(key: string, body: Buffer | string, options: PutOptions = {}): Promise<void> {
+    const file = this.dataPath(key);
+    const sidecarFile = this.sidecarPath(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    const sidecar: Sidecar = {
+      ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+      ...(options.metadata !== undefined && Object.keys(options.metadata).length > 0 ? { metadata: { ...options.metadata } } : {}),
+    };
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      // Metadata first: a watcher that reacts to the data file then reads the matching content type.
+      if (Object.keys(sidecar).length > 0) {
+        await mkdir(path.dirname(sidecarFile), { recursive: true });
+        await this.writeAtomically(sidecarFile, Buffer.from(JSON.stringify(sidecar), 'utf8'));
+      } else {
+        // A put replaces the object, metadata included (as on S3).
+        await rm(sidecarFile, { force: true });
+      }
+      await this.writeAtomically(file, bytes);
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') {
+        throw new ValidationError(`Blob key "${key}" conflicts with an existing key (a key cannot also be a folder)`);
+      }
+      throw error;
+    }
+  }
+
+  async head(key: string): Promise<BlobHead | undefined> {
+    const file = this.dataPath(key);
+    const stats = await this.statFile(file);
+    return stats ? this.headOf(key, stats) : undefined;
+  }
+
+  async list(prefix: string, cursor?: string, limit = MAX_LIST_LIMIT): Promise<BlobPage> {
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+      throw new ValidationError(`List limit must be an integer in 1..${MAX_LIST_LIMIT}`, [{ path: 'limit', message: 'out of range' }]);
+    }
+    const segments = keySegments(prefix, true);
+    // Walk only the deepest folder the prefix names in full.
+    const folder = segments.slice(0, -1);
+    const keys = (await this.walk(folder)).filter((key) => key.startsWith(prefix) && (cursor === undefined || compareKeys(key, cursor) > 0)).sort(compareKeys);
+    const items: BlobHead[] = [];
+    let index = 0;
+    for (; index < keys.length && items.length < limit; index += 1) {
+      const key = keys[index] as string;
+      const stats = await this.statFile(this.dataPath(key));
+      // Deleted since the walk: skip it rather than fail the page.
+      if (stats) items.push(await this.headOf(key, stats));
+    }
+    const last = items[items.length - 1];
+    return index < keys.length && last ? { items, nextCursor: last.key } : { items };
+  }
+
+  async delete(key: string): Promise<void> {
+    const file = this.dataPath(key);
+    const sidecarFile = this.sidecarPath(key);
+    await this.unlinkIfFile(file);
+    await this.unlinkIfFile(sidecarFile);
+    await this.pruneEmptyDirectories(path.dirname(file), this.root);
+    await this.pruneEmptyDirectories(path.dirname(sidecarFile), path.join(this.root, META_DIR));
+  }
+
+  private dataPath(key: string): string {
+    return path.join(this.root, ...keySegments(key));
+  }
+
+  private sidecarPath(key: string): string {
+    const segments = keySegments(key);
+    const last = segments.pop() ?? '';
+    return path.join(this.root, META_DIR, ...segments, `${last}.json`);
+  }
+
+  private async writeAtomically(target: string, bytes: Buffer): Promise<void> {
+    const tmpDir = path.join(this.root, TMP_DIR);
+    await mkdir(tmpDir, { recursive: true });
+    const tmp = path.join(tmpDir, `${randomUUID()}.tmp`);
+    try {
+      await writeFile(tmp, bytes);
+      await rename(tmp, target);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  private async statFile(file: string): Promise<Stats | undefined> {
+    try {
+      const stats = await stat(file);
+      return stats.isFile() ? stats : undefined;
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw error;
+    }
+  }
+
+  private async headOf(key: string, stats: Stats): Promise<BlobHead> {
+    const sidecar = await this.readSidecar(key);
+    return {
+      key,
+      size: stats.size,
+      etag: createHash('sha256').update(`${stats.size}:${stats.mtimeMs}`).digest('hex').slice(0, 32),
+      lastModified: new Date(stats.mtimeMs),
+      ...(sidecar.contentType !== undefined ? { contentType: sidecar.contentType } : {}),
+      ...(sidecar.metadata !== undefined ? { metadata: sidecar.metadata } : {}),
+    };
+  }
+
+  private async readSidecar(key: string): Promise<Sidecar> {
+    let raw: string;
+    try {
+      raw = await readFile(this.sidecarPath(key), 'utf8');
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return {};
+      throw error;
+    }
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (typeof parsed !== 'object' || parsed === null) return {};
+      const { contentType, metadata } = parsed as { contentType?: unknown; metadata?: unknown };
+      const sidecar: Sidecar = {};
+      if (typeof contentType === 'string') sidecar.contentType = contentType;
+      if (typeof metadata === 'object' && metadata !== null) {
+        sidecar.metadata = Object.fromEntries(Object.entries(metadata).filter((e): e is [string, string] => typeof e[1] === 'string'));
+      }
+      return sidecar;
+    } catch {
+      // A damaged sidecar loses metadata, not the object.
+      return {};
+    }
+  }
+
+  /** Keys of the regular files under `folder` (segments below the root), reserved directories excluded. */
+  private async walk(folder: string[]): Promise<string[]> {
+    const keys: string[] = [];
+    const visit = async (segments: string[]): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(path.join(this.root, ...segments), { withFileTypes: true });
+      } catch (error) {
+        const code = errorCode(error);
+        if (code === 'ENOENT' || code === 'ENOTDIR') return;
+        throw error;
+      }
+      for (const entry of entries) {
+        if (segments.length === 0 && RESERVED_DIRECTORIES.includes(entry.name)) continue;
+        if (entry.isDirectory()) await visit([...segments, entry.name]);
+        else if (entry.isFile()) keys.push([...segments, entry.name].join('/'));
+      }
+    };
+    await visit(folder);
+    return keys;
+  }
+
+  private async unlinkIfFile(file: string): Promise<void> {
+    try {
+      await unlink(file);
+    } catch (error) {
+      const code = errorCode(error);
+      // Missing, or a folder rather than an object (EISDIR on Linux, EPERM on macOS): nothing to delete.
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return;
+      if (code === 'EPERM' && (await stat(file).catch(() => undefined))?.isDirectory()) return;
+      throw error;
+    }
+  }
+
+  /** Removes now-empty folders from `dir` up to, never including, `stopAt`, so a watcher sees the key vanish cleanly. */
+  private async pruneEmptyDirectories(dir: string, stopAt: string): Promise<void> {
+    let current = dir;
+    while (current !== stopAt && current.startsWith(stopAt + path.sep)) {
+      try {
+        await rmdir(current);
+      } catch {
+        return;
+      }
+      current = path.dirname(current);
+    }
+  }
+}

@@ -1,0 +1,437 @@
+import { BooleanQuery, type Connection, type FullTextQuery, Index, MatchQuery, Occur, type Table, connect } from '@lancedb/lancedb';
+import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
+import type { IndexedChunk, ScoredChunk, StoredChunk } from '../documents/chunk';
+import { DEFAULT_RRF_K, type FusedResult, reciprocalRankFusion, weightedScoreFusion } from './fusion';
+import { DEFAULT_FEEDBACK, type FeedbackOptions, type WeightedTerm, expandQuery, validateFeedbackOptions } from './query-expansion';
+import { STOPWORDS, tokenize } from '../embeddings/tokenizer';
+import type { ChunkFilter, VectorQuery, VectorStore } from './vector-store';
+
+export interface HybridOptions {
+  /** Weight of the vector (cosine) ranking in fusion; 0 disables it. */
+  vectorWeight: number;
+  /** Weight of the full-text (BM25) ranking; 0 disables it. */
+  textWeight: number;
+  /**
+   * `score`: convex combination of min-max normalised scores (keeps how much better the top hits are, so a weak
+   * side with a small weight cannot push a strong side's clear winners down); `rrf`: reciprocal rank fusion.
+   */
+  fusion: 'score' | 'rrf';
+  rrfK: number;
+  /** How deep each ranking is read before fusion (at least topK). */
+  candidateDepth: number;
+  /** RM3 query expansion: a second full-text pass expanded from the first pass's top hits; false disables it. */
+  feedback: FeedbackOptions | false;
+}
+
+export interface LanceDbVectorStoreOptions {
+  directory: string;
+  dimensions: number;
+  tableName?: string;
+  hybrid?: Partial<HybridOptions>;
+  /** Rows written since the last optimisation before the FTS index is updated and fragments compacted. */
+  optimizeEveryRows?: number;
+}
+
+/**
+ * Defaults for the bundled lexical embedder, whose cosine is a weaker copy of BM25's evidence (same words, no IDF):
+ * its ranking breaks ties and adds recall but must not outvote BM25, hence a quarter of the text weight. With a
+ * neural embedder (Titan, Cohere) configure a vector weight near the text weight.
+ */
+export const DEFAULT_HYBRID: HybridOptions = {
+  vectorWeight: 0.25,
+  textWeight: 1,
+  fusion: 'score',
+  rrfK: DEFAULT_RRF_K,
+  candidateDepth: 100,
+  feedback: DEFAULT_FEEDBACK,
+};
+const FTS_COLUMN = 'search_text';
+const FTS_INDEX_NAME = `${FTS_COLUMN}_idx`;
+// Every column except the vector and the derived search text: what retrieval hands back.
+const RESULT_COLUMNS = [
+  'id',
+  'tenant',
+  'document_id',
+  'object_key',
+  'doc_version',
+  'content_type',
+  'fingerprint',
+  'chunk_index',
+  'text',
+  'loc_start',
+  'loc_end',
+  'loc_page',
+  'loc_section',
+  'title',
+];
+
+/** One row of the chunks table. Flat, snake_case columns: SQL filters need no identifier quoting. */
+interface ChunkRow {
+  id: string;
+  tenant: string;
+  document_id: string;
+  object_key: string;
+  doc_version: string;
+  content_type: string;
+  fingerprint: string;
+  chunk_index: number;
+  text: string;
+  loc_start: number;
+  loc_end: number;
+  loc_page: number | null;
+  loc_section: string | null;
+  title: string | null;
+  search_text: string;
+  vector: number[];
+}
+
+export function chunkTableSchema(dimensions: number): Schema {
+  const text = (name: string, nullable = false): Field => new Field(name, new Utf8(), nullable);
+  const int = (name: string, nullable = false): Field => new Field(name, new Int32(), nullable);
+  return new Schema([
+    text('id'),
+    text('tenant'),
+    text('document_id'),
+    text('object_key'),
+    text('doc_version'),
+    text('content_type'),
+    text('fingerprint'),
+    int('chunk_index'),
+    text('text'),
+    int('loc_start'),
+    int('loc_end'),
+    int('loc_page', true),
+    text('loc_section', true),
+    text('title', true),
+    text(FTS_COLUMN),
+    new Field('vector', new FixedSizeList(dimensions, new Field('item', new Float32(), true)), false),
+  ]);
+}
+
+/** SQL string literal: single quotes doubled (tenants and keys may contain them). */
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** LIKE pattern matching values that start with `prefix`; wildcards in the prefix match literally. */
+export function sqlLikePrefix(prefix: string): string {
+  const escaped = prefix.replace(/[\\%_]/g, (character) => `\\${character}`);
+  return `${sqlString(`${escaped}%`)} ESCAPE '\\'`;
+}
+
+function sqlIn(column: string, values: string[]): string {
+  // An empty list matches nothing; "IN ()" is not valid SQL.
+  if (values.length === 0) return 'FALSE';
+  return `${column} IN (${values.map(sqlString).join(', ')})`;
+}
+
+/** The tenant predicate always comes first; every query path uses it as a prefilter. */
+export function buildPredicate(tenant: string, filter?: ChunkFilter): string {
+  const clauses = [`tenant = ${sqlString(tenant)}`];
+  if (filter?.documentIds) clauses.push(sqlIn('document_id', filter.documentIds));
+  if (filter?.contentTypes) clauses.push(sqlIn('content_type', filter.contentTypes));
+  if (filter?.keyPrefix) clauses.push(`object_key LIKE ${sqlLikePrefix(filter.keyPrefix)}`);
+  return clauses.map((clause) => `(${clause})`).join(' AND ');
+}
+
+/**
+ * Question words ("what", "how", "which") are not in the index's short stopword list and only add noise to
+ * BM25; the index's own analyzer still stems what is left. Falls back to all tokens for all-stopword queries.
+ */
+export function textQuery(question: string): string {
+  const tokens = tokenize(question);
+  const content = tokens.filter((token) => !STOPWORDS.has(token));
+  return (content.length > 0 ? content : tokens).join(' ');
+}
+
+/** One SHOULD clause per term, boosted by its weight: BM25 scores add up as sum_t w_t * bm25(t, d). */
+export function weightedTextQuery(terms: WeightedTerm[]): FullTextQuery {
+  return new BooleanQuery(terms.map((term): [Occur, FullTextQuery] => [Occur.Should, new MatchQuery(term.term, FTS_COLUMN, { boost: term.weight })]));
+}
+
+function toRow(chunk: IndexedChunk, dimensions: number): ChunkRow {
+  if (chunk.vector.length !== dimensions) {
+    throw new RangeError(`chunk ${chunk.id} has ${chunk.vector.length} dimensions, the table expects ${dimensions}`);
+  }
+  return {
+    id: chunk.id,
+    tenant: chunk.tenant,
+    document_id: chunk.documentId,
+    object_key: chunk.key,
+    doc_version: chunk.version,
+    content_type: chunk.contentType,
+    fingerprint: chunk.fingerprint,
+    chunk_index: chunk.index,
+    text: chunk.text,
+    loc_start: chunk.location.start,
+    loc_end: chunk.location.end,
+    loc_page: chunk.location.page ?? null,
+    loc_section: chunk.location.section ?? null,
+    title: chunk.title ?? null,
+    // Title and section are indexed with the text: they name the topic even when the chunk does not.
+    search_text: [chunk.title, chunk.location.section, chunk.text].filter((part) => part !== undefined && part !== '').join('\n'),
+    vector: chunk.vector,
+  };
+}
+
+function field(row: Record<string, unknown>, name: string): unknown {
+  return row[name];
+}
+
+function stringField(row: Record<string, unknown>, name: string): string {
+  const value = field(row, name);
+  return typeof value === 'string' ? value : String(value ?? '');
+}
+
+function numberField(row: Record<string, unknown>, name: string): number | undefined {
+  const value = field(row, name);
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return undefined;
+}
+
+function fromRow(row: Record<string, unknown>): StoredChunk {
+  const page = numberField(row, 'loc_page');
+  const section = field(row, 'loc_section');
+  const title = field(row, 'title');
+  return {
+    id: stringField(row, 'id'),
+    tenant: stringField(row, 'tenant'),
+    documentId: stringField(row, 'document_id'),
+    key: stringField(row, 'object_key'),
+    version: stringField(row, 'doc_version'),
+    contentType: stringField(row, 'content_type'),
+    fingerprint: stringField(row, 'fingerprint'),
+    index: numberField(row, 'chunk_index') ?? 0,
+    text: stringField(row, 'text'),
+    location: {
+      start: numberField(row, 'loc_start') ?? 0,
+      end: numberField(row, 'loc_end') ?? 0,
+      ...(page !== undefined ? { page } : {}),
+      ...(typeof section === 'string' ? { section } : {}),
+    },
+    ...(typeof title === 'string' ? { title } : {}),
+  };
+}
+
+function asRecords(rows: unknown[]): Array<Record<string, unknown>> {
+  return rows.filter((row): row is Record<string, unknown> => typeof row === 'object' && row !== null);
+}
+
+/**
+ * Embedded LanceDB vector store with hybrid retrieval: cosine vector search and BM25 full-text search
+ * (English stemming and stopwords) with RM3 query expansion, both prefiltered by tenant and ChunkFilter, fused
+ * by a weighted combination of normalised scores (or RRF).
+ * Writes are serialised through a promise queue so concurrent upserts never race on table commits.
+ */
+export class LanceDbVectorStore implements VectorStore {
+  private writes: Promise<unknown> = Promise.resolve();
+  private hasTextIndex: boolean;
+  private rowsSinceOptimize = 0;
+
+  private constructor(
+    private readonly connection: Connection,
+    private readonly table: Table,
+    readonly dimensions: number,
+    private readonly hybrid: HybridOptions,
+    private readonly optimizeEveryRows: number,
+    hasTextIndex: boolean,
+  ) {
+    this.hasTextIndex = hasTextIndex;
+  }
+
+  static async open(options: LanceDbVectorStoreOptions): Promise<LanceDbVectorStore> {
+    if (!Number.isInteger(options.dimensions) || options.dimensions < 1) throw new RangeError('dimensions must be a positive integer');
+    const hybrid = { ...DEFAULT_HYBRID, ...options.hybrid };
+    if (hybrid.vectorWeight < 0 || hybrid.textWeight < 0 || hybrid.vectorWeight + hybrid.textWeight <= 0) {
+      throw new RangeError('hybrid weights must be >= 0 and not both 0');
+    }
+    if (hybrid.fusion !== 'score' && hybrid.fusion !== 'rrf') throw new RangeError('hybrid fusion must be "score" or "rrf"');
+    if (hybrid.feedback !== false) validateFeedbackOptions(hybrid.feedback);
+    // readConsistencyInterval 0: every read sees commits made by other store instances (e.g. the ingest worker).
+    const connection = await connect(options.directory, { readConsistencyInterval: 0 });
+    const tableName = options.tableName ?? 'chunks';
+    // Open before create: creating with existOk rejects a differing schema with an opaque error.
+    const table = (await connection.tableNames()).includes(tableName)
+      ? await connection.openTable(tableName)
+      : await connection.createEmptyTable(tableName, chunkTableSchema(options.dimensions), { existOk: true });
+    const schema = await table.schema();
+    const vectorType = schema.fields.find((candidate) => candidate.name === 'vector')?.type;
+    if (!(vectorType instanceof FixedSizeList) || vectorType.listSize !== options.dimensions) {
+      table.close();
+      connection.close();
+      throw new RangeError(`table ${tableName} holds vectors of another size than ${options.dimensions}`);
+    }
+    const indices = await table.listIndices();
+    const hasTextIndex = indices.some((index) => index.name === FTS_INDEX_NAME);
+    return new LanceDbVectorStore(connection, table, options.dimensions, hybrid, options.optimizeEveryRows ?? 1, hasTextIndex);
+  }
+
+  async upsert(chunks: IndexedChunk[]): Promise<void> {
+    if (chunks.length === 0) return;
+    // Last write wins for duplicate ids inside one batch, as a sequence of single upserts would.
+    const unique = new Map(chunks.map((chunk) => [chunk.id, toRow(chunk, this.dimensions)]));
+    const rows = [...unique.values()];
+    await this.serialise(async () => {
+      await this.table
+        .mergeInsert('id')
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute(rows as unknown as Array<Record<string, unknown>>);
+      await this.maintainTextIndex(rows.length);
+    });
+  }
+
+  async query(query: VectorQuery): Promise<ScoredChunk[]> {
+    if (query.topK <= 0) return [];
+    if (query.vector.length !== this.dimensions) {
+      throw new RangeError(`query vector has ${query.vector.length} dimensions, the table expects ${this.dimensions}`);
+    }
+    const predicate = buildPredicate(query.tenant, query.filter);
+    const depth = Math.max(query.topK, this.hybrid.candidateDepth);
+    const text = textQuery(query.text ?? '');
+    const useText = this.hybrid.textWeight > 0 && text.length > 0 && this.hasTextIndex;
+    const useVector = this.hybrid.vectorWeight > 0 || !useText;
+
+    const [vectorRows, textRows] = await Promise.all([
+      useVector
+        ? this.table
+            .vectorSearch(query.vector)
+            .distanceType('cosine')
+            .where(predicate)
+            .select([...RESULT_COLUMNS, '_distance'])
+            .limit(depth)
+            .toArray()
+        : Promise.resolve([]),
+      useText ? this.textSearch(text, predicate, depth) : Promise.resolve([]),
+    ]);
+    const vectorRecords = asRecords(vectorRows);
+    const textRecords = asRecords(textRows);
+    const chunks = new Map<string, StoredChunk>();
+    for (const row of [...vectorRecords, ...textRecords]) {
+      const chunk = fromRow(row);
+      if (!chunks.has(chunk.id)) chunks.set(chunk.id, chunk);
+    }
+
+    const vectorHits = vectorRecords.map((row) => ({ id: stringField(row, 'id'), score: 1 - (numberField(row, '_distance') ?? 1) }));
+    if (!useText) {
+      // Vector only: the cosine similarity itself is the score.
+      return vectorHits.slice(0, query.topK).map((hit) => ({ chunk: chunks.get(hit.id) as StoredChunk, score: hit.score }));
+    }
+    const textHits = textRecords.map((row) => ({ id: stringField(row, 'id'), score: numberField(row, '_score') ?? 0 }));
+    const vectorWeight = useVector ? this.hybrid.vectorWeight : 0;
+    const fused: FusedResult[] =
+      this.hybrid.fusion === 'rrf'
+        ? reciprocalRankFusion(
+            [
+              { ids: vectorHits.map((hit) => hit.id), weight: vectorWeight },
+              { ids: textHits.map((hit) => hit.id), weight: this.hybrid.textWeight },
+            ],
+            this.hybrid.rrfK,
+          )
+        : weightedScoreFusion([
+            { items: vectorHits, weight: vectorWeight },
+            { items: textHits, weight: this.hybrid.textWeight },
+          ]);
+    return fused.slice(0, query.topK).map((hit) => ({ chunk: chunks.get(hit.id) as StoredChunk, score: hit.score }));
+  }
+
+  /**
+   * BM25 over title + section + text. With feedback on, a cheap first pass (only the top few rows, only their
+   * text) feeds RM3, and the expanded, weighted query is what ranks the candidates: expansion adds the
+   * vocabulary of relevant documents that the question does not use, which raises recall as well as precision.
+   */
+  private async textSearch(text: string, predicate: string, depth: number): Promise<unknown[]> {
+    const feedback = this.hybrid.feedback;
+    if (feedback === false) return this.fullText(text, predicate, depth, RESULT_COLUMNS);
+    const firstPass = asRecords(await this.fullText(text, predicate, feedback.documents, [FTS_COLUMN]));
+    const terms = expandQuery(
+      text,
+      firstPass.map((row) => ({ text: stringField(row, FTS_COLUMN), score: numberField(row, '_score') ?? 0 })),
+      feedback,
+    );
+    // Nothing matched (or nothing to expand with): the plain query is as good as it gets.
+    if (firstPass.length === 0 || terms.length === 0) return this.fullText(text, predicate, depth, RESULT_COLUMNS);
+    return this.fullText(weightedTextQuery(terms), predicate, depth, RESULT_COLUMNS);
+  }
+
+  private fullText(search: string | FullTextQuery, predicate: string, limit: number, columns: string[]): Promise<unknown[]> {
+    return this.table
+      .query()
+      .fullTextSearch(search, { columns: FTS_COLUMN })
+      .where(predicate)
+      .select([...columns, '_score'])
+      .limit(limit)
+      .toArray();
+  }
+
+  async getChunks(tenant: string, ids: string[]): Promise<StoredChunk[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.table
+      .query()
+      .where(`(tenant = ${sqlString(tenant)}) AND (${sqlIn('id', [...new Set(ids)])})`)
+      .select(RESULT_COLUMNS)
+      .toArray();
+    const byId = new Map(asRecords(rows).map((row) => [stringField(row, 'id'), fromRow(row)]));
+    // Keep the caller's order.
+    return [...new Set(ids)].flatMap((id) => {
+      const chunk = byId.get(id);
+      return chunk ? [chunk] : [];
+    });
+  }
+
+  async deleteDocument(tenant: string, documentId: string, options: { keepFingerprint?: string; onlyFingerprint?: string } = {}): Promise<void> {
+    const clauses = [`tenant = ${sqlString(tenant)}`, `document_id = ${sqlString(documentId)}`];
+    if (options.keepFingerprint !== undefined) clauses.push(`fingerprint <> ${sqlString(options.keepFingerprint)}`);
+    if (options.onlyFingerprint !== undefined) clauses.push(`fingerprint = ${sqlString(options.onlyFingerprint)}`);
+    await this.serialise(async () => {
+      await this.table.delete(clauses.map((clause) => `(${clause})`).join(' AND '));
+    });
+  }
+
+  async countDocument(tenant: string, documentId: string, fingerprint?: string): Promise<number> {
+    const clauses = [`tenant = ${sqlString(tenant)}`, `document_id = ${sqlString(documentId)}`];
+    if (fingerprint !== undefined) clauses.push(`fingerprint = ${sqlString(fingerprint)}`);
+    return this.table.countRows(clauses.map((clause) => `(${clause})`).join(' AND '));
+  }
+
+  async count(tenant?: string): Promise<number> {
+    return tenant === undefined ? this.table.countRows() : this.table.countRows(`tenant = ${sqlString(tenant)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.writes;
+    this.table.close();
+    this.connection.close();
+  }
+
+  /** Runs `task` after every earlier write; a failed write does not block later ones. */
+  private serialise<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.writes.then(task, task);
+    this.writes = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Rows not yet covered by the FTS index are still searched (flat), so a chunk is findable by text as
+   * soon as upsert resolves; the index is created on the first write and refreshed in bulk to keep
+   * queries fast.
+   */
+  private async maintainTextIndex(writtenRows: number): Promise<void> {
+    if (!this.hasTextIndex) {
+      await this.table.createIndex(FTS_COLUMN, {
+        config: Index.fts({ language: 'English', stem: true, removeStopWords: true, lowercase: true, asciiFolding: true, withPosition: false }),
+        replace: true,
+      });
+      this.hasTextIndex = true;
+      this.rowsSinceOptimize = 0;
+      return;
+    }
+    this.rowsSinceOptimize += writtenRows;
+    if (this.rowsSinceOptimize >= this.optimizeEveryRows) {
+      this.rowsSinceOptimize = 0;
+      // Folds new rows into the indices and compacts small fragments; keeps an hour of old versions for readers.
+      await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 3_600_000) });
+    }
+  }
+}

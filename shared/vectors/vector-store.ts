@@ -1,0 +1,37 @@
+import type { IndexedChunk, ScoredChunk, StoredChunk } from '../documents/chunk';
+
+/** Filters applied inside the store, always combined with the tenant. */
+export interface ChunkFilter {
+  documentIds?: string[];
+  /** Object key prefix, e.g. "default/handbook/". */
+  keyPrefix?: string;
+  contentTypes?: string[];
+}
+
+export interface VectorQuery {
+  tenant: string;
+  vector: number[];
+  /** The query text, for stores that can also score by text (hybrid). */
+  text?: string;
+  topK: number;
+  filter?: ChunkFilter;
+}
+
+export interface VectorStore {
+  /** Insert or replace chunks by id. Idempotent. */
+  upsert(chunks: IndexedChunk[]): Promise<void>;
+  /** Nearest chunks of one tenant, best first. Hybrid stores fuse vector and text scores. */
+  query(query: VectorQuery): Promise<ScoredChunk[]>;
+  /** Chunks by id, restricted to a tenant; missing ids are left out. */
+  getChunks(tenant: string, ids: string[]): Promise<StoredChunk[]>;
+  /**
+   * Delete a document's chunks. With `keepFingerprint`, chunks of that index generation stay
+   * (used to drop stale chunks after a re-index); without it, every chunk of the document goes.
+   */
+  deleteDocument(tenant: string, documentId: string, options?: { keepFingerprint?: string; onlyFingerprint?: string }): Promise<void>;
+  /** Number of chunks stored for a document, optionally of one index generation. */
+  countDocument(tenant: string, documentId: string, fingerprint?: string): Promise<number>;
+  /** Total chunks of a tenant (or of every tenant), e.g. to know whether the index is empty. */
+  count(tenant?: string): Promise<number>;
+  close?(): Promise<void>;
+}

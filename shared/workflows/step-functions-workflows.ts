@@ -1,0 +1,191 @@
+import { SFNClient, StartExecutionCommand, StartSyncExecutionCommand, type StartSyncExecutionCommandOutput } from '@aws-sdk/client-sfn';
+import { toRagError } from '../aws/bedrock-runtime-errors';
+import { awsClientOptions } from '../aws/client-options';
+import type { AppConfig } from '../config/config';
+import {
+  ConfigurationError,
+  DependencyUnavailableError,
+  ForbiddenError,
+  IndexConsistencyError,
+  NotFoundError,
+  PayloadTooLargeError,
+  type RagError,
+  ThrottlingError,
+  UnauthorizedError,
+  UnsupportedDocumentError,
+  ValidationError,
+} from '../errors';
+import type { QueryResponse, QueryWorkflowInput } from '../pipeline/query-contract';
+import { ingestionExecutionName } from './execution-name';
+import type { IngestionRequest, StartedExecution, Workflows } from './workflows';
+
+/**
+ * Workflows on AWS Step Functions.
+ * - startIngestion: StartExecution on the Standard ingest machine, named from (action, tenant, key,
+ *   object version): a duplicate event collides with ExecutionAlreadyExists and starts nothing.
+ * - runQuery: StartSyncExecution on the Express query machine (up to 5 minutes). SUCCEEDED -> its
+ *   output; FAILED -> the task's error name mapped back to our error class, with the cause's
+ *   message only (the Lambda error JSON also carries a stack trace, which is dropped); TIMED_OUT ->
+ *   DependencyUnavailableError.
+ * - startReindex: StartExecution on the re-index machine, named per trigger and minute so a doubled
+ *   schedule tick starts one sweep.
+ * Payloads must stay under the 256 KB Step Functions limit: inputs carry keys and questions, never text.
+ */
+
+export interface StepFunctionsWorkflowsOptions {
+  client: SFNClient;
+  ingestStateMachineArn: string;
+  queryStateMachineArn: string;
+  reindexStateMachineArn?: string;
+  now?: () => number;
+}
+
+const STATE_MACHINE_ARN = /^arn:aws[\w-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^\s:]{1,80}$/;
+const MAX_PAYLOAD_BYTES = 256 * 1024;
+const MAX_CAUSE_CHARS = 300;
+const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+type ErrorFactory = (message: string) => RagError;
+
+/** Error names our Lambda tasks raise (shared/errors.ts), as Step Functions reports them. */
+const KNOWN_ERRORS: Record<string, ErrorFactory> = {
+  ValidationError: (m) => new ValidationError(m),
+  PayloadTooLargeError: (m) => new PayloadTooLargeError(m),
+  UnauthorizedError: (m) => new UnauthorizedError(m),
+  ForbiddenError: (m) => new ForbiddenError(m),
+  NotFoundError: (m) => new NotFoundError(m),
+  ThrottlingError: (m) => new ThrottlingError(m),
+  DependencyUnavailableError: (m) => new DependencyUnavailableError(m),
+  UnsupportedDocumentError: (m) => new UnsupportedDocumentError(m),
+  IndexConsistencyError: (m) => new IndexConsistencyError(m),
+  ConfigurationError: (m) => new ConfigurationError(m),
+};
+
+/** The message of a failed execution's cause: Lambda's `{"errorMessage", "errorType", "trace"}` JSON or plain text. */
+export function causeMessage(cause: string | undefined): string | undefined {
+  if (!cause) return undefined;
+  let message = cause;
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string') {
+      message = (parsed as { errorMessage: string }).errorMessage;
+    } else if (typeof parsed === 'object' && parsed !== null) {
+      // A structured cause without a message (e.g. a states error object): never echo it, it may hold stacks.
+      return undefined;
+    }
+  } catch {
+    // Plain-text cause, e.g. "Task timed out after 30.00 seconds".
+  }
+  const firstLine = message.split('\n')[0] ?? '';
+  return firstLine.length > MAX_CAUSE_CHARS ? `${firstLine.slice(0, MAX_CAUSE_CHARS)}…` : firstLine;
+}
+
+/** Maps a FAILED execution's `error` name + `cause` to the project's error contract. */
+export function errorFromExecution(error: string | undefined, cause: string | undefined): RagError {
+  const name = error ?? 'States.Unknown';
+  const message = causeMessage(cause) ?? `Query workflow failed (${name})`;
+  const known = Object.hasOwn(KNOWN_ERRORS, name) ? KNOWN_ERRORS[name] : undefined;
+  if (known) return known(message);
+  // States.Timeout, States.TaskFailed, Lambda.* and anything unknown: the dependency failed, say which way.
+  return new DependencyUnavailableError(`Query workflow failed (${name})`);
+}
+
+function isQueryResponse(value: unknown): value is QueryResponse {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<Record<keyof QueryResponse, unknown>>;
+  return typeof v.answer === 'string' && Array.isArray(v.citations) && typeof v.requestId === 'string';
+}
+
+function errorName(error: unknown): string {
+  return typeof error === 'object' && error !== null && typeof (error as { name?: unknown }).name === 'string' ? (error as { name: string }).name : '';
+}
+
+export class StepFunctionsWorkflows implements Workflows {
+  private readonly now: () => number;
+
+  constructor(private readonly options: StepFunctionsWorkflowsOptions) {
+    const check = (arn: string | undefined, variable: string) => {
+      if (arn !== undefined && !STATE_MACHINE_ARN.test(arn)) throw new ConfigurationError(`${variable} "${arn}" is not a Step Functions state machine ARN`);
+    };
+    check(options.ingestStateMachineArn, 'RAG_INGEST_STATE_MACHINE_ARN');
+    check(options.queryStateMachineArn, 'RAG_QUERY_STATE_MACHINE_ARN');
+    check(options.reindexStateMachineArn, 'RAG_REINDEX_STATE_MACHINE_ARN');
+    this.now = options.now ?? Date.now;
+  }
+
+  async startIngestion(request: IngestionRequest): Promise<StartedExecution> {
+    return this.start(this.options.ingestStateMachineArn, ingestionExecutionName(request, this.now), request);
+  }
+
+  async runQuery(input: QueryWorkflowInput): Promise<QueryResponse> {
+    const payload = this.payload(input);
+    let out: StartSyncExecutionCommandOutput;
+    try {
+      out = await this.options.client.send(
+        new StartSyncExecutionCommand({
+          stateMachineArn: this.options.queryStateMachineArn,
+          input: payload,
+          // The request id names the execution so traces and logs line up; Express names need not be unique.
+          ...(EXECUTION_NAME.test(input.requestId) ? { name: input.requestId } : {}),
+        }),
+      );
+    } catch (error) {
+      throw toRagError(error, 'StartSyncExecution query');
+    }
+    switch (out.status) {
+      case 'SUCCEEDED': {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(out.output ?? '');
+        } catch {
+          throw new DependencyUnavailableError('Query workflow returned output that is not JSON');
+        }
+        if (!isQueryResponse(parsed)) throw new DependencyUnavailableError('Query workflow returned output without answer, citations and requestId');
+        return parsed;
+      }
+      case 'FAILED':
+        throw errorFromExecution(out.error, out.cause);
+      case 'TIMED_OUT':
+        throw new DependencyUnavailableError('Query workflow timed out');
+      default:
+        throw new DependencyUnavailableError(`Query workflow ended with status ${out.status ?? 'unknown'}`);
+    }
+  }
+
+  async startReindex(trigger: 'schedule' | 'manual'): Promise<StartedExecution> {
+    const arn = this.options.reindexStateMachineArn;
+    if (!arn) throw new ConfigurationError('RAG_REINDEX_STATE_MACHINE_ARN is required to start a re-index on Step Functions');
+    // One sweep per trigger and minute: a doubled schedule tick collides instead of running twice.
+    const minute = new Date(this.now()).toISOString().slice(0, 16).replace(/[-:]/g, '');
+    return this.start(arn, `reindex-${trigger}-${minute}`, { trigger });
+  }
+
+  private async start(stateMachineArn: string, executionName: string, input: unknown): Promise<StartedExecution> {
+    try {
+      await this.options.client.send(new StartExecutionCommand({ stateMachineArn, name: executionName, input: this.payload(input) }));
+      return { executionName, started: true };
+    } catch (error) {
+      if (errorName(error) === 'ExecutionAlreadyExists') return { executionName, started: false };
+      throw toRagError(error, 'StartExecution');
+    }
+  }
+
+  private payload(input: unknown): string {
+    const json = JSON.stringify(input);
+    if (Buffer.byteLength(json) > MAX_PAYLOAD_BYTES) throw new PayloadTooLargeError('Workflow input exceeds the 256 KB Step Functions limit');
+    return json;
+  }
+}
+
+export function createStepFunctionsWorkflows(config: AppConfig, client?: SFNClient): Workflows {
+  const { region, ingestStateMachineArn, queryStateMachineArn, reindexStateMachineArn } = config.aws;
+  if (!region) throw new ConfigurationError('AWS_REGION is required for Step Functions workflows');
+  if (!ingestStateMachineArn) throw new ConfigurationError('RAG_INGEST_STATE_MACHINE_ARN is required for Step Functions workflows');
+  if (!queryStateMachineArn) throw new ConfigurationError('RAG_QUERY_STATE_MACHINE_ARN is required for Step Functions workflows');
+  return new StepFunctionsWorkflows({
+    client: client ?? new SFNClient(awsClientOptions(config)),
+    ingestStateMachineArn,
+    queryStateMachineArn,
+    ...(reindexStateMachineArn ? { reindexStateMachineArn } : {}),
+  });
+}

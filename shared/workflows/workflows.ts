@@ -1,0 +1,27 @@
+import type { QueryResponse, QueryWorkflowInput } from '../pipeline/query-contract';
+
+/** What starts an ingestion: an object event, the re-index sweep, a re-drive or an upload. */
+export interface IngestionRequest {
+  tenant: string;
+  key: string;
+  action: 'upsert' | 'delete';
+  /** Change marker of the object (S3 ETag/sequencer, local size+mtime): part of the idempotent execution name. */
+  etag?: string;
+  reason: 'event' | 'reindex' | 'redrive' | 'upload' | 'samples';
+}
+
+export interface StartedExecution {
+  executionName: string;
+  /** False when an execution with the same name already exists (duplicate event): nothing new was started. */
+  started: boolean;
+}
+
+/**
+ * Port: the orchestrator. Step Functions on AWS; the same ASL files in a local interpreter.
+ */
+export interface Workflows {
+  startIngestion(request: IngestionRequest): Promise<StartedExecution>;
+  /** Runs the query state machine synchronously (Express StartSyncExecution on AWS). */
+  runQuery(input: QueryWorkflowInput): Promise<QueryResponse>;
+  startReindex(trigger: 'schedule' | 'manual'): Promise<StartedExecution>;
+}

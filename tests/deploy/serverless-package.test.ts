@@ -1,0 +1,429 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { functionCatalog } from '../../functions/catalog';
+import { httpRoutes, routeKey } from '../../functions/api/routes';
+import { checkIam, formatFinding } from '../../scripts/check-iam';
+import { buildFunctionBundles } from '../../scripts/build-functions';
+import { loadConfig } from '../../shared/config/config';
+import { S3_VECTORS_NON_FILTERABLE_KEYS } from '../../shared/vectors/s3-vectors-store';
+
+/**
+ * The deployable stack, checked offline: builds the bundles, runs `serverless package` with fake
+ * credentials (no AWS call is made) and inspects the CloudFormation template it writes.
+ */
+const execFileAsync = promisify(execFile);
+const root = path.resolve(__dirname, '..', '..');
+const stage = 'ci';
+const prefix = `serverless-rag-${stage}`;
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: Json };
+interface CfnResource {
+  Type: string;
+  Properties: JsonObject;
+  Condition?: string;
+  DependsOn?: string | string[];
+}
+interface CfnTemplate {
+  Resources: Record<string, CfnResource>;
+  Conditions?: JsonObject;
+}
+
+const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+const obj = (value: Json | undefined): JsonObject => (isObject(value) ? value : {});
+
+let template: CfnTemplate;
+let packageDir: string;
+
+function resourcesOfType(type: string): [string, CfnResource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+function functionResource(name: string): [string, CfnResource] {
+  const found = resourcesOfType('AWS::Lambda::Function').find(([, r]) => r.Properties.FunctionName === `${prefix}-${name}`);
+  if (!found) throw new Error(`No function ${name} in the template`);
+  return found;
+}
+
+/** Evaluates the intrinsics a Lambda environment uses into plausible values (conditions false). */
+function evaluate(value: Json): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const o = obj(value);
+  if (Array.isArray(o['Fn::If'])) return evaluate(o['Fn::If'][2] ?? null);
+  if (o.Ref === 'AWS::NoValue') return undefined;
+  if (typeof o.Ref === 'string') return `ref-${o.Ref.toLowerCase()}`;
+  if (Array.isArray(o['Fn::GetAtt'])) return `getatt-${String(o['Fn::GetAtt'][0]).toLowerCase()}`;
+  if (typeof o['Fn::Sub'] === 'string') {
+    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '123456789012' };
+    return o['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_m, name: string) => pseudo[name] ?? `sub-${name}`);
+  }
+  throw new Error(`Unexpected intrinsic ${JSON.stringify(value)}`);
+}
+
+/** Logical ids a value depends on (Ref, Fn::GetAtt, Fn::Sub references), pseudo parameters excluded. */
+function references(value: Json | undefined, into: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(value)) {
+    for (const v of value) references(v, into);
+  } else if (isObject(value)) {
+    if (typeof value.Ref === 'string' && !value.Ref.startsWith('AWS::')) into.add(value.Ref);
+    const getAtt = value['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') into.add(getAtt[0]);
+    const sub = value['Fn::Sub'];
+    const subText = typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
+    for (const match of subText?.matchAll(/\$\{([^}!]+)\}/g) ?? []) {
+      const name = (match[1] ?? '').split('.')[0] ?? '';
+      if (!name.startsWith('AWS::')) into.add(name);
+    }
+    for (const [key, v] of Object.entries(value)) if (key !== 'Fn::Sub') references(v, into);
+    if (Array.isArray(sub)) references(sub[1], into);
+  }
+  return into;
+}
+
+function findCycle(resources: Record<string, CfnResource>): string[] | undefined {
+  const edges = new Map<string, string[]>();
+  for (const [id, resource] of Object.entries(resources)) {
+    const deps = references(resource.Properties as Json);
+    for (const d of [resource.DependsOn ?? []].flat()) deps.add(d);
+    edges.set(
+      id,
+      [...deps].filter((d) => d in resources),
+    );
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, 'visiting');
+    stack.push(id);
+    for (const next of edges.get(id) ?? []) {
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of edges.keys()) {
+    const cycle = visit(id);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+async function readAsl(machine: string): Promise<{ text: string; definition: JsonObject }> {
+  const text = await readFile(path.join(root, 'statemachines', `${machine}.asl.json`), 'utf8');
+  return { text, definition: JSON.parse(text) as JsonObject };
+}
+
+const placeholdersOf = (text: string): string[] => [...new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1] ?? ''))].sort();
+const machineOf = (module: string): string => module.split('/')[1] ?? '';
+
+beforeAll(async () => {
+  await buildFunctionBundles({ rootDir: root });
+  packageDir = await mkdtemp(path.join(tmpdir(), 'rag-sls-package-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'fake',
+    AWS_SECRET_ACCESS_KEY: 'fake',
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    SLS_DEPRECATION_DISABLE: '*',
+  };
+  delete env.AWS_PROFILE;
+  await execFileAsync(path.join(root, 'node_modules', '.bin', 'serverless'), ['package', '--stage', stage, '--package', packageDir], {
+    cwd: root,
+    env,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  template = JSON.parse(await readFile(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
+}, 600_000);
+
+afterAll(async () => {
+  if (packageDir) await rm(packageDir, { recursive: true, force: true });
+});
+
+describe('serverless package (offline)', () => {
+  it('declares every catalog function on nodejs22.x / arm64 with active tracing and its own bundle', async () => {
+    // Prepare
+    const functions = resourcesOfType('AWS::Lambda::Function');
+
+    // Act
+    const names = functions.map(([, r]) => String(r.Properties.FunctionName).slice(prefix.length + 1)).sort();
+
+    // Assess
+    expect(names).toEqual(functionCatalog.map((f) => f.name).sort());
+    for (const entry of functionCatalog) {
+      const [, fn] = functionResource(entry.name);
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Handler: `dist/functions/${entry.name}/index.handler`,
+      });
+      const artifact = path.join(packageDir, `${entry.name}.zip`);
+      const { size } = await stat(artifact);
+      expect(size).toBeGreaterThan(10_000);
+      expect(size).toBeLessThan(50 * 1024 * 1024);
+    }
+  });
+
+  it('gives every function an environment that passes loadConfig with the AWS adapters', () => {
+    for (const entry of functionCatalog) {
+      // Prepare
+      const [, fn] = functionResource(entry.name);
+      const variables = obj(obj(fn.Properties.Environment).Variables);
+      const env: Record<string, string | undefined> = { AWS_REGION: 'us-east-1' };
+      for (const [key, value] of Object.entries(variables)) env[key] = evaluate(value);
+
+      // Act
+      const config = loadConfig(env);
+
+      // Assess
+      expect(config.adapters).toEqual({
+        blobStore: 's3',
+        embedder: 'bedrock-titan',
+        vectorStore: 's3vectors',
+        reranker: 'bedrock',
+        generator: 'bedrock-converse',
+        guardrail: 'bedrock',
+        workflows: 'stepfunctions',
+      });
+      expect(config.aws.generationModelIds).toEqual(['us.anthropic.claude-3-5-haiku-20241022-v1:0', 'us.amazon.nova-lite-v1:0']);
+      expect(config.aws.rerankModelArn).toBe('arn:aws:bedrock:us-east-1::foundation-model/amazon.rerank-v1:0');
+      expect(config.aws.reindexStateMachineArn).toBe(`arn:aws:states:us-east-1:123456789012:stateMachine:${prefix}-reindex`);
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(env.POWERTOOLS_SERVICE_NAME).toBeDefined();
+      expect(env.POWERTOOLS_METRICS_NAMESPACE).toBeDefined();
+    }
+  });
+
+  it('deploys the three ASL files unchanged, every placeholder substituted by its catalog function', async () => {
+    const expected: Record<string, { logicalId: string; type: string }> = {
+      ingest: { logicalId: 'IngestStateMachine', type: 'STANDARD' },
+      query: { logicalId: 'QueryStateMachine', type: 'EXPRESS' },
+      reindex: { logicalId: 'ReindexStateMachine', type: 'STANDARD' },
+    };
+    expect(resourcesOfType('AWS::StepFunctions::StateMachine').map(([id]) => id).sort()).toEqual(Object.values(expected).map((e) => e.logicalId).sort());
+    for (const [machine, { logicalId, type }] of Object.entries(expected)) {
+      // Prepare
+      const { text, definition } = await readAsl(machine);
+      const props = template.Resources[logicalId]?.Properties ?? {};
+
+      // Act
+      const substitutions = obj(props.DefinitionSubstitutions);
+
+      // Assess
+      expect(props.Definition).toEqual(definition);
+      expect(props.StateMachineType).toBe(type);
+      expect(props.StateMachineName).toBe(`${prefix}-${machine}`);
+      expect(props.TracingConfiguration).toEqual({ Enabled: true });
+      expect(obj(props.LoggingConfiguration).IncludeExecutionData).toBe(false);
+      expect(Object.keys(substitutions).sort()).toEqual(placeholdersOf(text));
+      for (const [placeholder, value] of Object.entries(substitutions)) {
+        const entry = functionCatalog.find((f) => f.aslPlaceholder === placeholder);
+        expect(entry).toBeDefined();
+        expect(value).toEqual({ 'Fn::GetAtt': [functionResource(entry?.name ?? '')[0], 'Arn'] });
+      }
+    }
+  });
+
+  it('serves the HTTP API routes with the JWT authorizer on all but /health', () => {
+    // Prepare
+    const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+    const authorizers = resourcesOfType('AWS::ApiGatewayV2::Authorizer');
+    const integrations = Object.fromEntries(resourcesOfType('AWS::ApiGatewayV2::Integration'));
+    const expectedRoutes: Record<string, string> = {
+      'POST /query': 'api-query',
+      'GET /documents': 'api-documents',
+      'GET /documents/{documentId}': 'api-documents',
+      'DELETE /documents/{documentId}': 'api-documents',
+      'POST /documents/{documentId}/redrive': 'api-documents',
+      'POST /documents/upload-url': 'api-documents',
+      'GET /health': 'api-health',
+    };
+
+    // Act
+    const byKey = new Map(routes.map((r) => [String(r.RouteKey), r]));
+
+    // Assess
+    expect([...byKey.keys()].sort()).toEqual(Object.keys(expectedRoutes).sort());
+    for (const route of httpRoutes) expect(expectedRoutes[routeKey(route)]).toBe(route.function);
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0] ?? ['', { Properties: {} }];
+    expect(authorizer.Properties).toMatchObject({
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Audience: [expect.any(String)], Issuer: expect.stringMatching(/^https:\/\//) },
+    });
+    for (const [key, fnName] of Object.entries(expectedRoutes)) {
+      const route = byKey.get(key) ?? {};
+      if (key === 'GET /health') {
+        expect(route.AuthorizationType).toBeUndefined();
+      } else {
+        expect(route).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+      }
+      const [integrationId = ''] = [...references(route.Target)];
+      const integration = integrations[integrationId];
+      expect(references(integration?.Properties.IntegrationUri)).toEqual(new Set([functionResource(fnName)[0]]));
+    }
+  });
+
+  it('encrypts and blocks public access on every bucket; only the documents bucket emits events', () => {
+    // Prepare
+    const buckets = resourcesOfType('AWS::S3::Bucket');
+
+    // Act + Assess
+    expect(buckets.map(([id]) => id)).toEqual(expect.arrayContaining(['DocumentsBucket', 'StateBucket']));
+    for (const [id, bucket] of buckets) {
+      expect([id, obj(bucket.Properties.BucketEncryption).ServerSideEncryptionConfiguration]).toEqual([id, expect.any(Array)]);
+      expect([id, bucket.Properties.PublicAccessBlockConfiguration]).toEqual([
+        id,
+        { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      ]);
+    }
+    expect(template.Resources.DocumentsBucket?.Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    expect(template.Resources.StateBucket?.Properties.NotificationConfiguration).toBeUndefined();
+  });
+
+  it('routes S3 Object Created/Deleted of the documents bucket to ingest-trigger, with a DLQ', () => {
+    // Prepare
+    const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
+
+    // Act
+    const objectRule = rules.find((r) => r.EventPattern !== undefined);
+
+    // Assess
+    expect(objectRule?.EventPattern).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created', 'Object Deleted'],
+      detail: { bucket: { name: [{ Ref: 'DocumentsBucket' }] } },
+    });
+    const [target] = (objectRule?.Targets as JsonObject[] | undefined) ?? [];
+    expect(target).toMatchObject({ Arn: { 'Fn::GetAtt': [functionResource('ingest-trigger')[0], 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } });
+    const permission = resourcesOfType('AWS::Lambda::Permission').find(([, p]) => p.Properties.Principal === 'events.amazonaws.com');
+    expect(permission?.[1].Properties.FunctionName).toEqual({ 'Fn::GetAtt': [functionResource('ingest-trigger')[0], 'Arn'] });
+  });
+
+  it('starts the re-index state machine on a schedule with {"trigger":"schedule"}', () => {
+    // Prepare
+    const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
+
+    // Act
+    const schedule = rules.find((r) => r.ScheduleExpression !== undefined);
+
+    // Assess
+    expect(schedule?.ScheduleExpression).toBe('rate(1 hour)');
+    const [target] = (schedule?.Targets as JsonObject[] | undefined) ?? [];
+    expect(target?.Arn).toEqual({ Ref: 'ReindexStateMachine' });
+    expect(JSON.parse(String(target?.Input))).toEqual({ trigger: 'schedule' });
+  });
+
+  it('provisions the S3 Vectors bucket and index the adapter expects', () => {
+    // Prepare
+    const index = resourcesOfType('AWS::S3Vectors::Index')[0]?.[1].Properties;
+
+    // Act
+    const nonFilterable = obj(index?.MetadataConfiguration).NonFilterableMetadataKeys;
+
+    // Assess
+    expect(resourcesOfType('AWS::S3Vectors::VectorBucket')).toHaveLength(1);
+    expect(index).toMatchObject({ VectorBucketName: `${prefix}-vectors`, IndexName: 'chunks', Dimension: 1024, DataType: 'float32', DistanceMetric: 'cosine' });
+    expect(nonFilterable).toEqual([...S3_VECTORS_NON_FILTERABLE_KEYS]);
+  });
+
+  it('provisions the guardrail with PII, denied topics, prompt-attack and grounding filters', () => {
+    // Prepare
+    const guardrail = resourcesOfType('AWS::Bedrock::Guardrail')[0]?.[1].Properties ?? {};
+
+    // Act
+    const contentFilters = (obj(guardrail.ContentPolicyConfig).FiltersConfig as JsonObject[]).map((f) => f.Type);
+    const grounding = (obj(guardrail.ContextualGroundingPolicyConfig).FiltersConfig as JsonObject[]).map((f) => f.Type);
+
+    // Assess
+    expect(contentFilters).toContain('PROMPT_ATTACK');
+    expect(grounding).toEqual(expect.arrayContaining(['GROUNDING', 'RELEVANCE']));
+    expect((obj(guardrail.SensitiveInformationPolicyConfig).PiiEntitiesConfig as JsonObject[]).length).toBeGreaterThan(0);
+    expect((obj(guardrail.TopicPolicyConfig).TopicsConfig as JsonObject[]).every((t) => t.Type === 'DENY')).toBe(true);
+    expect(resourcesOfType('AWS::Bedrock::GuardrailVersion')).toHaveLength(1);
+  });
+
+  it('makes the Knowledge Base optional through a CloudFormation condition', () => {
+    // Prepare + Act
+    const kb = resourcesOfType('AWS::Bedrock::KnowledgeBase')[0]?.[1];
+
+    // Assess
+    expect(kb?.Condition).toBe('KnowledgeBaseEnabled');
+    expect(template.Conditions?.KnowledgeBaseEnabled).toEqual({ 'Fn::Equals': ['false', 'true'] });
+    expect(obj(kb?.Properties.StorageConfiguration).Type).toBe('S3_VECTORS');
+  });
+
+  it('alarms on 5xx rate, p99 latency, throttles, failed ingestions and dead letters', () => {
+    // Prepare
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+
+    // Act
+    const metrics = alarms.flatMap((a) => [
+      a.MetricName ? `${a.Namespace}/${a.MetricName}` : undefined,
+      ...((a.Metrics as JsonObject[] | undefined) ?? []).map((m) => {
+        const metric = obj(obj(m.MetricStat).Metric);
+        return metric.MetricName ? `${metric.Namespace}/${metric.MetricName}` : undefined;
+      }),
+    ]);
+
+    // Assess
+    expect(metrics).toEqual(
+      expect.arrayContaining(['AWS/ApiGateway/5xx', 'AWS/ApiGateway/Latency', 'AWS/Lambda/Throttles', 'AWS/States/ExecutionsFailed', 'AWS/SQS/ApproximateNumberOfMessagesVisible']),
+    );
+    expect(alarms.find((a) => a.MetricName === 'Latency')?.ExtendedStatistic).toBe('p99');
+    const dlq = resourcesOfType('AWS::SQS::Queue');
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]?.[1].Properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('grants least privilege: one role per function, no wildcard action or resource where a narrower one exists', () => {
+    // Prepare
+    const roles = functionCatalog.map((entry) => JSON.stringify(functionResource(entry.name)[1].Properties.Role));
+
+    // Act
+    const findings = checkIam(template);
+
+    // Assess
+    expect(findings.map(formatFinding)).toEqual([]);
+    expect(new Set(roles).size).toBe(functionCatalog.length);
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('has no circular dependency between resources (state machine ARNs are built from names)', () => {
+    // Act
+    const cycle = findCycle(template.Resources);
+
+    // Assess
+    expect(cycle).toBeUndefined();
+  });
+});
+
+describe('ASL files', () => {
+  const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (separator?: string) => string };
+
+  it.each(['ingest', 'query', 'reindex'])('%s.asl.json is valid ASL and uses exactly its catalog placeholders', async (machine) => {
+    // Prepare
+    const { text, definition } = await readAsl(machine);
+    const catalogPlaceholders = functionCatalog
+      .filter((f) => f.aslPlaceholder && machineOf(f.module) === machine)
+      .map((f) => f.aslPlaceholder)
+      .sort();
+
+    // Act
+    const result = aslValidator(definition);
+
+    // Assess
+    expect({ valid: result.isValid, errors: result.isValid ? '' : result.errorsText('\n') }).toEqual({ valid: true, errors: '' });
+    expect(placeholdersOf(text)).toEqual(catalogPlaceholders);
+  });
+});

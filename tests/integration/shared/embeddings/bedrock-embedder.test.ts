@@ -1,0 +1,218 @@
+import { BedrockCohereEmbedder, BedrockTitanEmbedder, createBedrockEmbedder } from '../../../../shared/embeddings/bedrock-embedder';
+import { ConfigurationError, DependencyUnavailableError, ThrottlingError, ValidationError } from '../../../../shared/errors';
+import { RateLimiter } from '../../../../shared/reliability/rate-limiter';
+import { describeEmbedderContract } from '../../../contract/embedder.contract';
+import { useBedrockRuntimeEmulator } from '../../../emulators/bedrock-runtime-test-kit';
+
+const TITAN = 'amazon.titan-embed-text-v2:0';
+const COHERE = 'cohere.embed-english-v3';
+
+const kit = useBedrockRuntimeEmulator();
+const titanEnv = { RAG_EMBEDDER: 'bedrock-titan', RAG_EMBEDDING_MODEL_ID: TITAN };
+const cohereEnv = { RAG_EMBEDDER: 'bedrock-cohere', RAG_EMBEDDING_MODEL_ID: COHERE };
+
+function titan(dimensions = 256): BedrockTitanEmbedder {
+  const config = kit.config(titanEnv);
+  return new BedrockTitanEmbedder({ client: kit.client(config), modelId: TITAN, dimensions });
+}
+
+function norm(v: number[]): number {
+  return Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+}
+
+describe('BedrockTitanEmbedder over the wire', () => {
+  it('embeds through the factory with the configured dimensions, normalized, and counts tokens', async () => {
+    // Prepare
+    const embedder = createBedrockEmbedder(kit.config({ ...titanEnv, RAG_EMBEDDING_DIMENSIONS: '512' }));
+    // Act
+    const result = await embedder.embed(['The reactor cools down overnight.', 'Hello world'], 'document');
+    // Assess
+    expect(embedder.dimensions).toBe(512);
+    expect(result.vectors).toHaveLength(2);
+    for (const v of result.vectors) {
+      expect(v).toHaveLength(512);
+      expect(norm(v)).toBeCloseTo(1, 5);
+    }
+    expect(result.inputTokens).toBeGreaterThan(0);
+    const bodies = kit.emulator.callsOf('InvokeModel').map((c) => c.body);
+    expect(bodies).toEqual(expect.arrayContaining([expect.objectContaining({ inputText: 'Hello world', dimensions: 512, normalize: true })]));
+  });
+
+  it('defaults to 1024 dimensions', () => {
+    // Prepare / Act
+    const embedder = createBedrockEmbedder(kit.config(titanEnv));
+    // Assess
+    expect(embedder.dimensions).toBe(1024);
+  });
+
+  it('survives a 429 ThrottlingException with an SDK retry', async () => {
+    // Prepare
+    kit.emulator.setFaults({ next: [{ status: 429, code: 'ThrottlingException' }] });
+    // Act
+    const result = await titan().embed(['one text'], 'query');
+    // Assess
+    expect(result.vectors).toHaveLength(1);
+    expect(kit.emulator.http.requests.map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it('survives a 503 with an SDK retry', async () => {
+    // Prepare
+    kit.emulator.setFaults({ next: [{ status: 503, code: 'ServiceUnavailableException' }] });
+    // Act
+    const result = await titan().embed(['one text'], 'query');
+    // Assess
+    expect(result.vectors).toHaveLength(1);
+    expect(kit.emulator.http.requests.map((r) => r.status)).toEqual([503, 200]);
+  });
+
+  it('throws ThrottlingError when throttling outlasts the retries', async () => {
+    // Prepare
+    kit.emulator.modelFaults.set(TITAN, { status: 429, code: 'ThrottlingException' });
+    // Act
+    const attempt = titan().embed(['one text'], 'document');
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(ThrottlingError);
+    expect(kit.emulator.callsOf('InvokeModel')).toHaveLength(2);
+  });
+
+  it('throws DependencyUnavailableError when 5xx outlasts the retries', async () => {
+    // Prepare
+    kit.emulator.modelFaults.set(TITAN, { status: 500, code: 'InternalServerException' });
+    // Act
+    const attempt = titan().embed(['one text'], 'document');
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+
+  it('rejects a text over 50,000 characters with a recorded reason, sending nothing', async () => {
+    // Prepare
+    const texts = ['fine', 'x'.repeat(50_001)];
+    // Act
+    const error = await titan()
+      .embed(texts, 'document')
+      .catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues).toEqual([{ path: 'texts[1]', message: expect.stringContaining('50001 characters') }]);
+    expect(kit.emulator.calls).toHaveLength(0);
+  });
+
+  it("surfaces the service's token-limit rejection as a ValidationError with its reason", async () => {
+    // Prepare: under the character limit, over 8,192 tokens
+    const text = 'a '.repeat(20_000);
+    // Act
+    const error = await titan()
+      .embed([text], 'document')
+      .catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toContain('Too many input tokens');
+  });
+
+  it('keeps requests under the configured rate (token bucket on a fake clock)', async () => {
+    // Prepare
+    let now = 0;
+    kit.emulator.clock = () => now;
+    const limiter = new RateLimiter(
+      5,
+      5,
+      () => now,
+      async (ms) => {
+        now += ms;
+      },
+    );
+    const config = kit.config(titanEnv);
+    const embedder = new BedrockTitanEmbedder({ client: kit.client(config), modelId: TITAN, dimensions: 256, rateLimiter: limiter, concurrency: 4 });
+    const texts = Array.from({ length: 20 }, (_, i) => `text number ${i}`);
+    // Act
+    await embedder.embed(texts, 'document');
+    // Assess: a burst of 5, then one request per 200 ms of (fake) time
+    const times = kit.emulator
+      .callsOf('InvokeModel')
+      .map((c) => c.at)
+      .sort((a, b) => a - b);
+    expect(times).toHaveLength(20);
+    times.forEach((t, i) => {
+      expect(t).toBeGreaterThanOrEqual(Math.max(0, i - 4) * 200);
+    });
+    kit.emulator.clock = Date.now;
+  });
+});
+
+describe('BedrockCohereEmbedder over the wire', () => {
+  it('splits more than 96 texts into several calls and keeps the order', async () => {
+    // Prepare
+    const embedder = createBedrockEmbedder(kit.config(cohereEnv));
+    const texts = Array.from({ length: 200 }, (_, i) => `document ${i} about topic ${i % 7}`);
+    // Act
+    const result = await embedder.embed(texts, 'document');
+    // Assess
+    const calls = kit.emulator.callsOf('InvokeModel').map((c) => c.body as { texts: string[]; input_type: string });
+    expect(calls.map((c) => c.texts.length).sort((a, b) => b - a)).toEqual([96, 96, 8]);
+    expect(calls.every((c) => c.input_type === 'search_document')).toBe(true);
+    expect(result.vectors).toHaveLength(200);
+    expect(result.vectors[150]).toEqual(
+      (await new BedrockCohereEmbedder({ client: kit.client(kit.config(cohereEnv)), modelId: COHERE }).embed([texts[150] as string], 'document')).vectors[0],
+    );
+    expect(embedder.dimensions).toBe(1024);
+    expect(result.inputTokens).toBeGreaterThan(0);
+  });
+
+  it('embeds queries with input_type search_query', async () => {
+    // Prepare
+    const embedder = createBedrockEmbedder(kit.config(cohereEnv));
+    // Act
+    await embedder.embed(['what is the boiling point?'], 'query');
+    // Assess
+    expect(kit.emulator.callsOf('InvokeModel')[0]?.body).toEqual(expect.objectContaining({ input_type: 'search_query', truncate: 'NONE' }));
+  });
+
+  it('rejects a text over 2,048 characters instead of truncating it', async () => {
+    // Prepare
+    const embedder = createBedrockEmbedder(kit.config(cohereEnv));
+    // Act
+    const attempt = embedder.embed(['y'.repeat(2_049)], 'document');
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(ValidationError);
+    expect(kit.emulator.calls).toHaveLength(0);
+  });
+});
+
+describe('createBedrockEmbedder configuration checks', () => {
+  it('fails early when the model id does not belong to the chosen embedder', () => {
+    // Prepare
+    const config = kit.config({ RAG_EMBEDDER: 'bedrock-titan', RAG_EMBEDDING_MODEL_ID: COHERE });
+    // Act / Assess
+    expect(() => createBedrockEmbedder(config)).toThrow(/RAG_EMBEDDING_MODEL_ID/);
+  });
+
+  it('fails early on dimensions the model cannot produce', () => {
+    // Prepare
+    const config = kit.config({ ...titanEnv, RAG_EMBEDDING_DIMENSIONS: '384' });
+    // Act / Assess
+    expect(() => createBedrockEmbedder(config)).toThrow(ConfigurationError);
+  });
+
+  it('fails early when chunks can exceed the Cohere character limit', () => {
+    // Prepare
+    const config = kit.config({ ...cohereEnv, RAG_CHUNK_SIZE: '4000' });
+    // Act / Assess
+    expect(() => createBedrockEmbedder(config)).toThrow(/RAG_CHUNK_SIZE/);
+  });
+
+  it('fails early when the region is missing', () => {
+    // Prepare
+    const config = kit.config(titanEnv);
+    const noRegion = { ...config, aws: { ...config.aws, region: undefined } };
+    // Act / Assess
+    expect(() => createBedrockEmbedder(noRegion)).toThrow(/AWS_REGION/);
+  });
+
+  it('rejects a malformed model id at configuration load, naming the variable', () => {
+    // Act / Assess
+    expect(() => kit.config({ ...titanEnv, RAG_EMBEDDING_MODEL_ID: 'Titan Embed!' })).toThrow(/RAG_EMBEDDING_MODEL_ID/);
+  });
+});
+
+describeEmbedderContract('BedrockTitanEmbedder over the emulator', async () => createBedrockEmbedder(kit.config(titanEnv)));
+describeEmbedderContract('BedrockCohereEmbedder over the emulator', async () => createBedrockEmbedder(kit.config(cohereEnv)));

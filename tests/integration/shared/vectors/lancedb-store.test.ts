@@ -1,0 +1,129 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalEmbedder } from '../../../../shared/embeddings/local-embedder';
+import { LanceDbVectorStore, buildPredicate, sqlLikePrefix, sqlString, textQuery } from '../../../../shared/vectors/lancedb-store';
+import { describeVectorStoreContract } from '../../../contract/vector-store.contract';
+import { makeChunk, oneHot } from '../../../contract/fixtures';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'lancedb-store-'));
+}
+
+describeVectorStoreContract('LanceDbVectorStore', async () => {
+  const directory = await tempDir();
+  const store = await LanceDbVectorStore.open({ directory, dimensions: 8 });
+  return {
+    store,
+    dimensions: 8,
+    cleanup: async () => {
+      await store.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SQL literals', () => {
+  it('doubles single quotes and escapes LIKE wildcards', () => {
+    expect(sqlString("o'brien")).toBe("'o''brien'");
+    expect(sqlLikePrefix("a_b%'c")).toBe("'a\\_b\\%''c%' ESCAPE '\\'");
+  });
+
+  it('always puts the tenant first in the predicate', () => {
+    expect(buildPredicate("t'1", { documentIds: [], contentTypes: ['text/plain'] })).toBe("(tenant = 't''1') AND (FALSE) AND (content_type IN ('text/plain'))");
+  });
+
+  it('strips question words from the text query, unless nothing else is left', () => {
+    expect(textQuery('What is the drag of a cone?')).toBe('drag cone');
+    expect(textQuery('what is it')).toBe('what is it');
+  });
+});
+
+describe('LanceDbVectorStore', () => {
+  let directory: string;
+  let store: LanceDbVectorStore;
+  const embedder = new LocalEmbedder({ dimensions: 64 });
+  const embedOne = async (text: string): Promise<number[]> => (await embedder.embed([text], 'document')).vectors[0] as number[];
+
+  beforeEach(async () => {
+    directory = await tempDir();
+    store = await LanceDbVectorStore.open({ directory, dimensions: 64 });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('finds a just-upserted chunk by text and by vector, also after the text index exists', async () => {
+    await store.upsert([makeChunk(64, { id: 'first', text: 'Rotating the API keys every ninety days.', vector: await embedOne('rotating api keys') })]);
+    const text = 'Flutter of supersonic panels at high dynamic pressure.';
+    const vector = await embedOne(text);
+
+    await store.upsert([makeChunk(64, { id: 'second', text, vector, title: undefined })]);
+    const byText = await store.query({ tenant: 'tenant-a', vector: oneHot(64, 5), text: 'panel flutter', topK: 1 });
+    const byVector = await store.query({ tenant: 'tenant-a', vector, topK: 1 });
+
+    expect(byText[0]?.chunk.id).toBe('second');
+    expect(byVector[0]?.chunk.id).toBe('second');
+  });
+
+  it('handles tenants, keys and filters containing quotes and LIKE wildcards', async () => {
+    const tenant = "o'brien";
+    await store.upsert([
+      makeChunk(64, { id: 'q1', tenant, key: "o'brien/it's_100%/a.md", text: 'quoted key' }),
+      makeChunk(64, { id: 'q2', tenant, key: "o'brien/itXs_100%/b.md", text: 'quoted key' }),
+    ]);
+
+    const hits = await store.query({ tenant, vector: oneHot(64, 0), text: "it's quoted", topK: 10, filter: { keyPrefix: "o'brien/it's_100%/" } });
+
+    expect(hits.map((hit) => hit.chunk.id)).toEqual(['q1']);
+    expect(await store.count(tenant)).toBe(2);
+    expect(await store.count('o')).toBe(0);
+  });
+
+  it('fuses text and vector rankings: a chunk matching both outranks chunks matching one', async () => {
+    const question = 'boundary layer transition on cones';
+    await store.upsert([
+      makeChunk(64, { id: 'both', text: 'Boundary layer transition measured on cones.', vector: oneHot(64, 1) }),
+      makeChunk(64, { id: 'text-only', text: 'Transition of the boundary layer on flat plates.', vector: oneHot(64, 2) }),
+      makeChunk(64, { id: 'vector-only', text: 'Lunch menu.', vector: oneHot(64, 3) }),
+    ]);
+    const vector = new Array<number>(64).fill(0);
+    vector[1] = 0.8;
+    vector[3] = 0.6;
+
+    const hits = await store.query({ tenant: 'tenant-a', vector, text: question, topK: 3 });
+
+    expect(hits[0]?.chunk.id).toBe('both');
+    expect(hits[0]?.score).toBeCloseTo(1, 6);
+    expect(hits.every((hit) => hit.score > 0 && hit.score <= 1)).toBe(true);
+  });
+
+  it('serialises concurrent upserts so none is lost', async () => {
+    const batches = [0, 1, 2, 3, 4, 5, 6, 7].map((batch) =>
+      [0, 1, 2].map((index) => makeChunk(64, { id: `c${batch}-${index}`, documentId: `d${batch}`, index, text: `batch ${batch} chunk ${index}` })),
+    );
+
+    await Promise.all(batches.map((chunks) => store.upsert(chunks)));
+
+    expect(await store.count('tenant-a')).toBe(24);
+    expect(await store.countDocument('tenant-a', 'd5')).toBe(3);
+  });
+
+  it('reopens an existing table and sees its rows; rejects a table of another dimension', async () => {
+    await store.upsert([makeChunk(64, { id: 'kept' })]);
+
+    const reopened = await LanceDbVectorStore.open({ directory, dimensions: 64 });
+    const count = await reopened.count();
+    await reopened.close();
+
+    expect(count).toBe(1);
+    await expect(LanceDbVectorStore.open({ directory, dimensions: 32 })).rejects.toThrow(RangeError);
+  });
+
+  it('rejects vectors of the wrong size', async () => {
+    await expect(store.upsert([makeChunk(8, { id: 'short' })])).rejects.toThrow(RangeError);
+    await expect(store.query({ tenant: 'tenant-a', vector: [1, 0], topK: 1 })).rejects.toThrow(RangeError);
+  });
+});

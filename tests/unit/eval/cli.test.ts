@@ -1,0 +1,71 @@
+import { parseArgs } from '../../../eval/cli';
+import { UsageError } from '../../../eval/errors';
+import type { EvalReport } from '../../../eval/evaluate';
+import { validateKs } from '../../../eval/evaluate';
+import { checkGate, toJson, toTrecRun } from '../../../eval/report';
+
+describe('eval command line', () => {
+  it('parses every option, with --flag value and --flag=value forms', () => {
+    const options = parseArgs(['--dataset', 'data/x', '--split=dev', '--k', '1,10,100', '--out', 'r.json', '--json', '--min-ndcg', '0.3', '--no-qa', '--per-query', '--run=run.trec']);
+    expect(options).toEqual({
+      dataset: 'data/x',
+      split: 'dev',
+      ks: [1, 10, 100],
+      out: 'r.json',
+      json: true,
+      minNdcg: 0.3,
+      qa: null,
+      perQuery: true,
+      run: 'run.trec',
+      help: false,
+    });
+  });
+
+  it('rejects missing values, unknown flags and a missing dataset', () => {
+    expect(() => parseArgs(['--dataset'])).toThrow(UsageError);
+    expect(() => parseArgs(['--dataset', 'x', '--min-ndcg', 'high'])).toThrow(/expects a number/);
+    expect(() => parseArgs(['--dataset', 'x', '--min-ndcg', '2'])).toThrow(/within 0\.\.1/);
+    expect(() => parseArgs(['--dataset', 'x', '--frobnicate'])).toThrow(/unknown option --frobnicate/);
+    expect(() => parseArgs([])).toThrow(/--dataset <dir> is required/);
+    expect(parseArgs(['--help']).help).toBe(true);
+  });
+
+  it('accepts cut-offs from 1 to 100 only, sorted and deduplicated', () => {
+    expect(validateKs([10, 1, 10, 5])).toEqual([1, 5, 10]);
+    expect(() => validateKs([0])).toThrow(UsageError);
+    expect(() => validateKs([101])).toThrow(/1 to 100/);
+    expect(() => validateKs([])).toThrow(UsageError);
+  });
+});
+
+describe('eval report', () => {
+  const report = {
+    retrieval: { ndcgAt10: 0.42 },
+    perQuery: [
+      {
+        queryId: 'q1',
+        ranking: [
+          { id: 'd2', score: 0.9 },
+          { id: 'd1', score: 0.5 },
+        ],
+      },
+    ],
+    perQuestion: [],
+    dataset: { name: 'x' },
+  } as unknown as EvalReport;
+
+  it('passes the gate at or above the threshold and fails below it', () => {
+    expect(checkGate(report, 0.42)?.passed).toBe(true);
+    expect(checkGate(report, 0.43)).toEqual({ minNdcg: 0.43, ndcgAt10: 0.42, passed: false });
+    expect(checkGate(report, undefined)).toBeUndefined();
+  });
+
+  it('leaves per-query details out of the JSON unless asked', () => {
+    expect(toJson(report, undefined)).not.toHaveProperty('perQuery');
+    expect(toJson(report, undefined, { perQuery: true })).toHaveProperty('perQuery');
+  });
+
+  it('writes a TREC run', () => {
+    expect(toTrecRun(report, 'tag')).toBe('q1 Q0 d2 1 0.9 tag\nq1 Q0 d1 2 0.5 tag\n');
+  });
+});

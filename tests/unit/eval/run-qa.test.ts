@@ -1,0 +1,83 @@
+import type { QaItem } from '../../../eval/beir';
+import { citationPrecision, containsAnswer, normalizeAnswer, outcomeOf, summarizeQa } from '../../../eval/run-qa';
+import type { QueryResponse } from '../../../shared/pipeline/query-contract';
+
+function response(overrides: Partial<QueryResponse> = {}): QueryResponse {
+  return {
+    answer: 'Most coasts see two high tides a day [1].',
+    citations: [
+      { documentId: 'x', chunkId: 'c1', uri: 'eval/g/g05', key: 'eval/g/g05', excerpt: '...', location: { start: 0, end: 10 } },
+      { documentId: 'y', chunkId: 'c2', uri: 'eval/g/g09', key: 'eval/g/g09', excerpt: '...', location: { start: 0, end: 10 } },
+    ],
+    guardrail: { action: 'NONE', blocked: false, findings: [], guardrailId: 'local', groundingScore: 0.9 },
+    usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 },
+    model: 'extractive',
+    fallbackUsed: false,
+    promptVersion: 'v1',
+    requestId: 'r',
+    ...overrides,
+  };
+}
+
+const item: QaItem = { id: 'qa1', question: 'How many high tides?', answers: ['two high tides'], docIds: ['g05'] };
+const datasetIdOf = (citation: QueryResponse['citations'][number]): string | undefined => citation.key.split('/').pop();
+
+describe('answer containment', () => {
+  it('matches whole words, ignoring case, accents and punctuation', () => {
+    expect(normalizeAnswer('Café, au-lait!')).toBe(' cafe au lait ');
+    expect(containsAnswer('It is TWO high-tides.', ['two high tides'])).toBe(true);
+    expect(containsAnswer('about 1450 or so', ['1450'])).toBe(true);
+    expect(containsAnswer('in 14500 BC', ['1450'])).toBe(false);
+    expect(containsAnswer('anything', ['   '])).toBe(false);
+  });
+});
+
+describe('citationPrecision', () => {
+  it('is the share of cited chunks from a relevant document', () => {
+    expect(citationPrecision(['g05', 'g09', undefined, 'g05'], ['g05'])).toBe(0.5);
+  });
+
+  it('is undefined without relevant documents or without citations', () => {
+    expect(citationPrecision(['g05'], undefined)).toBeUndefined();
+    expect(citationPrecision([], ['g05'])).toBeUndefined();
+  });
+});
+
+describe('outcomeOf and summarizeQa', () => {
+  it('scores a grounded, correct answer with one relevant citation out of two', () => {
+    // Act
+    const outcome = outcomeOf(item, response(), datasetIdOf, 12, false);
+    // Assess
+    expect(outcome).toEqual({ id: 'qa1', contained: true, citations: 2, citationPrecision: 0.5, grounded: true, groundingScore: 0.9, blockedAtInput: false, latencyMs: 12 });
+  });
+
+  it('does not count an answer that failed the grounding check as grounded or contained', () => {
+    const blocked = response({
+      answer: 'Sorry, the answer could not be verified.',
+      citations: [],
+      guardrail: { action: 'INTERVENED', blocked: true, findings: [{ type: 'GROUNDING', detail: 'low', action: 'BLOCKED' }], guardrailId: 'local', groundingScore: 0.1 },
+    });
+    const outcome = outcomeOf(item, blocked, datasetIdOf, 5, false);
+    expect(outcome.grounded).toBe(false);
+    expect(outcome.contained).toBe(false);
+    expect(outcome.citationPrecision).toBeUndefined();
+  });
+
+  it('averages over the right denominators', () => {
+    const good = outcomeOf(item, response(), datasetIdOf, 10, false);
+    const ungrounded = { ...good, id: 'b', grounded: false, contained: false, citationPrecision: 1, groundingScore: 0.3, latencyMs: 20 };
+    const inputBlocked = { ...good, id: 'c', grounded: false, contained: false, blockedAtInput: true, citations: 0, citationPrecision: undefined, groundingScore: undefined, latencyMs: 30 };
+    delete inputBlocked.citationPrecision;
+    delete inputBlocked.groundingScore;
+    const metrics = summarizeQa([good, ungrounded, inputBlocked]);
+    expect(metrics.questions).toBe(3);
+    expect(metrics.answerContainment).toBeCloseTo(1 / 3, 10);
+    // (0.5 + 1) / 2 questions with a precision
+    expect(metrics.citationPrecision).toBeCloseTo(0.75, 10);
+    expect(metrics.citationPrecisionQuestions).toBe(2);
+    // 1 grounded of the 2 that reached generation
+    expect(metrics.groundingRate).toBeCloseTo(0.5, 10);
+    expect(metrics.meanGroundingScore).toBeCloseTo(0.6, 10);
+    expect(metrics.latencyMs.p50).toBe(20);
+  });
+});

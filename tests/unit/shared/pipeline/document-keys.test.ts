@@ -1,0 +1,51 @@
+import { assertDocumentKey, isIgnoredKey, tenantOfKey } from '../../../../shared/pipeline/document-keys';
+import { ValidationError } from '../../../../shared/errors';
+import { failureReason } from '../../../../shared/pipeline/ingest';
+import { ingestionExecutionName } from '../../../../shared/workflows/execution-name';
+
+describe('document keys', () => {
+  it('takes the tenant from the first path segment, the default tenant at the root', () => {
+    expect(tenantOfKey('acme/handbook/intro.md', 'default')).toBe('acme');
+    expect(tenantOfKey('intro.md', 'default')).toBe('default');
+    expect(tenantOfKey('Not A Tenant/x.md', 'default')).toBe('default');
+  });
+
+  it('ignores hidden, temporary and sidecar files', () => {
+    expect(isIgnoredKey('acme/.DS_Store')).toBe(true);
+    expect(isIgnoredKey('acme/~$report.docx')).toBe(true);
+    expect(isIgnoredKey('acme/report.docx.metadata.json')).toBe(true);
+    expect(isIgnoredKey('acme/report.docx')).toBe(false);
+  });
+
+  it('refuses keys outside the tenant or with path traversal', () => {
+    expect(() => assertDocumentKey('acme', 'other/x.md', 'default')).toThrow(ValidationError);
+    expect(() => assertDocumentKey('acme', 'acme/../other/x.md', 'default')).toThrow(ValidationError);
+    expect(assertDocumentKey('acme', 'acme/x.md', 'default')).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
+
+describe('failureReason', () => {
+  it('reads the Lambda error JSON Step Functions puts in Cause', () => {
+    const cause = JSON.stringify({ errorType: 'UnsupportedDocumentError', errorMessage: 'PDF could not be parsed', trace: ['at x'] });
+    expect(failureReason({ Error: 'UnsupportedDocumentError', Cause: cause })).toEqual({ error: 'UnsupportedDocumentError', reason: 'PDF could not be parsed' });
+  });
+
+  it('keeps a plain-text cause and never returns an empty reason', () => {
+    expect(failureReason({ Error: 'X', Cause: 'boom' })).toEqual({ error: 'X', reason: 'boom' });
+    expect(failureReason(undefined)).toEqual({ error: 'UnknownError', reason: 'UnknownError' });
+  });
+});
+
+describe('ingestionExecutionName', () => {
+  const request = { tenant: 'acme', key: 'acme/a.md', action: 'upsert' as const, etag: 'e1', reason: 'event' as const };
+
+  it('is the same for duplicate events and different for a new object version', () => {
+    expect(ingestionExecutionName(request)).toBe(ingestionExecutionName({ ...request, reason: 'reindex' }));
+    expect(ingestionExecutionName(request)).not.toBe(ingestionExecutionName({ ...request, etag: 'e2' }));
+    expect(ingestionExecutionName(request)).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+  });
+
+  it('gives a re-drive its own name so a failed version can run again', () => {
+    expect(ingestionExecutionName({ ...request, reason: 'redrive' }, () => 1)).not.toBe(ingestionExecutionName(request));
+  });
+});
