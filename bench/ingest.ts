@@ -5,14 +5,16 @@ import { loadConfig } from '../shared/config/config';
 import { extractText } from '../shared/documents/extract';
 import { documentIdFor } from '../shared/documents/identity';
 import { startLocalRuntime } from '../local/runtime';
+import { startIngestion } from '../shared/pipeline/reindex';
 import { BedrockRuntimeEmulator } from '../tests/emulators/bedrock-runtime-emulator';
 import { QuotaProxy } from './quota-proxy';
 import { SyntheticText, seededRandom } from './synthetic';
 import { formatTable, round } from './table';
 
 /**
- * Ingestion bench: N synthetic Markdown documents dropped into the documents folder of the local service and
- * ingested by its re-index sweep (the same ASL ingest state machine, Map over embedding batches, retries),
+ * Ingestion bench: N synthetic Markdown documents dropped into the documents folder of the local service, each
+ * started as the object-created trigger starts it (the same ASL ingest state machine, Map over embedding batches,
+ * retries),
  * with the Bedrock Titan embedder talking to the Bedrock Runtime emulator through a quota proxy. Reports
  * chunks/s, how much of the quota was used, throttles seen, and checks that every chunk reached the index.
  */
@@ -99,7 +101,11 @@ export async function runIngestBench(options: IngestBenchOptions, log: (line: st
     log(`ingest: ${options.documents} documents (${expectedChunks} chunks) against a quota of ${options.quotaRequestsPerMinute} requests/min`);
 
     const started = performance.now();
-    await runtime.workflows.startReindex('manual');
+    // What the object-created trigger does for each file: mark it PENDING and start its ingest execution.
+    for (const key of keys) {
+      const head = await services.documents.head(key);
+      await startIngestion(services, { tenant, key, action: 'upsert', etag: head?.etag, reason: 'upload' });
+    }
     await runtime.settle();
     const seconds = (performance.now() - started) / 1000;
 

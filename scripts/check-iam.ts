@@ -139,7 +139,11 @@ function policyDocuments(template: JsonObject): { documents: PolicyDocumentRef[]
         break;
       case 'AWS::IAM::Policy':
       case 'AWS::IAM::ManagedPolicy':
-        documents.push({ resource: logicalId, policy: renderResource(props.PolicyName ?? props.ManagedPolicyName ?? 'PolicyDocument'), document: props.PolicyDocument ?? null });
+        documents.push({
+          resource: logicalId,
+          policy: renderResource(props.PolicyName ?? props.ManagedPolicyName ?? 'PolicyDocument'),
+          document: props.PolicyDocument ?? null,
+        });
         break;
       default:
         break;

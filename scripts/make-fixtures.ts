@@ -86,13 +86,13 @@ async function makeDocx(title: string, blocks: DocxBlock[]): Promise<Buffer> {
     'docProps/core.xml': `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>${escapeXml(title)}</dc:title></cp:coreProperties>`,
   };
   const zip = new JSZip();
-  for (const [name, content] of Object.entries(files)) zip.file(name, content, { date: FIXED_DATE });
+  for (const [name, content] of Object.entries(files)) zip.file(name, content, { date: FIXED_DATE, createFolders: false });
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
 }
 
 async function makeZipWithoutDocx(): Promise<Buffer> {
   const zip = new JSZip();
-  zip.file('notes.txt', 'This archive is a plain zip file, not a Word document.', { date: FIXED_DATE });
+  zip.file('notes.txt', 'This archive is a plain zip file, not a Word document.', { date: FIXED_DATE, createFolders: false });
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
 }
 
@@ -135,7 +135,7 @@ async function makeSamples(): Promise<void> {
       { text: 'Passwords for company accounts must be at least 16 characters long and must not be reused on any other service.' },
       { text: 'Multi-factor authentication with a hardware security key is required for email, source code hosting and the cloud console.' },
       { heading: 2, text: 'Devices' },
-      { text: 'Company laptops use full-disk encryption and lock the screen automatically after 5 minutes without activity.' },
+      { text: 'Company laptops use full-disk encryption and lock the screen automatically after 10 minutes without activity.' },
       { heading: 2, text: 'Reporting incidents' },
       { text: 'Report a suspected phishing email by forwarding it to phish-report@northwind-robotics.example within one business day.' },
       { text: 'API keys for production systems are rotated every 90 days; access to production is reviewed every quarter.' },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { documentIdFor } from '../../shared/documents/identity';
 
 /** The ingest state machine's state, as each Task receives it (schemas validate the fields a Task needs). */
 const tenant = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
@@ -33,6 +34,7 @@ export const failureSchema = documentRefSchema.extend({
 export const embedBatchSchema = z.object({ tenant, documentId: z.string(), fingerprint: z.string(), batchKey: z.string() });
 
 export const labels = {
-  correlationId: (input: { tenant: string; key: string }) => `${input.tenant}/${input.key}`,
+  // The document id, not the key: object keys are file names chosen by users.
+  correlationId: (input: { tenant: string; key: string }) => documentIdFor(input.tenant, input.key),
   tenant: (input: { tenant: string }) => input.tenant,
 };

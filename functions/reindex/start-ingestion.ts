@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { getServices } from '../../shared/container';
+import { documentIdFor } from '../../shared/documents/identity';
 import { startIngestion } from '../../shared/pipeline/reindex';
 import { taskHandler } from '../task';
 
@@ -13,7 +14,7 @@ const schema = z.object({
 
 /** Re-index Map Task "StartIngestion": start one ingest execution (idempotent by name). */
 export const makeHandler = taskHandler(schema, (services, input) => startIngestion(services, input), {
-  correlationId: (input) => `${input.tenant}/${input.key}`,
+  correlationId: (input) => documentIdFor(input.tenant, input.key),
   tenant: (input) => input.tenant,
 });
 export const handler = makeHandler(getServices);

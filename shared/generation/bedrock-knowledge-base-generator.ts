@@ -242,7 +242,9 @@ export class KnowledgeBaseGenerator implements Generator {
     }
     const orchestrationPrompt = loadPrompt(ORCHESTRATION_PROMPT, request.promptVersion);
     if (!orchestrationPrompt.text.includes('$conversation_history$') || !orchestrationPrompt.text.includes('$output_format_instructions$')) {
-      throw new ConfigurationError(`Prompt ${ORCHESTRATION_PROMPT}/${request.promptVersion} must contain $conversation_history$ and $output_format_instructions$`);
+      throw new ConfigurationError(
+        `Prompt ${ORCHESTRATION_PROMPT}/${request.promptVersion} must contain $conversation_history$ and $output_format_instructions$`,
+      );
     }
     const { rerankModelArn, guardrail } = this.options;
     return {
@@ -304,7 +306,13 @@ export class KnowledgeBaseGenerator implements Generator {
     const config = this.options.guardrail;
     if (!config) return undefined;
     // RetrieveAndGenerate reports only the action; the answer text is already the guardrail's message when blocked.
-    return verdictFromGuardrail({ intervened: action === 'INTERVENED', outputText: text, assessments: [], original: text, guardrailId: `${config.id}:${config.version}` });
+    return verdictFromGuardrail({
+      intervened: action === 'INTERVENED',
+      outputText: text,
+      assessments: [],
+      original: text,
+      guardrailId: `${config.id}:${config.version}`,
+    });
   }
 
   private handleModelFailure(error: unknown, modelId: string, index: number, failures: FailedModel[]): void {

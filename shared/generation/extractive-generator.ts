@@ -146,7 +146,13 @@ export class ExtractiveGenerator implements Generator {
       const piece = `${separator}${sentence.text} ${formatCitationMarker(marker)}`;
       text += piece;
       pieces.push(piece);
-      citations.push({ chunkId: sentence.chunkId, marker, answerSpan: { start, end: start + sentence.text.length }, excerpt: sentence.text });
+      citations.push({
+        chunkId: sentence.chunkId,
+        marker,
+        answerSpan: { start, end: start + sentence.text.length },
+        excerpt: sentence.text,
+        excerptSpan: { start: sentence.start, end: sentence.end },
+      });
     }
     return { text, citations, pieces };
   }

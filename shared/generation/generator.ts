@@ -14,6 +14,8 @@ export interface GeneratedCitation {
   marker?: number;
   /** Span of the answer text this citation supports, [start, end). */
   answerSpan?: { start: number; end: number };
+  /** The cited sentence's offsets within the chunk text, [start, end): sentence-level citations. */
+  excerptSpan?: { start: number; end: number };
   /** For KB mode, where the chunk is not in our store: what the service returned. */
   excerpt?: string;
   uri?: string;

@@ -36,7 +36,10 @@ export function withObservability<TEvent, TResult>(
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     // Registered after logMetrics so these run before it flushes (middy runs `after` in reverse).
     .use({
-      after: () => metrics.addMetric('Invocations', MetricUnit.Count, 1),
+      // Blocks, not expressions: a middy middleware that returns a value replaces the response.
+      after: () => {
+        metrics.addMetric('Invocations', MetricUnit.Count, 1);
+      },
       onError: (request) => {
         metrics.addMetric('Invocations', MetricUnit.Count, 1);
         metrics.addMetric('Errors', MetricUnit.Count, 1);

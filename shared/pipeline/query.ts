@@ -215,9 +215,11 @@ function citationFromChunk(chunk: StoredChunk, generated: GeneratedCitation, uri
     key: chunk.key,
     ...(chunk.title ? { title: chunk.title } : {}),
     excerpt: generated.excerpt ?? chunk.text,
+    // Chunk text is exactly the document's text between its offsets, so a sentence span inside
+    // the chunk maps to exact document offsets: the citation points at the sentence, not the chunk.
     location: {
-      start: chunk.location.start,
-      end: chunk.location.end,
+      start: chunk.location.start + (generated.excerptSpan?.start ?? 0),
+      end: generated.excerptSpan ? chunk.location.start + generated.excerptSpan.end : chunk.location.end,
       chunkIndex: chunk.index,
       ...(chunk.location.page !== undefined ? { page: chunk.location.page } : {}),
       ...(chunk.location.section ? { section: chunk.location.section } : {}),

@@ -28,7 +28,11 @@ export interface LanceDbVectorStoreOptions {
   dimensions: number;
   tableName?: string;
   hybrid?: Partial<HybridOptions>;
-  /** Rows written since the last optimisation before the FTS index is updated and fragments compacted. */
+  /**
+   * Rows written since the last optimisation before the FTS index is updated and fragments compacted. Rows not yet
+   * in the index are still found (flat search), so this trades a little query time for ingest throughput:
+   * optimising after every small upsert costs ~0.3 s each, i.e. minutes for a few thousand single-document writes.
+   */
   optimizeEveryRows?: number;
 }
 
@@ -45,6 +49,7 @@ export const DEFAULT_HYBRID: HybridOptions = {
   candidateDepth: 100,
   feedback: DEFAULT_FEEDBACK,
 };
+const DEFAULT_OPTIMIZE_EVERY_ROWS = 1000;
 const FTS_COLUMN = 'search_text';
 const FTS_INDEX_NAME = `${FTS_COLUMN}_idx`;
 // Every column except the vector and the derived search text: what retrieval hands back.
@@ -262,9 +267,10 @@ export class LanceDbVectorStore implements VectorStore {
       connection.close();
       throw new RangeError(`table ${tableName} holds vectors of another size than ${options.dimensions}`);
     }
-    const indices = await table.listIndices();
-    const hasTextIndex = indices.some((index) => index.name === FTS_INDEX_NAME);
-    return new LanceDbVectorStore(connection, table, options.dimensions, hybrid, options.optimizeEveryRows ?? 1, hasTextIndex);
+    const optimizeEveryRows = options.optimizeEveryRows ?? DEFAULT_OPTIMIZE_EVERY_ROWS;
+    if (!Number.isInteger(optimizeEveryRows) || optimizeEveryRows < 1) throw new RangeError('optimizeEveryRows must be an integer >= 1');
+    const hasTextIndex = (await table.listIndices()).some((index) => index.name === FTS_INDEX_NAME);
+    return new LanceDbVectorStore(connection, table, options.dimensions, hybrid, optimizeEveryRows, hasTextIndex);
   }
 
   async upsert(chunks: IndexedChunk[]): Promise<void> {
@@ -290,7 +296,10 @@ export class LanceDbVectorStore implements VectorStore {
     const predicate = buildPredicate(query.tenant, query.filter);
     const depth = Math.max(query.topK, this.hybrid.candidateDepth);
     const text = textQuery(query.text ?? '');
-    const useText = this.hybrid.textWeight > 0 && text.length > 0 && this.hasTextIndex;
+    const wantText = this.hybrid.textWeight > 0 && text.length > 0;
+    // Another instance (the ingest worker) may have created the index since this one opened an empty table.
+    if (wantText && !this.hasTextIndex) this.hasTextIndex = await this.textIndexExists();
+    const useText = wantText && this.hasTextIndex;
     const useVector = this.hybrid.vectorWeight > 0 || !useText;
 
     const [vectorRows, textRows] = await Promise.all([
@@ -405,6 +414,10 @@ export class LanceDbVectorStore implements VectorStore {
     this.connection.close();
   }
 
+  private async textIndexExists(): Promise<boolean> {
+    return (await this.table.listIndices()).some((index) => index.name === FTS_INDEX_NAME);
+  }
+
   /** Runs `task` after every earlier write; a failed write does not block later ones. */
   private serialise<T>(task: () => Promise<T>): Promise<T> {
     const result = this.writes.then(task, task);
@@ -418,6 +431,7 @@ export class LanceDbVectorStore implements VectorStore {
    * queries fast.
    */
   private async maintainTextIndex(writtenRows: number): Promise<void> {
+    if (!this.hasTextIndex) this.hasTextIndex = await this.textIndexExists();
     if (!this.hasTextIndex) {
       await this.table.createIndex(FTS_COLUMN, {
         config: Index.fts({ language: 'English', stem: true, removeStopWords: true, lowercase: true, asciiFolding: true, withPosition: false }),

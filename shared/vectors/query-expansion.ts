@@ -41,13 +41,13 @@ interface AnalyzedToken {
   surface: string;
 }
 
-// Candidate expansion words: not stopwords, not single characters, not bare numbers (page and figure numbers
-// in the feedback documents are noise; numbers the user typed stay in the original query).
+// Content words: not stopwords, not single letters; bare numbers only from the question (page and figure numbers
+// in feedback documents are noise, numbers the user typed are not).
 function contentTokens(text: string, keepNumbers: boolean): AnalyzedToken[] {
   const tokens: AnalyzedToken[] = [];
   for (const token of tokenize(text)) {
-    if (STOPWORDS.has(token) || token.length < 2) continue;
-    if (!keepNumbers && /^\d+$/.test(token)) continue;
+    const isNumber = /^\d+$/.test(token);
+    if (STOPWORDS.has(token) || (isNumber ? !keepNumbers : token.length < 2)) continue;
     tokens.push({ stem: stem(token), surface: token });
   }
   return tokens;

@@ -196,7 +196,9 @@ export class S3VectorsStore implements VectorStore {
     const found: StoredChunk[] = [];
     for (let i = 0; i < unique.length; i += S3_VECTORS_LIMITS.getBatch) {
       const keys = unique.slice(i, i + S3_VECTORS_LIMITS.getBatch);
-      const out = await this.send('GetVectors', () => this.client.send(new GetVectorsCommand({ ...this.target, keys, returnMetadata: true, returnData: false })));
+      const out = await this.send('GetVectors', () =>
+        this.client.send(new GetVectorsCommand({ ...this.target, keys, returnMetadata: true, returnData: false })),
+      );
       for (const vector of (out.vectors ?? []) as GetOutputVector[]) {
         if (vector.key === undefined) continue;
         const chunk = this.toStoredChunk(vector.key, vector.metadata);
@@ -302,7 +304,11 @@ export class S3VectorsStore implements VectorStore {
     const metadata: Metadata = {
       ...filterable,
       AMAZON_BEDROCK_TEXT: chunk.text,
-      AMAZON_BEDROCK_METADATA: JSON.stringify({ source: this.sourceUri(chunk.key), documentId: chunk.documentId, ...(chunk.title ? { title: chunk.title } : {}) }),
+      AMAZON_BEDROCK_METADATA: JSON.stringify({
+        source: this.sourceUri(chunk.key),
+        documentId: chunk.documentId,
+        ...(chunk.title ? { title: chunk.title } : {}),
+      }),
       chunkId: chunk.id,
       chunkIndex: chunk.index,
       start: location.start,

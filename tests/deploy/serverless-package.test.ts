@@ -209,7 +209,15 @@ describe('serverless package (offline)', () => {
       query: { logicalId: 'QueryStateMachine', type: 'EXPRESS' },
       reindex: { logicalId: 'ReindexStateMachine', type: 'STANDARD' },
     };
-    expect(resourcesOfType('AWS::StepFunctions::StateMachine').map(([id]) => id).sort()).toEqual(Object.values(expected).map((e) => e.logicalId).sort());
+    expect(
+      resourcesOfType('AWS::StepFunctions::StateMachine')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(
+      Object.values(expected)
+        .map((e) => e.logicalId)
+        .sort(),
+    );
     for (const [machine, { logicalId, type }] of Object.entries(expected)) {
       // Prepare
       const { text, definition } = await readAsl(machine);
@@ -219,7 +227,9 @@ describe('serverless package (offline)', () => {
       const substitutions = obj(props.DefinitionSubstitutions);
 
       // Assess
-      expect(props.Definition).toEqual(definition);
+      // Byte-for-byte the file's JSON: `"ResultPath": null` must survive packaging.
+      expect(JSON.parse(String(props.DefinitionString))).toEqual(definition);
+      expect(props.Definition).toBeUndefined();
       expect(props.StateMachineType).toBe(type);
       expect(props.StateMachineName).toBe(`${prefix}-${machine}`);
       expect(props.TracingConfiguration).toEqual({ Enabled: true });
@@ -305,7 +315,10 @@ describe('serverless package (offline)', () => {
       detail: { bucket: { name: [{ Ref: 'DocumentsBucket' }] } },
     });
     const [target] = (objectRule?.Targets as JsonObject[] | undefined) ?? [];
-    expect(target).toMatchObject({ Arn: { 'Fn::GetAtt': [functionResource('ingest-trigger')[0], 'Arn'] }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } });
+    expect(target).toMatchObject({
+      Arn: { 'Fn::GetAtt': [functionResource('ingest-trigger')[0], 'Arn'] },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+    });
     const permission = resourcesOfType('AWS::Lambda::Permission').find(([, p]) => p.Properties.Principal === 'events.amazonaws.com');
     expect(permission?.[1].Properties.FunctionName).toEqual({ 'Fn::GetAtt': [functionResource('ingest-trigger')[0], 'Arn'] });
   });
@@ -378,7 +391,13 @@ describe('serverless package (offline)', () => {
 
     // Assess
     expect(metrics).toEqual(
-      expect.arrayContaining(['AWS/ApiGateway/5xx', 'AWS/ApiGateway/Latency', 'AWS/Lambda/Throttles', 'AWS/States/ExecutionsFailed', 'AWS/SQS/ApproximateNumberOfMessagesVisible']),
+      expect.arrayContaining([
+        'AWS/ApiGateway/5xx',
+        'AWS/ApiGateway/Latency',
+        'AWS/Lambda/Throttles',
+        'AWS/States/ExecutionsFailed',
+        'AWS/SQS/ApproximateNumberOfMessagesVisible',
+      ]),
     );
     expect(alarms.find((a) => a.MetricName === 'Latency')?.ExtendedStatistic).toBe('p99');
     const dlq = resourcesOfType('AWS::SQS::Queue');

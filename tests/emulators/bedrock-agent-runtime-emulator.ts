@@ -212,9 +212,13 @@ export class BedrockAgentRuntimeEmulator {
     if (typeof kb.knowledgeBaseId !== 'string' || typeof kb.modelArn !== 'string') throw new ValidationException('knowledgeBaseId and modelArn are required');
     const passagesOf = this.knowledgeBases.get(kb.knowledgeBaseId);
     if (!passagesOf) throw new ResourceNotFound(`Knowledge base ${kb.knowledgeBaseId} not found`);
-    const retrieval = isRecord(kb.retrievalConfiguration) && isRecord(kb.retrievalConfiguration.vectorSearchConfiguration) ? kb.retrievalConfiguration.vectorSearchConfiguration : {};
+    const retrieval =
+      isRecord(kb.retrievalConfiguration) && isRecord(kb.retrievalConfiguration.vectorSearchConfiguration)
+        ? kb.retrievalConfiguration.vectorSearchConfiguration
+        : {};
     const numberOfResults = retrieval.numberOfResults ?? 5;
-    if (typeof numberOfResults !== 'number' || numberOfResults < 1 || numberOfResults > 100) throw new ValidationException('numberOfResults must be from 1 to 100');
+    if (typeof numberOfResults !== 'number' || numberOfResults < 1 || numberOfResults > 100)
+      throw new ValidationException('numberOfResults must be from 1 to 100');
     if (retrieval.overrideSearchType === 'HYBRID') throw new ValidationException('HYBRID search is not supported by this knowledge base vector store');
     const generation = isRecord(kb.generationConfiguration) ? kb.generationConfiguration : {};
     const template = isRecord(generation.promptTemplate) ? generation.promptTemplate.textPromptTemplate : undefined;

@@ -10,10 +10,7 @@ import { type EmulatorRequest, type EmulatorResponse, type FaultPlan, HttpEmulat
  * with "sync-", which cannot resolve for 127.0.0.1.
  */
 
-export type SyncOutcome =
-  | { status: 'SUCCEEDED'; output: unknown }
-  | { status: 'FAILED'; error: string; cause?: string }
-  | { status: 'TIMED_OUT' };
+export type SyncOutcome = { status: 'SUCCEEDED'; output: unknown } | { status: 'FAILED'; error: string; cause?: string } | { status: 'TIMED_OUT' };
 
 export interface EmulatedStateMachine {
   type: 'STANDARD' | 'EXPRESS';
@@ -110,9 +107,18 @@ export class StepFunctionsEmulator {
     }
     if (machine.type !== 'EXPRESS' || !machine.run) return error('StateMachineTypeNotSupported', 'This operation is only supported by Express state machines');
     const outcome = machine.run(parsed);
-    const common = { executionArn, stateMachineArn: arn, name, startDate: now, stopDate: now + 0.05, input, billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: 100 } };
+    const common = {
+      executionArn,
+      stateMachineArn: arn,
+      name,
+      startDate: now,
+      stopDate: now + 0.05,
+      input,
+      billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: 100 },
+    };
     if (outcome.status === 'SUCCEEDED') return ok({ ...common, status: 'SUCCEEDED', output: JSON.stringify(outcome.output) });
-    if (outcome.status === 'FAILED') return ok({ ...common, status: 'FAILED', error: outcome.error, ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}) });
+    if (outcome.status === 'FAILED')
+      return ok({ ...common, status: 'FAILED', error: outcome.error, ...(outcome.cause !== undefined ? { cause: outcome.cause } : {}) });
     return ok({ ...common, status: 'TIMED_OUT' });
   }
 }

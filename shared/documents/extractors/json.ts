@@ -29,7 +29,7 @@ function recordLine(record: { [key: string]: Json }): string {
     else if (Array.isArray(value)) {
       const scalars = value.map(scalar).filter((s): s is string => s !== undefined);
       if (scalars.length === value.length && scalars.length > 0) pairs.push(`${path}: ${scalars.join(', ')}`);
-      else value.forEach((item, index) => visit(item, `${path}[${index}]`));
+      else for (const [index, item] of value.entries()) visit(item, `${path}[${index}]`);
     } else if (isRecord(value)) for (const [key, child] of Object.entries(value)) visit(child, joinPath(path, key));
   };
   for (const [key, value] of Object.entries(record)) visit(value, key);
@@ -45,7 +45,10 @@ export function flattenJson(value: Json, prefix = ''): string[] {
   if (text !== undefined) return [prefix === '' ? text : `${prefix}: ${text}`];
   if (Array.isArray(value)) {
     if (value.length > 0 && value.every(isRecord)) {
-      return value.map((record) => recordLine(record)).filter((line) => line !== '').map((line) => (prefix === '' ? line : `${prefix}: ${line}`));
+      return value
+        .map((record) => recordLine(record))
+        .filter((line) => line !== '')
+        .map((line) => (prefix === '' ? line : `${prefix}: ${line}`));
     }
     const scalars = value.map(scalar).filter((s): s is string => s !== undefined);
     if (scalars.length === value.length) return scalars.length === 0 ? [] : [prefix === '' ? scalars.join(', ') : `${prefix}: ${scalars.join(', ')}`];

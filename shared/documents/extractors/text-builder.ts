@@ -1,6 +1,7 @@
 import type { ExtractedDocument } from './document-types';
 
 /** Characters that carry no text: C0/C1 controls except tab and newline, zero-width marks, byte-order marks. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
 const INVISIBLE = /[\u0000-\u0008\u000B\u000E-\u001F\u007F-\u009F\u200B\u2060\uFEFF]/g;
 /** Spaces that look like a space but break word splitting downstream. */
 const ODD_SPACES = /[\u00A0\u2007\u202F\u3000]/g;

@@ -17,6 +17,7 @@ function decodeUtf16(bytes: Buffer, bigEndian: boolean): string {
 export function garbageRatio(text: string): number {
   const sample = text.slice(0, SAMPLE_CHARS);
   if (sample.length === 0) return 0;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: counting control characters is the point.
   const garbage = sample.match(/[\u0000-\u0008\u000E-\u001F\uFFFD]/g)?.length ?? 0;
   return garbage / sample.length;
 }

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub strings are literal ${...} text.
 import { checkIam, isWildcardResource, RESOURCE_WILDCARD_ACTIONS } from '../../../scripts/check-iam';
 
 type Statement = Record<string, unknown>;
@@ -8,7 +9,10 @@ function roleTemplate(statements: unknown[], extra: Record<string, unknown> = {}
       FunctionRole: {
         Type: 'AWS::IAM::Role',
         Properties: {
-          AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+          AssumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+          },
           Policies: [{ PolicyName: 'fn', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
           ...extra,
         },
@@ -24,7 +28,11 @@ describe('checkIam', () => {
     // Prepare
     const template = roleTemplate([
       scopedGet,
-      { Effect: 'Allow', Action: 'states:StartExecution', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:rag-ingest' } },
+      {
+        Effect: 'Allow',
+        Action: 'states:StartExecution',
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:rag-ingest' },
+      },
       { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: [{ 'Fn::GetAtt': ['ChunkLambdaFunction', 'Arn'] }] },
       { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
       { Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:bedrock:*::foundation-model/amazon.nova-lite-v1:0' } },
@@ -42,7 +50,11 @@ describe('checkIam', () => {
     ['a whole service', { Effect: 'Allow', Action: ['s3:*'], Resource: { 'Fn::Sub': '${StateBucket.Arn}/*' } }, 'wildcard-action'],
     ['an action prefix', { Effect: 'Allow', Action: ['s3:Get*'], Resource: { 'Fn::Sub': '${StateBucket.Arn}/*' } }, 'wildcard-action'],
     ['Resource "*" for an action that has resource types', { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }, 'wildcard-resource'],
-    ['every state machine of the account', { Effect: 'Allow', Action: 'states:StartExecution', Resource: 'arn:aws:states:us-east-1:123456789012:stateMachine:*' }, 'wildcard-resource'],
+    [
+      'every state machine of the account',
+      { Effect: 'Allow', Action: 'states:StartExecution', Resource: 'arn:aws:states:us-east-1:123456789012:stateMachine:*' },
+      'wildcard-resource',
+    ],
     ['every bucket', { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::*' }, 'wildcard-resource'],
     ['NotAction', { Effect: 'Allow', NotAction: 'iam:*', Resource: { 'Fn::GetAtt': ['Queue', 'Arn'] } }, 'not-action'],
     ['NotResource', { Effect: 'Allow', Action: 's3:GetObject', NotResource: 'arn:aws:s3:::secret/*' }, 'not-resource'],
@@ -89,8 +101,11 @@ describe('checkIam', () => {
     // Prepare
     const template = {
       Resources: {
-        ...roleTemplate([scopedGet], { ManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3FullAccess'] }).Resources as object,
-        ExtraPolicy: { Type: 'AWS::IAM::Policy', Properties: { PolicyName: 'extra', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }] }, Roles: [] } },
+        ...(roleTemplate([scopedGet], { ManagedPolicyArns: ['arn:aws:iam::aws:policy/AmazonS3FullAccess'] }).Resources as object),
+        ExtraPolicy: {
+          Type: 'AWS::IAM::Policy',
+          Properties: { PolicyName: 'extra', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }] }, Roles: [] },
+        },
       },
     };
 
@@ -98,7 +113,11 @@ describe('checkIam', () => {
     const findings = checkIam(template);
 
     // Assess
-    expect(findings.map((f) => `${f.resource}:${f.rule}`).sort()).toEqual(['ExtraPolicy:wildcard-action', 'ExtraPolicy:wildcard-resource', 'FunctionRole:broad-managed-policy']);
+    expect(findings.map((f) => `${f.resource}:${f.rule}`).sort()).toEqual([
+      'ExtraPolicy:wildcard-action',
+      'ExtraPolicy:wildcard-resource',
+      'FunctionRole:broad-managed-policy',
+    ]);
   });
 
   it('ignores Deny statements (a broad deny only narrows)', () => {

@@ -59,7 +59,10 @@ describe('Knowledge Base generator over the Bedrock Agent Runtime wire format', 
     });
   const generator = (env: Record<string, string> = {}): Generator => {
     const c = config(env);
-    return createKnowledgeBaseGenerator(c, new BedrockAgentRuntimeClient({ ...awsClientOptions(c, c.aws.bedrockAgentEndpoint), retryStrategy: fastRetries(c.aws.maxAttempts) }));
+    return createKnowledgeBaseGenerator(
+      c,
+      new BedrockAgentRuntimeClient({ ...awsClientOptions(c, c.aws.bedrockAgentEndpoint), retryStrategy: fastRetries(c.aws.maxAttempts) }),
+    );
   };
   const request = (overrides: Partial<GenerationRequest> = {}): GenerationRequest => ({
     tenant: FIXTURE_TENANT,
@@ -191,7 +194,12 @@ describe('Knowledge Base generator over the Bedrock Agent Runtime wire format', 
   it('falls back to the next model when the primary stays throttled', async () => {
     // Prepare
     const subject = generator();
-    agent.setFaults({ next: [{ status: 429, code: 'ThrottlingException' }, { status: 429, code: 'ThrottlingException' }] });
+    agent.setFaults({
+      next: [
+        { status: 429, code: 'ThrottlingException' },
+        { status: 429, code: 'ThrottlingException' },
+      ],
+    });
     // Act
     const result = await subject.generate(request());
     // Assess

@@ -31,10 +31,20 @@ describe('BedrockReranker over the Bedrock Agent Runtime wire format', () => {
   beforeEach(() => emulator.reset());
 
   const config = (env: Record<string, string> = {}): AppConfig =>
-    loadConfig({ AWS_REGION: 'us-east-1', RAG_RERANKER: 'bedrock', RAG_RERANK_MODEL_ARN: MODEL_ARN, RAG_BEDROCK_AGENT_ENDPOINT: endpoint, RAG_AWS_MAX_ATTEMPTS: '2', ...env });
+    loadConfig({
+      AWS_REGION: 'us-east-1',
+      RAG_RERANKER: 'bedrock',
+      RAG_RERANK_MODEL_ARN: MODEL_ARN,
+      RAG_BEDROCK_AGENT_ENDPOINT: endpoint,
+      RAG_AWS_MAX_ATTEMPTS: '2',
+      ...env,
+    });
   const reranker = (): Reranker => {
     const c = config();
-    return createBedrockReranker(c, new BedrockAgentRuntimeClient({ ...awsClientOptions(c, c.aws.bedrockAgentEndpoint), retryStrategy: fastRetries(c.aws.maxAttempts) }));
+    return createBedrockReranker(
+      c,
+      new BedrockAgentRuntimeClient({ ...awsClientOptions(c, c.aws.bedrockAgentEndpoint), retryStrategy: fastRetries(c.aws.maxAttempts) }),
+    );
   };
 
   describeRerankerContract('BedrockReranker (emulated Bedrock Rerank)', async () => createBedrockReranker(config()));
@@ -49,14 +59,19 @@ describe('BedrockReranker over the Bedrock Agent Runtime wire format', () => {
     expect(call?.body).toEqual({
       queries: [{ type: 'TEXT', textQuery: { text: 'vpn access' } }],
       sources: [{ type: 'INLINE', inlineDocumentSource: { type: 'TEXT', textDocument: { text: 'VPN access needs a token.' } } }],
-      rerankingConfiguration: { type: 'BEDROCK_RERANKING_MODEL', bedrockRerankingConfiguration: { numberOfResults: 1, modelConfiguration: { modelArn: MODEL_ARN } } },
+      rerankingConfiguration: {
+        type: 'BEDROCK_RERANKING_MODEL',
+        bedrockRerankingConfiguration: { numberOfResults: 1, modelConfiguration: { modelArn: MODEL_ARN } },
+      },
     });
   });
 
   it('splits more than 100 candidates into batches of at most 100 and merges them by score', async () => {
     // Prepare
     const subject = reranker();
-    const candidates = Array.from({ length: 250 }, (_, i) => candidate(`c${i}`, i === 180 ? 'How to reset a password in the portal.' : `Unrelated note number ${i}.`, 1 - i / 1000));
+    const candidates = Array.from({ length: 250 }, (_, i) =>
+      candidate(`c${i}`, i === 180 ? 'How to reset a password in the portal.' : `Unrelated note number ${i}.`, 1 - i / 1000),
+    );
     // Act
     const ranked = await subject.rerank('reset password portal', candidates, 3);
     // Assess
@@ -79,7 +94,12 @@ describe('BedrockReranker over the Bedrock Agent Runtime wire format', () => {
   it('surfaces ThrottlingError when throttling outlasts the retries', async () => {
     // Prepare
     const subject = reranker();
-    emulator.setFaults({ next: [{ status: 429, code: 'ThrottlingException' }, { status: 429, code: 'ThrottlingException' }] });
+    emulator.setFaults({
+      next: [
+        { status: 429, code: 'ThrottlingException' },
+        { status: 429, code: 'ThrottlingException' },
+      ],
+    });
     // Act
     const attempt = subject.rerank('vpn', [candidate('a', 'vpn', 0.1)], 1);
     // Assess
@@ -89,7 +109,12 @@ describe('BedrockReranker over the Bedrock Agent Runtime wire format', () => {
   it('surfaces DependencyUnavailableError when 5xx outlasts the retries', async () => {
     // Prepare
     const subject = reranker();
-    emulator.setFaults({ next: [{ status: 503, code: 'ServiceUnavailableException' }, { status: 500, code: 'InternalServerException' }] });
+    emulator.setFaults({
+      next: [
+        { status: 503, code: 'ServiceUnavailableException' },
+        { status: 500, code: 'InternalServerException' },
+      ],
+    });
     // Act
     const attempt = subject.rerank('vpn', [candidate('a', 'vpn', 0.1)], 1);
     // Assess

@@ -115,7 +115,12 @@ describe('S3BlobStore against a real S3-compatible server (s3rver)', () => {
   it('surfaces ThrottlingError when 429 outlasts the retries', async () => {
     // Prepare
     const store = faultyStore();
-    proxy.http.setFaults({ next: [{ status: 429, code: 'ThrottlingException' }, { status: 429, code: 'ThrottlingException' }] });
+    proxy.http.setFaults({
+      next: [
+        { status: 429, code: 'ThrottlingException' },
+        { status: 429, code: 'ThrottlingException' },
+      ],
+    });
     // Act
     const attempt = store.head('retry/c.txt');
     // Assess

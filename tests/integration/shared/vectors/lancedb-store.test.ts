@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { IndexedChunk } from '../../../../shared/documents/chunk';
 import { LocalEmbedder } from '../../../../shared/embeddings/local-embedder';
 import { LanceDbVectorStore, buildPredicate, sqlLikePrefix, sqlString, textQuery } from '../../../../shared/vectors/lancedb-store';
 import { describeVectorStoreContract } from '../../../contract/vector-store.contract';
@@ -82,9 +83,10 @@ describe('LanceDbVectorStore', () => {
     expect(await store.count('o')).toBe(0);
   });
 
-  it('fuses text and vector rankings: a chunk matching both outranks chunks matching one', async () => {
+  it.each(['score', 'rrf'] as const)('fuses text and vector rankings (%s): a chunk matching both outranks chunks matching one', async (fusion) => {
     const question = 'boundary layer transition on cones';
-    await store.upsert([
+    const fused = await LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { fusion } });
+    await fused.upsert([
       makeChunk(64, { id: 'both', text: 'Boundary layer transition measured on cones.', vector: oneHot(64, 1) }),
       makeChunk(64, { id: 'text-only', text: 'Transition of the boundary layer on flat plates.', vector: oneHot(64, 2) }),
       makeChunk(64, { id: 'vector-only', text: 'Lunch menu.', vector: oneHot(64, 3) }),
@@ -93,11 +95,73 @@ describe('LanceDbVectorStore', () => {
     vector[1] = 0.8;
     vector[3] = 0.6;
 
-    const hits = await store.query({ tenant: 'tenant-a', vector, text: question, topK: 3 });
+    const hits = await fused.query({ tenant: 'tenant-a', vector, text: question, topK: 3 });
+    await fused.close();
 
     expect(hits[0]?.chunk.id).toBe('both');
     expect(hits[0]?.score).toBeCloseTo(1, 6);
-    expect(hits.every((hit) => hit.score > 0 && hit.score <= 1)).toBe(true);
+    expect(hits.map((hit) => hit.chunk.id).sort()).toEqual(['both', 'text-only', 'vector-only']);
+    expect(hits.every((hit) => hit.score >= 0 && hit.score <= 1)).toBe(true);
+  });
+
+  it('expands the text query from its top hits (RM3): finds a relevant chunk that lacks the question word', async () => {
+    // No shared title or section: every chunk's indexed text is its own.
+    const chunk = (id: string, text: string): IndexedChunk => makeChunk(64, { id, text, title: undefined, location: { start: 0, end: text.length } });
+    const chunks = [
+      chunk('a', 'Panel flutter at supersonic speed: aeroelastic oscillation of thin panels.'),
+      chunk('b', 'Flutter of skin panels, an aeroelastic oscillation seen in supersonic wind tunnels.'),
+      chunk('c', 'Aeroelastic oscillation of thin panels in supersonic wind tunnel tests.'),
+      chunk('d', 'Heat transfer to a blunt body in hypersonic flow.'),
+    ];
+    const textOnly = (feedback: false | undefined) => LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { vectorWeight: 0, ...(feedback === false ? { feedback } : {}) } });
+    const plain = await textOnly(false);
+    const expanded = await textOnly(undefined);
+    await plain.upsert(chunks);
+
+    const plainIds = (await plain.query({ tenant: 'tenant-a', vector: oneHot(64, 0), text: 'flutter', topK: 10 })).map((hit) => hit.chunk.id);
+    const expandedIds = (await expanded.query({ tenant: 'tenant-a', vector: oneHot(64, 0), text: 'flutter', topK: 10 })).map((hit) => hit.chunk.id);
+    await plain.close();
+    await expanded.close();
+
+    expect(plainIds.sort()).toEqual(['a', 'b']);
+    expect(expandedIds.sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('uses a text index created by another instance after this one opened the empty table', async () => {
+    const reader = await LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { vectorWeight: 0 } });
+    await store.upsert([
+      makeChunk(64, { id: 'match', text: 'Nozzle exit pressure.', title: undefined, location: { start: 0, end: 21 }, vector: oneHot(64, 1) }),
+      makeChunk(64, { id: 'other', text: 'Cafeteria opening hours.', title: undefined, location: { start: 0, end: 24 }, vector: oneHot(64, 0) }),
+    ]);
+
+    const hits = await reader.query({ tenant: 'tenant-a', vector: oneHot(64, 0), text: 'nozzle pressure', topK: 5 });
+    await reader.close();
+
+    expect(hits.map((hit) => hit.chunk.id)).toEqual(['match']);
+  });
+
+  it('rejects invalid hybrid and maintenance options', async () => {
+    await expect(LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { vectorWeight: 0, textWeight: 0 } })).rejects.toThrow(RangeError);
+    await expect(LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { fusion: 'max' as 'rrf' } })).rejects.toThrow(RangeError);
+    await expect(LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { feedback: { documents: 0, terms: 10, originalWeight: 0.5 } } })).rejects.toThrow(RangeError);
+    await expect(LanceDbVectorStore.open({ directory, dimensions: 64, optimizeEveryRows: 0 })).rejects.toThrow(RangeError);
+  });
+
+  it('keeps bulk upserts and unoptimised rows searchable between index refreshes', async () => {
+    const bulk = await LanceDbVectorStore.open({ directory, dimensions: 64, optimizeEveryRows: 50 });
+    const many = Array.from({ length: 120 }, (_, index) => makeChunk(64, { id: `bulk-${index}`, documentId: `doc-${index}`, text: `report number ${index} on topic t${index}` }));
+
+    await bulk.upsert(many.slice(0, 1));
+    await bulk.upsert(many.slice(1, 100));
+    for (const chunk of many.slice(100)) await bulk.upsert([chunk]);
+    const found = await bulk.query({ tenant: 'tenant-a', vector: oneHot(64, 0), text: 't119', topK: 1 });
+    const early = await bulk.query({ tenant: 'tenant-a', vector: oneHot(64, 0), text: 't42', topK: 1 });
+    const count = await bulk.count('tenant-a');
+    await bulk.close();
+
+    expect(count).toBe(120);
+    expect(found[0]?.chunk.id).toBe('bulk-119');
+    expect(early[0]?.chunk.id).toBe('bulk-42');
   });
 
   it('serialises concurrent upserts so none is lost', async () => {

@@ -3,12 +3,7 @@ import { awsClientOptions } from '../../../../shared/aws/client-options';
 import { type AppConfig, loadConfig } from '../../../../shared/config/config';
 import type { IndexedChunk } from '../../../../shared/documents/chunk';
 import { ConfigurationError, DependencyUnavailableError, ThrottlingError, ValidationError } from '../../../../shared/errors';
-import {
-  buildS3VectorsFilter,
-  createS3VectorsStore,
-  S3_VECTORS_NON_FILTERABLE_KEYS,
-  S3VectorsStore,
-} from '../../../../shared/vectors/s3-vectors-store';
+import { buildS3VectorsFilter, createS3VectorsStore, S3_VECTORS_NON_FILTERABLE_KEYS, S3VectorsStore } from '../../../../shared/vectors/s3-vectors-store';
 import type { VectorStore } from '../../../../shared/vectors/vector-store';
 import { makeChunk, oneHot } from '../../../contract/fixtures';
 import { describeVectorStoreContract } from '../../../contract/vector-store.contract';
@@ -100,7 +95,12 @@ describe('S3VectorsStore over the S3 Vectors wire format', () => {
     await store.upsert([makeChunk(DIMS, { id: 'x' })]);
     // Act
     await store.query({ tenant: 'tenant-a', vector: oneHot(DIMS, 0), topK: 5 });
-    await store.query({ tenant: 'tenant-a', vector: oneHot(DIMS, 0), topK: 5, filter: { documentIds: ['d1'], keyPrefix: 'tenant-a/docs/', contentTypes: ['text/markdown'] } });
+    await store.query({
+      tenant: 'tenant-a',
+      vector: oneHot(DIMS, 0),
+      topK: 5,
+      filter: { documentIds: ['d1'], keyPrefix: 'tenant-a/docs/', contentTypes: ['text/markdown'] },
+    });
     // Assess
     const filters = emulator.callsOf('QueryVectors').map((call) => call.body.filter);
     expect(filters[0]).toEqual({ tenant: { $eq: 'tenant-a' } });
@@ -135,7 +135,9 @@ describe('S3VectorsStore over the S3 Vectors wire format', () => {
   it('writes in PutVectors batches of at most 500 and deletes a large document across ListVectors pages', async () => {
     // Prepare
     const { store, index } = freshStore();
-    const chunks: IndexedChunk[] = Array.from({ length: 1201 }, (_, i) => makeChunk(DIMS, { id: `big-${String(i).padStart(4, '0')}`, documentId: 'big', index: i }));
+    const chunks: IndexedChunk[] = Array.from({ length: 1201 }, (_, i) =>
+      makeChunk(DIMS, { id: `big-${String(i).padStart(4, '0')}`, documentId: 'big', index: i }),
+    );
     // Act
     await store.upsert(chunks);
     const counted = await store.countDocument('tenant-a', 'big');
@@ -186,7 +188,12 @@ describe('S3VectorsStore over the S3 Vectors wire format', () => {
   it('surfaces ThrottlingError when throttling outlasts the retries', async () => {
     // Prepare
     const { store } = freshStore();
-    emulator.setFaults({ next: [{ status: 429, code: 'TooManyRequestsException' }, { status: 429, code: 'TooManyRequestsException' }] });
+    emulator.setFaults({
+      next: [
+        { status: 429, code: 'TooManyRequestsException' },
+        { status: 429, code: 'TooManyRequestsException' },
+      ],
+    });
     // Act
     const attempt = store.query({ tenant: 'tenant-a', vector: oneHot(DIMS, 0), topK: 1 });
     // Assess
@@ -196,7 +203,12 @@ describe('S3VectorsStore over the S3 Vectors wire format', () => {
   it('surfaces DependencyUnavailableError when 5xx outlasts the retries', async () => {
     // Prepare
     const { store } = freshStore();
-    emulator.setFaults({ next: [{ status: 503, code: 'ServiceUnavailableException' }, { status: 500, code: 'InternalServerException' }] });
+    emulator.setFaults({
+      next: [
+        { status: 503, code: 'ServiceUnavailableException' },
+        { status: 500, code: 'InternalServerException' },
+      ],
+    });
     // Act
     const attempt = store.upsert([makeChunk(DIMS, { id: 'u1' })]);
     // Assess

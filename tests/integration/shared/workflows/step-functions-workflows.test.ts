@@ -169,19 +169,34 @@ describe('StepFunctionsWorkflows over the awsJson1_0 wire format', () => {
   it('surfaces ThrottlingError and DependencyUnavailableError when faults outlast the retries', async () => {
     // Prepare
     const subject = workflows();
-    emulator.setFaults({ next: [{ status: 400, code: 'ThrottlingException' }, { status: 400, code: 'ThrottlingException' }] });
+    emulator.setFaults({
+      next: [
+        { status: 400, code: 'ThrottlingException' },
+        { status: 400, code: 'ThrottlingException' },
+      ],
+    });
     // Act
     const throttled = subject.runQuery(INPUT);
     // Assess
     await expect(throttled).rejects.toThrow(ThrottlingError);
-    emulator.setFaults({ next: [{ status: 500, code: 'InternalFailure' }, { status: 503, code: 'ServiceUnavailable' }] });
+    emulator.setFaults({
+      next: [
+        { status: 500, code: 'InternalFailure' },
+        { status: 503, code: 'ServiceUnavailable' },
+      ],
+    });
     await expect(subject.startIngestion(REQUEST)).rejects.toThrow(DependencyUnavailableError);
   });
 
   it('fails early on malformed or missing configuration', () => {
     // Prepare
     const malformed = config({ RAG_QUERY_STATE_MACHINE_ARN: 'rag-query' });
-    const noReindex = loadConfig({ AWS_REGION: 'us-east-1', RAG_WORKFLOWS: 'stepfunctions', RAG_INGEST_STATE_MACHINE_ARN: INGEST_ARN, RAG_QUERY_STATE_MACHINE_ARN: QUERY_ARN });
+    const noReindex = loadConfig({
+      AWS_REGION: 'us-east-1',
+      RAG_WORKFLOWS: 'stepfunctions',
+      RAG_INGEST_STATE_MACHINE_ARN: INGEST_ARN,
+      RAG_QUERY_STATE_MACHINE_ARN: QUERY_ARN,
+    });
     // Act
     const build = () => createStepFunctionsWorkflows(malformed);
     // Assess

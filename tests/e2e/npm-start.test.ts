@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { tempConfig } from '../helpers/temp-config';
+import { type DocumentListing, eventually, parseQuestionTable, postJson, type QueryBody, request } from '../helpers/http';
+
+/**
+ * The front door: the real `npm start` entry point (tsx local/main.ts under the repo's Node 22)
+ * in a fresh data folder seeds the sample corpus, indexes it, answers a sample question citing
+ * the right document, and stops cleanly on SIGTERM.
+ */
+const repoRoot = path.resolve(__dirname, '../..');
+
+describe('npm start on a fresh data folder', () => {
+  let child: ChildProcess;
+  let url: string;
+  let cleanup: () => Promise<void>;
+  let stderr = '';
+
+  beforeAll(async () => {
+    const temp = await tempConfig();
+    cleanup = temp.cleanup;
+    child = spawn(path.join(repoRoot, 'node_modules/.bin/tsx'), ['local/main.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: '0', RAG_DATA_DIR: temp.dir, RAG_SAMPLES: 'on', POWERTOOLS_LOG_LEVEL: 'WARN', PATH: `${repoRoot}/node_modules/.bin:${process.env.PATH}` },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr?.on('data', (data: Buffer) => {
+      stderr += data.toString();
+    });
+    url = await eventually(async () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1], 'the service to listen', 90_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await cleanup();
+  });
+
+  it('serves /health, indexes the samples and answers from the right one', async () => {
+    expect((await request(`${url}/health`)).status).toBe(200);
+    const docs = await eventually(async () => {
+      const res = await request<DocumentListing>(`${url}/documents`);
+      return res.body.documents.length === 5 && res.body.documents.every((d) => d.status === 'INDEXED') ? res.body.documents : undefined;
+    }, 'the five samples to be indexed', 90_000);
+    expect(docs.map((d) => d.key.split('/').pop()).sort()).toEqual(['expense-policy.md', 'oncall-runbook.html', 'product-faq.pdf', 'release-notes.txt', 'security-policy.docx']);
+
+    const questions = parseQuestionTable(await readFile(path.join(repoRoot, 'local/samples/QUESTIONS.md'), 'utf8'));
+    expect(questions.length).toBe(8);
+    for (const { question, file, phrase } of questions) {
+      const res = await postJson<QueryBody>(`${url}/query`, { question });
+      expect(res.status).toBe(200);
+      expect({ question, cited: res.body.citations[0]?.key }).toEqual({ question, cited: `default/samples/${file}` });
+      expect(res.body.answer.replace(/\s+/g, ' ')).toContain(phrase);
+    }
+  }, 120_000);
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 60_000);
+});
