@@ -22,15 +22,15 @@ export interface BenchCliOptions {
 export const USAGE = `Usage: npm run bench -- [query|ingest|cold-start|all] [options]
 
   query        POST /query throughput and p50/p95/p99 at concurrency 1, 10, 50 over a
-               10,000-chunk synthetic index, with the embedded generator and with an
-               emulated 500 ms model latency
+               10,000-chunk synthetic index (2,000 with --quick), with the embedded
+               generator and with an emulated 500 ms model latency
   ingest       synthetic documents through the ingest state machine against the Bedrock
                emulator behind a requests-per-minute quota: chunks/s, quota utilisation, lost chunks
   cold-start   esbuild production bundle per function: size and import time in a fresh process
   all          all three (default)
 
   --quick            short runs (well under a minute in total)
-  --duration <s>     seconds per query load level (default 8, quick 2)
+  --duration <s>     seconds per query load level (default 10, quick 2)
   --out-dir <dir>    where <name>.json goes (default bench/results)
   --json             print the JSON instead of the tables`;
 
@@ -102,6 +102,7 @@ async function main(argv: string[]): Promise<number> {
   await mkdir(options.outDir, { recursive: true });
   const suffix = options.quick ? '-quick' : '';
   const results: Record<string, unknown> = {};
+  let exitCode = 0;
 
   for (const bench of options.benches) {
     const started = new Date();
@@ -110,21 +111,31 @@ async function main(argv: string[]): Promise<number> {
     let parameters: Record<string, unknown>;
     if (bench === 'query') {
       const { runQueryBench, formatQueryBench } = await import('./query');
-      const p = { chunks: 10_000, durationSeconds: options.durationSeconds ?? (options.quick ? 2 : 8), concurrencies: [1, 10, 50], modelLatenciesMs: [0, 500] };
+      const p = {
+        chunks: options.quick ? 2_000 : 10_000,
+        durationSeconds: options.durationSeconds ?? (options.quick ? 2 : 10),
+        concurrencies: [1, 10, 50],
+        modelLatenciesMs: [0, 500],
+      };
       parameters = p;
       const r = await runQueryBench(p, log);
       result = r;
       table = formatQueryBench(r);
     } else if (bench === 'ingest') {
       const { runIngestBench, formatIngestBench } = await import('./ingest');
-      const p = options.quick ? { documents: 12, documentChars: 2500, quotaRequestsPerMinute: 600 } : { documents: 60, documentChars: 3000, quotaRequestsPerMinute: 600 };
+      const p = options.quick ? { documents: 8, documentChars: 2500, quotaRequestsPerMinute: 600 } : { documents: 60, documentChars: 3000, quotaRequestsPerMinute: 600 };
       parameters = p;
       const r = await runIngestBench(p, log);
       result = r;
       table = formatIngestBench(r);
+      // Losing a chunk is a correctness failure, not a slow run.
+      if (r.lostChunks !== 0 || r.failedDocuments !== 0) {
+        log(`ingest: ${r.lostChunks} chunks lost, ${r.failedDocuments} documents not indexed`);
+        exitCode = 1;
+      }
     } else {
       const { runColdStartBench, formatColdStartBench } = await import('./cold-start');
-      const p = options.quick ? { runs: 3, functions: ['api-query', 'api-documents', 'ingest-embed-batch', 'query-generate'] } : { runs: 7 };
+      const p = options.quick ? { runs: 3, functions: ['api-query', 'ingest-embed-batch'] } : { runs: 7 };
       parameters = p;
       const r = await runColdStartBench(p, log);
       result = r;
@@ -138,7 +149,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else process.stdout.write(`\nMachine: ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}. Results in ${path.relative(process.cwd(), options.outDir) || '.'}/\n`);
-  return 0;
+  return exitCode;
 }
 
 if (require.main === module) {

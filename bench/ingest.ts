@@ -32,6 +32,8 @@ export interface IngestBenchResult {
   expectedChunks: number;
   indexedChunks: number;
   lostChunks: number;
+  /** Ingest executions that ended in error (error names only). */
+  workflowFailures: string[];
   seconds: number;
   chunksPerSecond: number;
   embedder: { modelId: string; clientRateLimitRps: number; concurrency: number };
@@ -132,6 +134,7 @@ export async function runIngestBench(options: IngestBenchOptions, log: (line: st
       expectedChunks,
       indexedChunks,
       lostChunks: expectedChunks - indexedChunks,
+      workflowFailures: runtime.workflows.failures.map((failure) => failure.error),
       seconds: round(seconds),
       chunksPerSecond: round(indexedChunks / seconds),
       embedder: { modelId: services.embedder.modelId, clientRateLimitRps: round(rps, 3), concurrency: config.ingestion.embedConcurrency },

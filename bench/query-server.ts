@@ -2,7 +2,8 @@
  * Child process of the query bench: the local service (`startLocalRuntime`, the same HTTP server, ASL
  * interpreter and handlers as `npm start`) over a synthetic index, in its own process so the load generator
  * does not share its event loop. Talks to the parent over IPC: `ready` once serving, and it accepts
- * `set-latency` (emulated model latency added to every generation) and `stop`.
+ * `set-latency` (emulated model latency added to every generation), `drain` (answered once no query is
+ * running, so one load level's backlog never leaks into the next) and `stop`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,10 +13,12 @@ import type { GenerationEvent, GenerationRequest, GenerationResult, Generator } 
 import { chunkIdFor, documentIdFor, fingerprintFor, sha256Hex } from '../shared/documents/identity';
 import { SyntheticText, seededRandom } from './synthetic';
 
-export type ToServer = { type: 'set-latency'; ms: number } | { type: 'stop' };
+export type ToServer = { type: 'set-latency'; ms: number } | { type: 'drain' } | { type: 'stop' };
 export type FromServer =
   | { type: 'ready'; url: string; chunks: number; indexMs: number; questions: string[]; embedder: string; reranker: string; generator: string }
   | { type: 'latency-set'; ms: number }
+  /** Sent once no query is running; `abandoned` = queries still running when asked (their clients had gone). */
+  | { type: 'drained'; abandoned: number }
   | { type: 'failed'; message: string };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -109,8 +112,27 @@ async function main(): Promise<void> {
   // generator here reaches the query state machine's Generate task.
   services.generator = generator;
 
+  // Queries in flight, counted around the query workflow the POST /query handler runs.
+  const workflows = runtime.workflows;
+  const runQuery = workflows.runQuery.bind(workflows);
+  let inFlight = 0;
+  const idleWaiters: (() => void)[] = [];
+  workflows.runQuery = async (input) => {
+    inFlight += 1;
+    try {
+      return await runQuery(input);
+    } finally {
+      inFlight -= 1;
+      if (inFlight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+    }
+  };
+  const idle = (): Promise<void> => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve)));
+
   process.on('message', (message: ToServer) => {
-    if (message.type === 'set-latency') {
+    if (message.type === 'drain') {
+      const abandoned = inFlight;
+      void idle().then(() => send({ type: 'drained', abandoned }));
+    } else if (message.type === 'set-latency') {
       generator.latencyMs = message.ms;
       send({ type: 'latency-set', ms: message.ms });
     } else if (message.type === 'stop') {

@@ -26,6 +26,8 @@ export interface QueryBenchRow {
   requests: number;
   errors: number;
   non2xx: number;
+  /** Requests still being served when the level's time was up (not counted in throughput or latency). */
+  unfinished: number;
   throughputRps: number;
   latencyMs: { p50: number; p95: number; p99: number; mean: number; max: number };
   /** Latency minus the emulated model latency: what the service itself adds. */
@@ -65,6 +67,13 @@ function tell(child: ChildProcess, message: ToServer): void {
   child.send(message);
 }
 
+/** Waits until the service has finished every query, including those whose client gave up at the end of a level. */
+async function drain(child: ChildProcess): Promise<number> {
+  const drained = waitFor(child, 'drained');
+  tell(child, { type: 'drain' });
+  return (await drained).abandoned;
+}
+
 async function drive(url: string, questions: string[], connections: number, durationSeconds: number): Promise<{ latencies: number[]; errors: number; non2xx: number; seconds: number }> {
   const latencies: number[] = [];
   let non2xx = 0;
@@ -94,12 +103,14 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
     log(`query: service up with ${ready.chunks} chunks (index built in ${(ready.indexMs / 1000).toFixed(1)} s)`);
     // Warm-up: first queries load the ASL machine, JIT the handlers and open LanceDB indices.
     await drive(ready.url, ready.questions, 2, 1);
+    await drain(child);
     const rows: QueryBenchRow[] = [];
     for (const modelLatencyMs of options.modelLatenciesMs) {
       tell(child, { type: 'set-latency', ms: modelLatencyMs });
       await waitFor(child, 'latency-set');
       for (const concurrency of options.concurrencies) {
         const run = await drive(ready.url, ready.questions, concurrency, options.durationSeconds);
+        const unfinished = await drain(child);
         const p = percentiles(run.latencies);
         const overhead = percentiles(run.latencies.map((ms) => ms - modelLatencyMs));
         const row: QueryBenchRow = {
@@ -109,6 +120,7 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
           requests: run.latencies.length,
           errors: run.errors,
           non2xx: run.non2xx,
+          unfinished,
           throughputRps: round(run.latencies.length / run.seconds),
           latencyMs: { p50: round(p.p50), p95: round(p.p95), p99: round(p.p99), mean: round(p.mean), max: round(p.max) },
           overheadMs: { p50: round(overhead.p50), p95: round(overhead.p95), p99: round(overhead.p99) },
@@ -135,7 +147,7 @@ export function formatQueryBench(result: QueryBenchResult): string {
   return [
     `Query path: POST /query over ${result.index.chunks} chunks (embedder ${result.index.embedder}, reranker ${result.index.reranker}, generator ${result.index.generator})`,
     formatTable(
-      ['model ms', 'conc.', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'overhead p50', 'overhead p99', 'requests', 'errors'],
+      ['model ms', 'conc.', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'overhead p50', 'overhead p99', 'completed', 'unfinished', 'errors'],
       result.rows.map((row) => [
         row.modelLatencyMs,
         row.concurrency,
@@ -146,6 +158,7 @@ export function formatQueryBench(result: QueryBenchResult): string {
         row.overheadMs.p50,
         row.overheadMs.p99,
         row.requests,
+        row.unfinished,
         row.errors + row.non2xx,
       ]),
     ),

@@ -4,11 +4,13 @@ import { withObservability } from '../../shared/observability/handler-stack';
 import type { Services } from '../../shared/pipeline/services';
 import { type HttpEvent, type HttpResult, httpErrors, json } from './http';
 
-/** GET /health: 200 when configuration is valid and the vector store answers. No tenant data. */
+/**
+ * GET /health: 200 once configuration is valid and every adapter is built. It deliberately calls
+ * no dependency: a health probe must stay cheap (an S3 Vectors count is a full scan).
+ */
 export function makeHandler(services: () => Promise<Services>) {
   return withObservability(async (_event: HttpEvent, _context: Context): Promise<HttpResult> => {
     const deps = await services();
-    await deps.vectors.count(deps.config.tenancy.defaultTenant);
     return json(200, {
       status: 'ok',
       adapters: deps.config.adapters,

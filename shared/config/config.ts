@@ -72,6 +72,7 @@ const envSchema = z.object({
   RAG_BEDROCK_ENDPOINT: z.url().optional(),
   RAG_BEDROCK_AGENT_ENDPOINT: z.url().optional(),
   RAG_S3VECTORS_ENDPOINT: z.url().optional(),
+  RAG_SFN_ENDPOINT: z.url().optional(),
   RAG_S3VECTORS_BUCKET: z.string().optional(),
   RAG_S3VECTORS_INDEX: z.string().optional(),
   RAG_EMBEDDING_MODEL_ID: modelId.optional(),
@@ -139,6 +140,7 @@ export interface AppConfig {
     bedrockEndpoint?: string;
     bedrockAgentEndpoint?: string;
     s3VectorsEndpoint?: string;
+    sfnEndpoint?: string;
     s3VectorsBucket?: string;
     s3VectorsIndex?: string;
     embeddingModelId?: string;
@@ -255,6 +257,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bedrockEndpoint: e.RAG_BEDROCK_ENDPOINT,
       bedrockAgentEndpoint: e.RAG_BEDROCK_AGENT_ENDPOINT,
       s3VectorsEndpoint: e.RAG_S3VECTORS_ENDPOINT,
+      sfnEndpoint: e.RAG_SFN_ENDPOINT,
       s3VectorsBucket: e.RAG_S3VECTORS_BUCKET,
       s3VectorsIndex: e.RAG_S3VECTORS_INDEX,
       embeddingModelId: e.RAG_EMBEDDING_MODEL_ID,

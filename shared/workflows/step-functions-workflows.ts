@@ -183,7 +183,9 @@ export function createStepFunctionsWorkflows(config: AppConfig, client?: SFNClie
   if (!ingestStateMachineArn) throw new ConfigurationError('RAG_INGEST_STATE_MACHINE_ARN is required for Step Functions workflows');
   if (!queryStateMachineArn) throw new ConfigurationError('RAG_QUERY_STATE_MACHINE_ARN is required for Step Functions workflows');
   return new StepFunctionsWorkflows({
-    client: client ?? new SFNClient(awsClientOptions(config)),
+    // With an endpoint override (emulator, VPC endpoint) the SDK must not prefix the host with
+    // "sync-" for StartSyncExecution.
+    client: client ?? new SFNClient({ ...awsClientOptions(config, config.aws.sfnEndpoint), ...(config.aws.sfnEndpoint ? { disableHostPrefix: true } : {}) }),
     ingestStateMachineArn,
     queryStateMachineArn,
     ...(reindexStateMachineArn ? { reindexStateMachineArn } : {}),

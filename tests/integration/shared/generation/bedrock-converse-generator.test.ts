@@ -1,3 +1,4 @@
+import { describeGeneratorContract } from '../../../contract/generator.contract';
 import type { ScoredChunk } from '../../../../shared/documents/chunk';
 import { DependencyUnavailableError, ThrottlingError } from '../../../../shared/errors';
 import { ConverseGenerator, citationsFromMarkers, createConverseGenerator } from '../../../../shared/generation/bedrock-converse-generator';
@@ -262,3 +263,6 @@ describe('citationsFromMarkers', () => {
     expect(spans).toEqual(['Water cools it [2]', 'Valves are checked [1, 2]', 'Valves are checked [1, 2]']);
   });
 });
+
+// The same contract the extractive generator passes, over the wire.
+describeGeneratorContract('ConverseGenerator over the Bedrock Runtime emulator', async () => generator());

@@ -1,3 +1,4 @@
+import { describeGuardrailContract } from '../../../contract/guardrail.contract';
 import { DependencyUnavailableError, ThrottlingError } from '../../../../shared/errors';
 import { BedrockGuardrail, createBedrockGuardrail, findingsFromAssessments } from '../../../../shared/guardrails/bedrock-guardrail';
 import { useBedrockRuntimeEmulator } from '../../../emulators/bedrock-runtime-test-kit';
@@ -136,3 +137,6 @@ describe('findingsFromAssessments', () => {
     expect(groundingScore).toBe(0.91);
   });
 });
+
+// The same contract the local guardrail passes, over the wire.
+describeGuardrailContract('BedrockGuardrail over the Bedrock Runtime emulator', async () => guardrail());
