@@ -30,7 +30,8 @@ export const USAGE = `Usage: npm run bench -- [query|ingest|cold-start|all] [opt
   all          all three (default)
 
   --quick            short runs (well under a minute in total)
-  --duration <s>     seconds per query load level (default 10, quick 2)
+  --duration <s>     measured seconds per query load level, after a warm-up of 5 s
+                     (default 10; quick: 2 after 1)
   --out-dir <dir>    where <name>.json goes (default bench/results)
   --json             print the JSON instead of the tables`;
 
@@ -114,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
       const p = {
         chunks: options.quick ? 2_000 : 10_000,
         durationSeconds: options.durationSeconds ?? (options.quick ? 2 : 10),
+        warmupSeconds: options.quick ? 1 : 5,
         concurrencies: [1, 10, 50],
         modelLatenciesMs: [0, 500],
       };

@@ -14,6 +14,8 @@ import { formatTable, round } from './table';
 export interface QueryBenchOptions {
   chunks: number;
   durationSeconds: number;
+  /** Load before the measured window at each level (not counted). */
+  warmupSeconds: number;
   concurrencies: number[];
   modelLatenciesMs: number[];
   questions?: number;
@@ -74,7 +76,18 @@ async function drain(child: ChildProcess): Promise<number> {
   return (await drained).abandoned;
 }
 
-async function drive(url: string, questions: string[], connections: number, durationSeconds: number): Promise<{ latencies: number[]; errors: number; non2xx: number; seconds: number }> {
+/**
+ * Closed-loop load for `warmupSeconds + durationSeconds`; only responses that complete inside the measured
+ * window count, so the burst of the first requests (all connections start at once) and the ramp to steady
+ * state do not skew throughput or percentiles.
+ */
+async function drive(
+  url: string,
+  questions: string[],
+  connections: number,
+  durationSeconds: number,
+  warmupSeconds: number,
+): Promise<{ latencies: number[]; errors: number; non2xx: number; seconds: number }> {
   const latencies: number[] = [];
   let non2xx = 0;
   const requests = questions.map((question) => ({
@@ -84,13 +97,18 @@ async function drive(url: string, questions: string[], connections: number, dura
     body: JSON.stringify({ question }),
   }));
   const started = performance.now();
-  const instance = autocannon({ url, connections, duration: durationSeconds, timeout: 30, requests });
+  const windowStart = started + warmupSeconds * 1000;
+  let windowEnd = windowStart;
+  const instance = autocannon({ url, connections, duration: warmupSeconds + durationSeconds, timeout: 60, requests });
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    const at = performance.now();
+    if (at < windowStart) return;
+    windowEnd = at;
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
     else non2xx += 1;
   });
   const result = await instance;
-  return { latencies, errors: result.errors + result.timeouts, non2xx, seconds: (performance.now() - started) / 1000 };
+  return { latencies, errors: result.errors + result.timeouts, non2xx, seconds: Math.max(durationSeconds, (windowEnd - windowStart) / 1000) };
 }
 
 export async function runQueryBench(options: QueryBenchOptions, log: (line: string) => void = () => undefined): Promise<QueryBenchResult> {
@@ -102,14 +120,14 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
     const ready = await waitFor(child, 'ready');
     log(`query: service up with ${ready.chunks} chunks (index built in ${(ready.indexMs / 1000).toFixed(1)} s)`);
     // Warm-up: first queries load the ASL machine, JIT the handlers and open LanceDB indices.
-    await drive(ready.url, ready.questions, 2, 1);
+    await drive(ready.url, ready.questions, 2, 1, 0);
     await drain(child);
     const rows: QueryBenchRow[] = [];
     for (const modelLatencyMs of options.modelLatenciesMs) {
       tell(child, { type: 'set-latency', ms: modelLatencyMs });
       await waitFor(child, 'latency-set');
       for (const concurrency of options.concurrencies) {
-        const run = await drive(ready.url, ready.questions, concurrency, options.durationSeconds);
+        const run = await drive(ready.url, ready.questions, concurrency, options.durationSeconds, options.warmupSeconds);
         const unfinished = await drain(child);
         const p = percentiles(run.latencies);
         const overhead = percentiles(run.latencies.map((ms) => ms - modelLatencyMs));

@@ -10,6 +10,7 @@ import type { BlobStore } from './storage/blob-store';
 import type { VectorStore } from './vectors/vector-store';
 import type { Workflows } from './workflows/workflows';
 import { ManifestStore } from './pipeline/manifest';
+import { loadPrompt } from './prompts/index';
 import type { Services } from './pipeline/services';
 
 /**
@@ -97,6 +98,8 @@ async function createWorkflows(config: AppConfig): Promise<Workflows> {
 
 /** Builds every port from configuration. `overrides` lets the local runtime and tests supply some. */
 export async function createServices(config: AppConfig, overrides: Partial<Services> = {}): Promise<Services> {
+  // Fail at start, not on the first question, when the configured prompt version does not exist.
+  loadPrompt(config.adapters.generator === 'bedrock-knowledge-base' ? 'knowledge-base' : 'answer', config.query.promptVersion);
   const documents = overrides.documents ?? (await createBlobStore(config, 'documents'));
   const state = overrides.state ?? (await createBlobStore(config, 'state'));
   const embedder = overrides.embedder ?? (await createEmbedder(config));

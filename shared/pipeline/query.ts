@@ -1,6 +1,7 @@
 import type { ScoredChunk, StoredChunk } from '../documents/chunk';
 import type { GeneratedCitation, TokenUsage } from '../generation/generator';
 import { costUsd } from '../generation/pricing';
+import { loadPrompt } from '../prompts/index';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
 import { sha256Hex } from '../documents/identity';
 import { ValidationError } from '../errors';
@@ -281,8 +282,12 @@ export async function resolveCitations(services: Services, state: QueryState): P
     outputTokens: generation.usage.outputTokens,
     costUsd: cost,
     model: generation.model,
+    region: config.aws.region ?? 'local',
     promptVersion: query.promptVersion,
+    promptSha256: loadPrompt(query.mode === 'knowledge-base' ? 'knowledge-base' : 'answer', query.promptVersion).sha256.slice(0, 16),
+    fallbackUsed: generation.fallbackUsed,
     guardrailAction: guardrail.action,
+    groundingScore: guardrail.groundingScore,
   });
   return {
     answer: generation.text,

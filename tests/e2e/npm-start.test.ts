@@ -16,17 +16,21 @@ describe('npm start on a fresh data folder', () => {
   let url: string;
   let cleanup: () => Promise<void>;
   let stderr = '';
+  let stdout = '';
 
   beforeAll(async () => {
     const temp = await tempConfig();
     cleanup = temp.cleanup;
     child = spawn(path.join(repoRoot, 'node_modules/.bin/tsx'), ['local/main.ts'], {
       cwd: repoRoot,
-      env: { ...process.env, PORT: '0', RAG_DATA_DIR: temp.dir, RAG_SAMPLES: 'on', POWERTOOLS_LOG_LEVEL: 'WARN', PATH: `${repoRoot}/node_modules/.bin:${process.env.PATH}` },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, PORT: '0', RAG_DATA_DIR: temp.dir, RAG_SAMPLES: 'on', POWERTOOLS_LOG_LEVEL: 'INFO', PATH: `${repoRoot}/node_modules/.bin:${process.env.PATH}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stderr?.on('data', (data: Buffer) => {
       stderr += data.toString();
+    });
+    child.stdout?.on('data', (data: Buffer) => {
+      stdout += data.toString();
     });
     url = await eventually(async () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1], 'the service to listen', 90_000);
   }, 120_000);
@@ -53,6 +57,21 @@ describe('npm start on a fresh data folder', () => {
       expect(res.body.answer.replace(/\s+/g, ' ')).toContain(phrase);
     }
   }, 120_000);
+
+  it('logs JSON with hashes, sizes and token counts, never questions, answers or document text', async () => {
+    const lines = stdout.split('\n').filter((line) => line.startsWith('{'));
+    const answered = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.message === 'Query answered');
+    expect(answered.length).toBe(8);
+    for (const entry of answered) {
+      expect(entry).toMatchObject({ promptVersion: 'v1', model: 'local-extractive-v1', correlationId: expect.any(String) });
+      expect(entry.questionSha256).toMatch(/^[0-9a-f]{16}$/);
+      expect(entry.inputTokens).toEqual(expect.any(Number));
+    }
+    // Words that occur only in the questions, answers and documents, never in log vocabulary.
+    for (const secret of ['expense report', 'SEV1', 'battery', 'password length', 'REST API v1', '180 kg', 'Northwind']) {
+      expect(stdout).not.toContain(secret);
+    }
+  });
 
   it('stops cleanly on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
