@@ -137,7 +137,9 @@ async function main(): Promise<void> {
       results[name] = entry;
     };
     const time = (name: string, ms: number): void => {
-      (latencies[name] ??= []).push(ms);
+      const values = latencies[name] ?? [];
+      values.push(ms);
+      latencies[name] = values;
     };
     for (const [name, hybrid] of Object.entries(modes)) {
       const modeStore = await LanceDbVectorStore.open({ directory: workDir, dimensions, hybrid: { ...base, ...hybrid } });
@@ -177,7 +179,9 @@ async function main(): Promise<void> {
           queries: judged.queries.length,
           dimensions,
           ingestMs,
-          latencyMs: Object.fromEntries(Object.entries(latencies).map(([name, values]) => [name, { p50: round(percentile(values, 0.5)), p95: round(percentile(values, 0.95)) }])),
+          latencyMs: Object.fromEntries(
+            Object.entries(latencies).map(([name, values]) => [name, { p50: round(percentile(values, 0.5)), p95: round(percentile(values, 0.95)) }]),
+          ),
           results: table,
         },
         null,

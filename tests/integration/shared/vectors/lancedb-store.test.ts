@@ -113,7 +113,8 @@ describe('LanceDbVectorStore', () => {
       chunk('c', 'Aeroelastic oscillation of thin panels in supersonic wind tunnel tests.'),
       chunk('d', 'Heat transfer to a blunt body in hypersonic flow.'),
     ];
-    const textOnly = (feedback: false | undefined) => LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { vectorWeight: 0, ...(feedback === false ? { feedback } : {}) } });
+    const textOnly = (feedback: false | undefined) =>
+      LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { vectorWeight: 0, ...(feedback === false ? { feedback } : {}) } });
     const plain = await textOnly(false);
     const expanded = await textOnly(undefined);
     await plain.upsert(chunks);
@@ -143,13 +144,17 @@ describe('LanceDbVectorStore', () => {
   it('rejects invalid hybrid and maintenance options', async () => {
     await expect(LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { vectorWeight: 0, textWeight: 0 } })).rejects.toThrow(RangeError);
     await expect(LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { fusion: 'max' as 'rrf' } })).rejects.toThrow(RangeError);
-    await expect(LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { feedback: { documents: 0, terms: 10, originalWeight: 0.5 } } })).rejects.toThrow(RangeError);
+    await expect(
+      LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { feedback: { documents: 0, terms: 10, originalWeight: 0.5 } } }),
+    ).rejects.toThrow(RangeError);
     await expect(LanceDbVectorStore.open({ directory, dimensions: 64, optimizeEveryRows: 0 })).rejects.toThrow(RangeError);
   });
 
   it('keeps bulk upserts and unoptimised rows searchable between index refreshes', async () => {
     const bulk = await LanceDbVectorStore.open({ directory, dimensions: 64, optimizeEveryRows: 50 });
-    const many = Array.from({ length: 120 }, (_, index) => makeChunk(64, { id: `bulk-${index}`, documentId: `doc-${index}`, text: `report number ${index} on topic t${index}` }));
+    const many = Array.from({ length: 120 }, (_, index) =>
+      makeChunk(64, { id: `bulk-${index}`, documentId: `doc-${index}`, text: `report number ${index} on topic t${index}` }),
+    );
 
     await bulk.upsert(many.slice(0, 1));
     await bulk.upsert(many.slice(1, 100));
