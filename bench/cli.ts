@@ -4,7 +4,7 @@
  * Timings depend on the machine: nothing here asserts on them; `npm test` never runs this.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import * as path from 'node:path';
 
 type BenchName = 'query' | 'ingest' | 'cold-start';
@@ -30,8 +30,8 @@ export const USAGE = `Usage: npm run bench -- [query|ingest|cold-start|all] [opt
   all          all three (default)
 
   --quick            short runs (well under a minute in total)
-  --duration <s>     measured seconds per query load level, after a warm-up of 5 s
-                     (default 10; quick: 2 after 1)
+  --duration <s>     measured seconds per query load level (default 10, quick 2), after a
+                     warm-up of at least 5 s (quick 1 s), longer when queues need time to fill
   --out-dir <dir>    where <name>.json goes (default bench/results)
   --json             print the JSON instead of the tables`;
 
@@ -107,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
 
   for (const bench of options.benches) {
     const started = new Date();
+    const loadBefore = loadavg().map((value) => Number(value.toFixed(2)));
     let result: unknown;
     let table: string;
     let parameters: Record<string, unknown>;
@@ -143,7 +144,16 @@ async function main(argv: string[]): Promise<number> {
       result = r;
       table = formatColdStartBench(r);
     }
-    const document = { bench, quick: options.quick, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), machine, parameters, result };
+    // Other work on the box skews timings: the load average before and after says how quiet it was.
+    const document = {
+      bench,
+      quick: options.quick,
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: { ...machine, loadAverageBefore: loadBefore, loadAverageAfter: loadavg().map((value) => Number(value.toFixed(2))) },
+      parameters,
+      result,
+    };
     const file = path.join(options.outDir, `${bench}${suffix}.json`);
     await writeFile(file, `${JSON.stringify(document, null, 2)}\n`);
     results[bench] = document;

@@ -24,6 +24,7 @@ export interface QueryBenchOptions {
 export interface QueryBenchRow {
   modelLatencyMs: number;
   concurrency: number;
+  warmupSeconds: number;
   durationSeconds: number;
   requests: number;
   errors: number;
@@ -40,6 +41,8 @@ export interface QueryBenchResult {
   index: { chunks: number; buildMs: number; embedder: string; reranker: string; generator: string };
   rows: QueryBenchRow[];
 }
+
+const MAX_WARMUP_SECONDS = 30;
 
 function waitFor<T extends FromServer['type']>(child: ChildProcess, type: T): Promise<Extract<FromServer, { type: T }>> {
   return new Promise((resolve, reject) => {
@@ -126,14 +129,20 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
     for (const modelLatencyMs of options.modelLatenciesMs) {
       tell(child, { type: 'set-latency', ms: modelLatencyMs });
       await waitFor(child, 'latency-set');
+      let capacityRps = 0;
       for (const concurrency of options.concurrencies) {
-        const run = await drive(ready.url, ready.questions, concurrency, options.durationSeconds, options.warmupSeconds);
+        // A closed loop of c connections settles when the first requests have queued through: about
+        // c / capacity seconds (Little's law), estimated from the best throughput of the lower levels.
+        const settle = capacityRps > 0 ? Math.min(MAX_WARMUP_SECONDS, (1.5 * concurrency) / capacityRps) : 0;
+        const warmupSeconds = Math.max(options.warmupSeconds, settle);
+        const run = await drive(ready.url, ready.questions, concurrency, options.durationSeconds, warmupSeconds);
         const unfinished = await drain(child);
         const p = percentiles(run.latencies);
         const overhead = percentiles(run.latencies.map((ms) => ms - modelLatencyMs));
         const row: QueryBenchRow = {
           modelLatencyMs,
           concurrency,
+          warmupSeconds: round(warmupSeconds, 1),
           durationSeconds: round(run.seconds),
           requests: run.latencies.length,
           errors: run.errors,
@@ -144,6 +153,7 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
           overheadMs: { p50: round(overhead.p50), p95: round(overhead.p95), p99: round(overhead.p99) },
         };
         rows.push(row);
+        capacityRps = Math.max(capacityRps, row.throughputRps);
         log(`query: model ${modelLatencyMs} ms, concurrency ${concurrency}: ${row.throughputRps} req/s, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms`);
       }
     }
@@ -165,7 +175,7 @@ export function formatQueryBench(result: QueryBenchResult): string {
   return [
     `Query path: POST /query over ${result.index.chunks} chunks (embedder ${result.index.embedder}, reranker ${result.index.reranker}, generator ${result.index.generator})`,
     formatTable(
-      ['model ms', 'conc.', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'overhead p50', 'overhead p99', 'completed', 'unfinished', 'errors'],
+      ['model ms', 'conc.', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'overhead p50', 'overhead p99', 'completed', 'errors', 'warm-up s'],
       result.rows.map((row) => [
         row.modelLatencyMs,
         row.concurrency,
@@ -176,8 +186,8 @@ export function formatQueryBench(result: QueryBenchResult): string {
         row.overheadMs.p50,
         row.overheadMs.p99,
         row.requests,
-        row.unfinished,
         row.errors + row.non2xx,
+        row.warmupSeconds,
       ]),
     ),
   ].join('\n');

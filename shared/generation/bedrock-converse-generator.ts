@@ -11,6 +11,7 @@ import {
   type SystemContentBlock,
 } from '@aws-sdk/client-bedrock-runtime';
 import { classifyBedrockFailure, toRagError } from '../aws/bedrock-runtime-errors';
+import { parseCitationMarkers } from './citation-markers';
 import { awsClientOptions } from '../aws/client-options';
 import type { AppConfig } from '../config/config';
 import { ConfigurationError, DependencyUnavailableError, describeError, type RagError, ThrottlingError } from '../errors';
@@ -82,28 +83,6 @@ export function buildConverseRequest(
         }
       : {}),
   } as ConverseRequestBody;
-}
-
-/**
- * Maps "[n]" / "[n, m]" markers in the answer to the n-th given chunk. Each citation's answerSpan covers
- * the sentence the marker closes. Markers outside 1..n (a model inventing sources) are dropped.
- */
-export function citationsFromMarkers(text: string, chunkIds: readonly string[]): GeneratedCitation[] {
-  const citations: GeneratedCitation[] = [];
-  for (const match of text.matchAll(/\[(\d+(?:\s*,\s*\d+)*)\]/g)) {
-    const at = match.index ?? 0;
-    // The claim starts after the previous sentence end that is not part of another marker.
-    const before = text.slice(0, at).replace(/\[[\d,\s]+\]\s*$/, (m) => ' '.repeat(m.length));
-    let start = 0;
-    for (const boundary of before.matchAll(/[.!?]\s+|\n+/g)) start = (boundary.index ?? 0) + boundary[0].length;
-    while (start < at && /\s/.test(text[start] ?? '')) start++;
-    const end = at + match[0].length;
-    for (const n of (match[1] ?? '').split(',').map((x) => Number(x.trim()))) {
-      const chunkId = chunkIds[n - 1];
-      if (chunkId !== undefined) citations.push({ chunkId, marker: n, answerSpan: { start, end } });
-    }
-  }
-  return citations;
 }
 
 function assessmentsOf(trace: GuardrailTraceAssessment | undefined): GuardrailAssessment[] {
@@ -227,7 +206,7 @@ export class ConverseGenerator implements Generator {
   }
 
   private citations(text: string, request: GenerationRequest): GeneratedCitation[] {
-    return citationsFromMarkers(
+    return parseCitationMarkers(
       text,
       request.chunks.map((c) => c.chunk.id),
     );

@@ -9,13 +9,15 @@ import { evaluate, type EvalReport } from '../../../eval/evaluate';
  */
 const GOLDEN = path.resolve(__dirname, '..', '..', 'fixtures', 'golden');
 
+// Measured with the embedded defaults (local-hash-v1, recursive-v1:1000:150, local-rerank-v1, local-extractive-v1):
+// nDCG@10 0.887, Recall@10 0.917, MRR@10 0.890, containment 0.95, citation precision 0.946, grounding 1.0.
 const FLOORS = {
   ndcgAt10: 0.85,
-  recallAt10: 0.9,
+  recallAt10: 0.88,
   mrrAt10: 0.85,
-  answerContainment: 0.6,
-  citationPrecision: 0.6,
-  groundingRate: 0.7,
+  answerContainment: 0.85,
+  citationPrecision: 0.85,
+  groundingRate: 0.9,
 };
 
 describe('golden dataset quality floor', () => {

@@ -1,7 +1,7 @@
 import { describeGeneratorContract } from '../../../contract/generator.contract';
 import type { ScoredChunk } from '../../../../shared/documents/chunk';
 import { DependencyUnavailableError, ThrottlingError } from '../../../../shared/errors';
-import { ConverseGenerator, citationsFromMarkers, createConverseGenerator } from '../../../../shared/generation/bedrock-converse-generator';
+import { ConverseGenerator, createConverseGenerator } from '../../../../shared/generation/bedrock-converse-generator';
 import type { GenerationEvent, GenerationRequest } from '../../../../shared/generation/generator';
 import { useBedrockRuntimeEmulator } from '../../../emulators/bedrock-runtime-test-kit';
 
@@ -244,23 +244,6 @@ describe('ConverseGenerator over the wire', () => {
     expect(() => createConverseGenerator({ ...config, aws: { ...config.aws, generationModelIds: [] } })).toThrow(/RAG_GENERATION_MODEL_IDS/);
     expect(() => createConverseGenerator({ ...config, aws: { ...config.aws, region: undefined } })).toThrow(/AWS_REGION/);
     expect(() => kit.config({ ...env, RAG_GENERATION_MODEL_IDS: 'claude 3 haiku' })).toThrow(/RAG_GENERATION_MODEL_IDS/);
-  });
-});
-
-describe('citationsFromMarkers', () => {
-  it('maps each marker to the n-th chunk with the span of the sentence it closes, dropping invented sources', () => {
-    // Prepare
-    const text = 'Water cools it [2]. Valves are checked [1, 2]. Mars is red [7].';
-    // Act
-    const citations = citationsFromMarkers(text, ['a', 'b']);
-    // Assess
-    expect(citations.map((c) => [c.chunkId, c.marker])).toEqual([
-      ['b', 2],
-      ['a', 1],
-      ['b', 2],
-    ]);
-    const spans = citations.map((c) => text.slice(c.answerSpan?.start, c.answerSpan?.end));
-    expect(spans).toEqual(['Water cools it [2]', 'Valves are checked [1, 2]', 'Valves are checked [1, 2]']);
   });
 });
 
