@@ -99,7 +99,13 @@ async function main(argv: string[]): Promise<number> {
   const log = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform}-${process.arch}` };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
   await mkdir(options.outDir, { recursive: true });
   const suffix = options.quick ? '-quick' : '';
   const results: Record<string, unknown> = {};
@@ -126,7 +132,9 @@ async function main(argv: string[]): Promise<number> {
       table = formatQueryBench(r);
     } else if (bench === 'ingest') {
       const { runIngestBench, formatIngestBench } = await import('./ingest');
-      const p = options.quick ? { documents: 8, documentChars: 2500, quotaRequestsPerMinute: 600 } : { documents: 60, documentChars: 3000, quotaRequestsPerMinute: 600 };
+      const p = options.quick
+        ? { documents: 8, documentChars: 2500, quotaRequestsPerMinute: 600 }
+        : { documents: 60, documentChars: 3000, quotaRequestsPerMinute: 600 };
       parameters = p;
       const r = await runIngestBench(p, log);
       result = r;
@@ -138,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
       }
     } else {
       const { runColdStartBench, formatColdStartBench } = await import('./cold-start');
-      const p = options.quick ? { runs: 3, functions: ['api-query', 'ingest-embed-batch'] } : { runs: 7 };
+      const p = options.quick ? { runs: 3, functions: ['api-query', 'ingest-embed-batch'] } : { runs: 5 };
       parameters = p;
       const r = await runColdStartBench(p, log);
       result = r;
@@ -160,7 +168,10 @@ async function main(argv: string[]): Promise<number> {
     if (!options.json) process.stdout.write(`\n${table}\n`);
   }
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-  else process.stdout.write(`\nMachine: ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}. Results in ${path.relative(process.cwd(), options.outDir) || '.'}/\n`);
+  else
+    process.stdout.write(
+      `\nMachine: ${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}. Results in ${path.relative(process.cwd(), options.outDir) || '.'}/\n`,
+    );
   return exitCode;
 }
 

@@ -71,7 +71,11 @@ function importOnce(file: string): Promise<{ importMs: number; processMs: number
 export async function runColdStartBench(options: ColdStartOptions, log: (line: string) => void = () => undefined): Promise<ColdStartResult> {
   const t0 = performance.now();
   // Inside the repo so the bundles resolve their external AWS SDK packages from node_modules, as on Lambda.
-  const built = await buildFunctionBundles({ outDir: path.join(repoRoot, 'dist', 'bench-functions'), minify: true, ...(options.functions ? { functions: options.functions } : {}) });
+  const built = await buildFunctionBundles({
+    outDir: path.join(repoRoot, 'dist', 'bench-functions'),
+    minify: true,
+    ...(options.functions ? { functions: options.functions } : {}),
+  });
   const buildMs = performance.now() - t0;
   log(`cold-start: built ${built.length} bundles in ${(buildMs / 1000).toFixed(1)} s`);
   const rows: ColdStartRow[] = [];
@@ -85,7 +89,12 @@ export async function runColdStartBench(options: ColdStartOptions, log: (line: s
       importMs: round(percentile(imports, 50)),
       importMsMin: round(Math.min(...imports)),
       importMsMax: round(Math.max(...imports)),
-      processMs: round(percentile(samples.map((s) => s.processMs), 50)),
+      processMs: round(
+        percentile(
+          samples.map((s) => s.processMs),
+          50,
+        ),
+      ),
     });
   }
   return { node: process.version, runs: options.runs, buildMs: round(buildMs), rows };

@@ -97,7 +97,11 @@ export async function runIngestBench(options: IngestBenchOptions, log: (line: st
       await writeFile(file, body);
       keys.push(key);
       // The expected chunk count comes from the service's own extractor and chunker, independently of the run.
-      const extracted = await extractText(Buffer.from(body), key, { contentType: 'text/markdown', maxPages: config.ingestion.maxPages, maxBytes: config.ingestion.maxFileBytes });
+      const extracted = await extractText(Buffer.from(body), key, {
+        contentType: 'text/markdown',
+        maxPages: config.ingestion.maxPages,
+        maxBytes: config.ingestion.maxFileBytes,
+      });
       expectedChunks += services.chunker.chunk(extracted, { documentId: documentIdFor(tenant, key), fingerprint: 'expected' }).length;
     }
     log(`ingest: ${options.documents} documents (${expectedChunks} chunks) against a quota of ${options.quotaRequestsPerMinute} requests/min`);

@@ -154,7 +154,9 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
         };
         rows.push(row);
         capacityRps = Math.max(capacityRps, row.throughputRps);
-        log(`query: model ${modelLatencyMs} ms, concurrency ${concurrency}: ${row.throughputRps} req/s, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms`);
+        log(
+          `query: model ${modelLatencyMs} ms, concurrency ${concurrency}: ${row.throughputRps} req/s, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms`,
+        );
       }
     }
     return {

@@ -58,13 +58,10 @@ export class QuotaProxy {
         res.end(JSON.stringify({ message: 'Too many requests, please wait before trying again.' }));
         return;
       }
-      const upstream = httpRequest(
-        { hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
-        (upstreamRes) => {
-          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-          upstreamRes.pipe(res);
-        },
-      );
+      const upstream = httpRequest({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+      });
       upstream.on('error', () => {
         if (!res.headersSent) res.writeHead(502);
         res.end();

@@ -178,7 +178,10 @@ export async function loadBeirDataset(dir: string, split = 'test'): Promise<Beir
   const qrelsFile = path.join(root, 'qrels', `${split}.tsv`);
   if (!(await stat(qrelsFile).catch(() => undefined))) {
     const splits = await availableSplits(root);
-    throw new DatasetFormatError(`no qrels for split "${split}"${splits.length > 0 ? ` (available: ${splits.join(', ')})` : ' (the qrels/ folder is missing or empty)'}`, qrelsFile);
+    throw new DatasetFormatError(
+      `no qrels for split "${split}"${splits.length > 0 ? ` (available: ${splits.join(', ')})` : ' (the qrels/ folder is missing or empty)'}`,
+      qrelsFile,
+    );
   }
   const corpusFile = path.join(root, 'corpus.jsonl');
   const queriesFile = path.join(root, 'queries.jsonl');

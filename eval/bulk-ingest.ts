@@ -180,5 +180,13 @@ export async function bulkIngest(services: Services, corpus: readonly BeirDocume
   await flush();
   await inFlight;
   timings.totalMs = performance.now() - started;
-  return { documents: datasetIdByDocumentId.size, chunks: chunkCount, skippedDocuments: skipped, embeddingTokens, datasetIdByDocumentId, datasetIdByChunkId, timings };
+  return {
+    documents: datasetIdByDocumentId.size,
+    chunks: chunkCount,
+    skippedDocuments: skipped,
+    embeddingTokens,
+    datasetIdByDocumentId,
+    datasetIdByChunkId,
+    timings,
+  };
 }

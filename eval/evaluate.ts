@@ -47,7 +47,15 @@ export interface EvalConfiguration {
 export interface EvalReport {
   dataset: { name: string; dir: string; split: string; stats: BeirDataset['stats']; evaluatedQueries: number };
   configuration: EvalConfiguration;
-  ingestion: { documents: number; chunks: number; skippedDocuments: number; ms: number; chunksPerSecond: number; embeddingTokens: number; timings: Record<string, number> };
+  ingestion: {
+    documents: number;
+    chunks: number;
+    skippedDocuments: number;
+    ms: number;
+    chunksPerSecond: number;
+    embeddingTokens: number;
+    timings: Record<string, number>;
+  };
   retrieval: RetrievalMetrics & { totalMs: number };
   qa?: QaMetrics & { file: string; totalMs: number };
   timing: { totalMs: number; startedAt: string; finishedAt: string };

@@ -74,9 +74,16 @@ export function formatReport(report: EvalReport, gate?: GateResult): string {
     table([
       ['embedder', `${c.embedder.modelId} (${c.embedder.dimensions} dimensions)`],
       ['chunker', `${c.chunker.configId} (size ${c.chunker.size}, overlap ${c.chunker.overlap})`],
-      ['vector store', `${c.vectorStore}${c.hybrid ? ` hybrid ${Object.entries(c.hybrid)
-        .map(([name, value]) => `${name}=${value}`)
-        .join(' ')}` : ''}`],
+      [
+        'vector store',
+        `${c.vectorStore}${
+          c.hybrid
+            ? ` hybrid ${Object.entries(c.hybrid)
+                .map(([name, value]) => `${name}=${value}`)
+                .join(' ')}`
+            : ''
+        }`,
+      ],
       ['reranker', c.reranker],
       ['retrieval', `candidates ${c.candidates}, depth ${c.retrievalDepth}, min relevance ${c.minRelevance}`],
       ['generator', `${c.generator} (topK ${c.qaTopK}, prompt ${c.promptVersion}, guardrail ${c.guardrail})`],
@@ -85,7 +92,11 @@ export function formatReport(report: EvalReport, gate?: GateResult): string {
   out.push('');
   out.push(`Took ${seconds(report.timing.totalMs)} on ${report.machine.cpus} CPU cores (Node ${report.machine.node}).`);
   if (gate) {
-    out.push(gate.passed ? `Quality gate passed: nDCG@10 ${fixed(gate.ndcgAt10)} >= ${gate.minNdcg}` : `Quality gate FAILED: nDCG@10 ${fixed(gate.ndcgAt10)} < ${gate.minNdcg}`);
+    out.push(
+      gate.passed
+        ? `Quality gate passed: nDCG@10 ${fixed(gate.ndcgAt10)} >= ${gate.minNdcg}`
+        : `Quality gate FAILED: nDCG@10 ${fixed(gate.ndcgAt10)} < ${gate.minNdcg}`,
+    );
   }
   return out.join('\n');
 }

@@ -111,11 +111,14 @@ export interface QaRunOptions {
   onProgress?: () => void;
 }
 
-export async function runQa(services: Services, items: readonly QaItem[], options: QaRunOptions): Promise<{ metrics: QaMetrics; perQuestion: QaOutcome[]; totalMs: number }> {
+export async function runQa(
+  services: Services,
+  items: readonly QaItem[],
+  options: QaRunOptions,
+): Promise<{ metrics: QaMetrics; perQuestion: QaOutcome[]; totalMs: number }> {
   const started = performance.now();
   const datasetIdOfCitation = (citation: QueryResponse['citations'][number]): string | undefined =>
-    (citation.chunkId ? options.datasetIdByChunkId.get(citation.chunkId) : undefined) ??
-    datasetIdOfKey(options.keyPrefix, citation.key);
+    (citation.chunkId ? options.datasetIdByChunkId.get(citation.chunkId) : undefined) ?? datasetIdOfKey(options.keyPrefix, citation.key);
   const perQuestion: QaOutcome[] = [];
   for (const item of items) {
     const t0 = performance.now();

@@ -48,7 +48,11 @@ export interface RetrievalRun {
 }
 
 /** Scores one query's document run; pure, so the golden test and the CLI score the same way. */
-export function scoreQuery(run: { id: string; score: number }[], grades: ReadonlyMap<string, number>, ks: number[]): Omit<QueryOutcome, 'queryId' | 'latencyMs' | 'ranking'> {
+export function scoreQuery(
+  run: { id: string; score: number }[],
+  grades: ReadonlyMap<string, number>,
+  ks: number[],
+): Omit<QueryOutcome, 'queryId' | 'latencyMs' | 'ranking'> {
   const ranking = rankByScore(run);
   return {
     ndcg10: ndcgAtK(ranking, grades, 10),

@@ -44,7 +44,13 @@ async function createVectorStore(config: AppConfig, dimensions: number): Promise
     return createS3VectorsStore(config, dimensions);
   }
   const { LanceDbVectorStore } = await import('./vectors/lancedb-store');
-  return LanceDbVectorStore.open({ directory: config.local.vectorsDir, dimensions });
+  // The default hybrid weights assume the lexical local embedder (a weaker copy of BM25); a
+  // semantic model (Titan, Cohere) brings what BM25 lacks and gets equal weight.
+  return LanceDbVectorStore.open({
+    directory: config.local.vectorsUri,
+    dimensions,
+    ...(config.adapters.embedder === 'local' ? {} : { hybrid: { vectorWeight: 1 } }),
+  });
 }
 
 async function createReranker(config: AppConfig): Promise<Reranker | undefined> {

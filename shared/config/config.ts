@@ -30,6 +30,11 @@ const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
   RAG_DATA_DIR: z.string().default('.rag'),
   RAG_DOCUMENTS_DIR: z.string().optional(),
+  /** LanceDB location: a folder (default `<data dir>/vectors`) or an object-store URI such as s3://bucket/prefix. */
+  RAG_LANCEDB_URI: z
+    .string()
+    .regex(/^(s3|gs|az):\/\/[^/]+/, 'must be an s3://, gs:// or az:// URI (leave unset for the local folder)')
+    .optional(),
   RAG_SAMPLES: bool.default(true),
   RAG_REINDEX_INTERVAL_SECONDS: int(0, 86400).default(300),
   RAG_WATCH: bool.default(true),
@@ -98,7 +103,8 @@ export interface AppConfig {
     dataDir: string;
     documentsDir: string;
     stateDir: string;
-    vectorsDir: string;
+    /** LanceDB folder or object-store URI. */
+    vectorsUri: string;
     samples: boolean;
     reindexIntervalSeconds: number;
     watch: boolean;
@@ -215,7 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dataDir,
       documentsDir: path.resolve(e.RAG_DOCUMENTS_DIR ?? path.join(dataDir, 'documents')),
       stateDir: path.join(dataDir, 'state'),
-      vectorsDir: path.join(dataDir, 'vectors'),
+      vectorsUri: e.RAG_LANCEDB_URI ?? path.join(dataDir, 'vectors'),
       samples: e.RAG_SAMPLES,
       reindexIntervalSeconds: e.RAG_REINDEX_INTERVAL_SECONDS,
       watch: e.RAG_WATCH,

@@ -6,7 +6,21 @@ import { checkGate, toJson, toTrecRun } from '../../../eval/report';
 
 describe('eval command line', () => {
   it('parses every option, with --flag value and --flag=value forms', () => {
-    const options = parseArgs(['--dataset', 'data/x', '--split=dev', '--k', '1,10,100', '--out', 'r.json', '--json', '--min-ndcg', '0.3', '--no-qa', '--per-query', '--run=run.trec']);
+    const options = parseArgs([
+      '--dataset',
+      'data/x',
+      '--split=dev',
+      '--k',
+      '1,10,100',
+      '--out',
+      'r.json',
+      '--json',
+      '--min-ndcg',
+      '0.3',
+      '--no-qa',
+      '--per-query',
+      '--run=run.trec',
+    ]);
     expect(options).toEqual({
       dataset: 'data/x',
       split: 'dev',

@@ -40,7 +40,16 @@ describe('ndcgAtK', () => {
   });
 
   it('treats negative grades as not relevant', () => {
-    expect(ndcgAtK(['N', 'A'], new Map([['N', -1], ['A', 1]]), 10)).toBeCloseTo(1 / Math.log2(3), 10);
+    expect(
+      ndcgAtK(
+        ['N', 'A'],
+        new Map([
+          ['N', -1],
+          ['A', 1],
+        ]),
+        10,
+      ),
+    ).toBeCloseTo(1 / Math.log2(3), 10);
   });
 
   it('counts a repeated document once, at its first position', () => {

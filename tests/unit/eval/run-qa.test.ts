@@ -48,14 +48,29 @@ describe('outcomeOf and summarizeQa', () => {
     // Act
     const outcome = outcomeOf(item, response(), datasetIdOf, 12, false);
     // Assess
-    expect(outcome).toEqual({ id: 'qa1', contained: true, citations: 2, citationPrecision: 0.5, grounded: true, groundingScore: 0.9, blockedAtInput: false, latencyMs: 12 });
+    expect(outcome).toEqual({
+      id: 'qa1',
+      contained: true,
+      citations: 2,
+      citationPrecision: 0.5,
+      grounded: true,
+      groundingScore: 0.9,
+      blockedAtInput: false,
+      latencyMs: 12,
+    });
   });
 
   it('does not count an answer that failed the grounding check as grounded or contained', () => {
     const blocked = response({
       answer: 'Sorry, the answer could not be verified.',
       citations: [],
-      guardrail: { action: 'INTERVENED', blocked: true, findings: [{ type: 'GROUNDING', detail: 'low', action: 'BLOCKED' }], guardrailId: 'local', groundingScore: 0.1 },
+      guardrail: {
+        action: 'INTERVENED',
+        blocked: true,
+        findings: [{ type: 'GROUNDING', detail: 'low', action: 'BLOCKED' }],
+        guardrailId: 'local',
+        groundingScore: 0.1,
+      },
     });
     const outcome = outcomeOf(item, blocked, datasetIdOf, 5, false);
     expect(outcome.grounded).toBe(false);
@@ -66,7 +81,17 @@ describe('outcomeOf and summarizeQa', () => {
   it('averages over the right denominators', () => {
     const good = outcomeOf(item, response(), datasetIdOf, 10, false);
     const ungrounded = { ...good, id: 'b', grounded: false, contained: false, citationPrecision: 1, groundingScore: 0.3, latencyMs: 20 };
-    const inputBlocked = { ...good, id: 'c', grounded: false, contained: false, blockedAtInput: true, citations: 0, citationPrecision: undefined, groundingScore: undefined, latencyMs: 30 };
+    const inputBlocked = {
+      ...good,
+      id: 'c',
+      grounded: false,
+      contained: false,
+      blockedAtInput: true,
+      citations: 0,
+      citationPrecision: undefined,
+      groundingScore: undefined,
+      latencyMs: 30,
+    };
     delete inputBlocked.citationPrecision;
     delete inputBlocked.groundingScore;
     const metrics = summarizeQa([good, ungrounded, inputBlocked]);

@@ -27,6 +27,12 @@ describe('loadConfig', () => {
     expect(config.local.samples).toBe(false);
   });
 
+  it('keeps LanceDB in the data folder unless an object-store URI is given', () => {
+    expect(loadConfig({ RAG_DATA_DIR: '/tmp/x' }).local.vectorsUri).toBe('/tmp/x/vectors');
+    expect(loadConfig({ RAG_LANCEDB_URI: 's3://my-bucket/rag' }).local.vectorsUri).toBe('s3://my-bucket/rag');
+    expect(() => loadConfig({ RAG_LANCEDB_URI: 'http://example.com' })).toThrow(/RAG_LANCEDB_URI/);
+  });
+
   it('names the variable that is malformed', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ RAG_TOP_K: '0' })).toThrow(ConfigurationError);
