@@ -16,6 +16,8 @@ export interface QueryBenchOptions {
   durationSeconds: number;
   /** Load before the measured window at each level (not counted). */
   warmupSeconds: number;
+  /** Upper bound of the warm-up stretched for deep queues at high concurrency. */
+  maxWarmupSeconds: number;
   concurrencies: number[];
   modelLatenciesMs: number[];
   questions?: number;
@@ -41,8 +43,6 @@ export interface QueryBenchResult {
   index: { chunks: number; buildMs: number; embedder: string; reranker: string; generator: string };
   rows: QueryBenchRow[];
 }
-
-const MAX_WARMUP_SECONDS = 30;
 
 function waitFor<T extends FromServer['type']>(child: ChildProcess, type: T): Promise<Extract<FromServer, { type: T }>> {
   return new Promise((resolve, reject) => {
@@ -133,7 +133,7 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
       for (const concurrency of options.concurrencies) {
         // A closed loop of c connections settles when the first requests have queued through: about
         // c / capacity seconds (Little's law), estimated from the best throughput of the lower levels.
-        const settle = capacityRps > 0 ? Math.min(MAX_WARMUP_SECONDS, (1.5 * concurrency) / capacityRps) : 0;
+        const settle = capacityRps > 0 ? Math.min(options.maxWarmupSeconds, (1.5 * concurrency) / capacityRps) : 0;
         const warmupSeconds = Math.max(options.warmupSeconds, settle);
         const run = await drive(ready.url, ready.questions, concurrency, options.durationSeconds, warmupSeconds);
         const unfinished = await drain(child);
