@@ -9,7 +9,7 @@ process.env.POWERTOOLS_SERVICE_NAME ??= 'rag-local';
 async function main(): Promise<void> {
   const { loadConfig } = await import('../shared/config/config');
   const { ConfigurationError } = await import('../shared/errors');
-  let config;
+  let config: import('../shared/config/config').AppConfig;
   try {
     config = loadConfig();
   } catch (error) {

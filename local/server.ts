@@ -39,7 +39,10 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
       url: route.path.replace(/\{(\w+)\}/g, ':$1'),
       handler: async (request, reply) => {
         if (!route.public && !options.isReady()) {
-          return reply.code(503).header('retry-after', '1').send({ error: { code: 'NotReady', message: 'The service is starting' } });
+          return reply
+            .code(503)
+            .header('retry-after', '1')
+            .send({ error: { code: 'NotReady', message: 'The service is starting' } });
         }
         const url = new URL(request.url, 'http://local');
         const headers = Object.fromEntries(

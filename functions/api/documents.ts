@@ -81,7 +81,8 @@ export function makeHandler(services: () => Promise<Services>) {
         }
         case 'POST /documents/{documentId}/redrive': {
           const manifest = await requireManifest(deps, tenant, parseDocumentId(event));
-          if (manifest.status === 'INDEXED') throw new ValidationError('Document is already indexed', [{ path: 'documentId', message: 'only PENDING or FAILED documents can be re-driven' }]);
+          if (manifest.status === 'INDEXED')
+            throw new ValidationError('Document is already indexed', [{ path: 'documentId', message: 'only PENDING or FAILED documents can be re-driven' }]);
           const head = await deps.documents.head(manifest.key);
           if (!head) throw new NotFoundError('The document no longer exists in the documents store');
           const started = await startIngestion(deps, { tenant, key: manifest.key, action: 'upsert', etag: head.etag, reason: 'redrive' });

@@ -8,9 +8,7 @@ import { ConfigurationError } from '../errors';
  * (bucket, region, model ids) and fail at start with the variable's name when they are missing.
  */
 
-const bool = z
-  .enum(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'on' || v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'on' || v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const list = z.string().transform((v) =>
@@ -20,9 +18,7 @@ const list = z.string().transform((v) =>
     .filter((s) => s.length > 0),
 );
 /** Bedrock model ids look like "amazon.titan-embed-text-v2:0", "us.anthropic.claude-3-5-haiku-20241022-v1:0" or an ARN. */
-const modelId = z
-  .string()
-  .regex(/^(arn:aws[\w-]*:bedrock:[\w-]*:\d*:[\w./:-]+|[a-z0-9-]+(\.[\w-]+)+(:\d+)?(:[\w-]+)?)$/, 'is not a Bedrock model id or ARN');
+const modelId = z.string().regex(/^(arn:aws[\w-]*:bedrock:[\w-]*:\d*:[\w./:-]+|[a-z0-9-]+(\.[\w-]+)+(:\d+)?(:[\w-]+)?)$/, 'is not a Bedrock model id or ARN');
 
 const envSchema = z.object({
   // --- local runtime ---
@@ -67,9 +63,15 @@ const envSchema = z.object({
   RAG_MAX_TOP_K: int(1, 100).default(20),
   RAG_CANDIDATES: int(1, 1000).default(100),
   RAG_MIN_RELEVANCE: num(0, 1).default(0),
-  RAG_PROMPT_VERSION: z.string().regex(/^[\w.-]+$/).default('v1'),
+  RAG_PROMPT_VERSION: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .default('v1'),
   // --- AWS ---
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'is not an AWS region').optional(),
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'is not an AWS region')
+    .optional(),
   RAG_DOCUMENTS_BUCKET: z.string().optional(),
   RAG_STATE_BUCKET: z.string().optional(),
   RAG_S3_ENDPOINT: z.url().optional(),

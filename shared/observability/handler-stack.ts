@@ -21,29 +21,31 @@ export function withObservability<TEvent, TResult>(
   handler: (event: TEvent, context: Context) => Promise<TResult>,
   options: ObservabilityOptions<TEvent> = {},
 ): MiddyfiedHandler<TEvent, TResult, Error, Context> {
-  return middy<TEvent, TResult, Error, Context>(handler)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use({
-      before: (request) => {
-        const correlationId = options.correlationId?.(request.event);
-        const tenant = options.tenant?.(request.event);
-        logger.appendKeys({ correlationId, tenant });
-        if (correlationId) tracer.putAnnotation('correlationId', correlationId);
-        if (tenant) tracer.putAnnotation('tenant', tenant);
-      },
-    })
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    // Registered after logMetrics so these run before it flushes (middy runs `after` in reverse).
-    .use({
-      // Blocks, not expressions: a middy middleware that returns a value replaces the response.
-      after: () => {
-        metrics.addMetric('Invocations', MetricUnit.Count, 1);
-      },
-      onError: (request) => {
-        metrics.addMetric('Invocations', MetricUnit.Count, 1);
-        metrics.addMetric('Errors', MetricUnit.Count, 1);
-        metrics.addMetadata('errorName', request.error?.name ?? 'UnknownError');
-      },
-    });
+  return (
+    middy<TEvent, TResult, Error, Context>(handler)
+      .use(captureLambdaHandler(tracer, { captureResponse: false }))
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use({
+        before: (request) => {
+          const correlationId = options.correlationId?.(request.event);
+          const tenant = options.tenant?.(request.event);
+          logger.appendKeys({ correlationId, tenant });
+          if (correlationId) tracer.putAnnotation('correlationId', correlationId);
+          if (tenant) tracer.putAnnotation('tenant', tenant);
+        },
+      })
+      .use(logMetrics(metrics, { captureColdStartMetric: true }))
+      // Registered after logMetrics so these run before it flushes (middy runs `after` in reverse).
+      .use({
+        // Blocks, not expressions: a middy middleware that returns a value replaces the response.
+        after: () => {
+          metrics.addMetric('Invocations', MetricUnit.Count, 1);
+        },
+        onError: (request) => {
+          metrics.addMetric('Invocations', MetricUnit.Count, 1);
+          metrics.addMetric('Errors', MetricUnit.Count, 1);
+          metrics.addMetadata('errorName', request.error?.name ?? 'UnknownError');
+        },
+      })
+  );
 }

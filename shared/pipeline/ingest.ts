@@ -97,7 +97,14 @@ export async function extractDocument(services: Services, ref: DocumentRef): Pro
   });
   const textKey = `${workPrefix(ref.tenant, documentId)}${fingerprint}/extracted.json`;
   await services.state.put(textKey, JSON.stringify(extracted), { contentType: 'application/json' });
-  logger.info('Document extracted', { documentId, version, bytes: bytes.length, chars: extracted.text.length, contentType: extracted.contentType, pages: extracted.pages?.length });
+  logger.info('Document extracted', {
+    documentId,
+    version,
+    bytes: bytes.length,
+    chars: extracted.text.length,
+    contentType: extracted.contentType,
+    pages: extracted.pages?.length,
+  });
   return { documentId, version, fingerprint, contentType: extracted.contentType, bytes: bytes.length, unchanged: false, textKey };
 }
 
@@ -130,7 +137,14 @@ export async function chunkExtracted(services: Services, ref: DocumentRef, docum
 /** Embeds and indexes one batch. Chunks already in the index (a retried or re-driven batch) are not embedded again. */
 export async function embedBatch(services: Services, input: EmbedBatchInput): Promise<{ embedded: number; skipped: number }> {
   const batch = JSON.parse((await services.state.get(input.batchKey)).toString('utf8')) as StoredBatch;
-  const present = new Set((await services.vectors.getChunks(input.tenant, batch.chunks.map((c) => c.id))).map((c) => c.id));
+  const present = new Set(
+    (
+      await services.vectors.getChunks(
+        input.tenant,
+        batch.chunks.map((c) => c.id),
+      )
+    ).map((c) => c.id),
+  );
   const missing = batch.chunks.filter((c) => !present.has(c.id));
   if (missing.length === 0) return { embedded: 0, skipped: batch.chunks.length };
   const { vectors, inputTokens } = await services.embedder.embed(

@@ -67,7 +67,9 @@ export class ManifestStore {
   async list(tenant: string | undefined, cursor?: string, limit = 200): Promise<{ manifests: DocumentManifest[]; nextCursor?: string }> {
     const page = await this.state.list(tenant ? `manifests/${tenant}/` : 'manifests/', cursor, limit);
     const manifests = await Promise.all(
-      page.items.filter((item) => item.key.endsWith('.json')).map(async (item) => JSON.parse((await this.state.get(item.key)).toString('utf8')) as DocumentManifest),
+      page.items
+        .filter((item) => item.key.endsWith('.json'))
+        .map(async (item) => JSON.parse((await this.state.get(item.key)).toString('utf8')) as DocumentManifest),
     );
     return { manifests, nextCursor: page.nextCursor };
   }

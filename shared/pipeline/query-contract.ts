@@ -7,7 +7,11 @@ import type { GuardrailFinding } from '../guardrails/guardrail';
  */
 export const queryFiltersSchema = z
   .object({
-    documentIds: z.array(z.string().regex(/^[0-9a-f]{32}$/, 'must be a document id')).min(1).max(100).optional(),
+    documentIds: z
+      .array(z.string().regex(/^[0-9a-f]{32}$/, 'must be a document id'))
+      .min(1)
+      .max(100)
+      .optional(),
     keyPrefix: z.string().min(1).max(1024).optional(),
     contentTypes: z.array(z.string().min(1).max(100)).min(1).max(20).optional(),
   })

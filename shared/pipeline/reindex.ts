@@ -36,7 +36,9 @@ export async function planReindexPage(services: Services, cursor: ReindexCursor 
         manifest.etag !== object.etag ||
         manifest.status === 'PENDING' ||
         (manifest.status === 'INDEXED' &&
-          (manifest.chunker !== services.chunker.configId || manifest.embeddingModel !== services.embedder.modelId || manifest.dimensions !== services.embedder.dimensions));
+          (manifest.chunker !== services.chunker.configId ||
+            manifest.embeddingModel !== services.embedder.modelId ||
+            manifest.dimensions !== services.embedder.dimensions));
       if (stale) items.push({ tenant, key: object.key, action: 'upsert', etag: object.etag, reason: 'reindex' });
     }
     const nextCursor: ReindexCursor = page.nextCursor ? { phase: 'documents', token: page.nextCursor } : { phase: 'manifests' };

@@ -112,7 +112,9 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
   }, 180_000);
 
   it('answers over HTTP with citations to the right document, from the primary model, under the guardrail', async () => {
-    const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, { question: 'Until what time is the library open on Thursdays?' });
+    const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, {
+      question: 'Until what time is the library open on Thursdays?',
+    });
     expect(res.status).toBe(200);
     expect(res.body.model).toBe(PRIMARY);
     expect(res.body.fallbackUsed).toBe(false);

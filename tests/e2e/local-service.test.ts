@@ -101,7 +101,10 @@ describe('local service end to end', () => {
 
   it('forgets a deleted file: it leaves the document list and no answer cites it', async () => {
     await rm(path.join(folder, 'observatory.md'));
-    await eventually(async () => ((await listDocuments()).some((d) => d.key.endsWith('observatory.md')) ? undefined : true), 'the deleted file to leave the list');
+    await eventually(
+      async () => ((await listDocuments()).some((d) => d.key.endsWith('observatory.md')) ? undefined : true),
+      'the deleted file to leave the list',
+    );
     await runtime.settle();
     const res = await ask('How large is the primary mirror of the main reflector?');
     expect(res.status).toBe(200);

@@ -23,7 +23,14 @@ describe('npm start on a fresh data folder', () => {
     cleanup = temp.cleanup;
     child = spawn(path.join(repoRoot, 'node_modules/.bin/tsx'), ['local/main.ts'], {
       cwd: repoRoot,
-      env: { ...process.env, PORT: '0', RAG_DATA_DIR: temp.dir, RAG_SAMPLES: 'on', POWERTOOLS_LOG_LEVEL: 'INFO', PATH: `${repoRoot}/node_modules/.bin:${process.env.PATH}` },
+      env: {
+        ...process.env,
+        PORT: '0',
+        RAG_DATA_DIR: temp.dir,
+        RAG_SAMPLES: 'on',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        PATH: `${repoRoot}/node_modules/.bin:${process.env.PATH}`,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stderr?.on('data', (data: Buffer) => {
@@ -42,11 +49,21 @@ describe('npm start on a fresh data folder', () => {
 
   it('serves /health, indexes the samples and answers from the right one', async () => {
     expect((await request(`${url}/health`)).status).toBe(200);
-    const docs = await eventually(async () => {
-      const res = await request<DocumentListing>(`${url}/documents`);
-      return res.body.documents.length === 5 && res.body.documents.every((d) => d.status === 'INDEXED') ? res.body.documents : undefined;
-    }, 'the five samples to be indexed', 90_000);
-    expect(docs.map((d) => d.key.split('/').pop()).sort()).toEqual(['expense-policy.md', 'oncall-runbook.html', 'product-faq.pdf', 'release-notes.txt', 'security-policy.docx']);
+    const docs = await eventually(
+      async () => {
+        const res = await request<DocumentListing>(`${url}/documents`);
+        return res.body.documents.length === 5 && res.body.documents.every((d) => d.status === 'INDEXED') ? res.body.documents : undefined;
+      },
+      'the five samples to be indexed',
+      90_000,
+    );
+    expect(docs.map((d) => d.key.split('/').pop()).sort()).toEqual([
+      'expense-policy.md',
+      'oncall-runbook.html',
+      'product-faq.pdf',
+      'release-notes.txt',
+      'security-policy.docx',
+    ]);
 
     const questions = parseQuestionTable(await readFile(path.join(repoRoot, 'local/samples/QUESTIONS.md'), 'utf8'));
     expect(questions.length).toBe(8);

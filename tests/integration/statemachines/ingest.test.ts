@@ -26,7 +26,9 @@ class FlakyEmbedder extends CountingEmbedder {
 }
 
 const paragraph = (topic: string, n: number) =>
-  `## ${topic} part ${n}\n\nThe ${topic} procedure step ${n} requires the operator to check valve ${n * 7} and record the pressure reading in the logbook before continuing. `.repeat(3);
+  `## ${topic} part ${n}\n\nThe ${topic} procedure step ${n} requires the operator to check valve ${n * 7} and record the pressure reading in the logbook before continuing. `.repeat(
+    3,
+  );
 const longDoc = (topic: string, parts: number) => `# ${topic}\n\n${Array.from({ length: parts }, (_, i) => paragraph(topic, i + 1)).join('\n\n')}`;
 
 describe('ingest state machine (real ASL, real handlers, embedded adapters)', () => {

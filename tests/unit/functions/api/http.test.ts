@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { errorResponse, parseJsonBody, tenantOf, type HttpEvent } from '../../../../functions/api/http';
 import { loadConfig } from '../../../../shared/config/config';
-import { DependencyUnavailableError, ForbiddenError, PayloadTooLargeError, ThrottlingError, UnauthorizedError, ValidationError } from '../../../../shared/errors';
+import {
+  DependencyUnavailableError,
+  ForbiddenError,
+  PayloadTooLargeError,
+  ThrottlingError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../../../shared/errors';
 
 const config = loadConfig({});
 

@@ -45,7 +45,9 @@ describe('loadConfig', () => {
   });
 
   it('rejects a malformed model id or region early', () => {
-    expect(() => loadConfig({ RAG_EMBEDDER: 'bedrock-titan', AWS_REGION: 'us-east-1', RAG_EMBEDDING_MODEL_ID: 'not a model' })).toThrow(/RAG_EMBEDDING_MODEL_ID/);
+    expect(() => loadConfig({ RAG_EMBEDDER: 'bedrock-titan', AWS_REGION: 'us-east-1', RAG_EMBEDDING_MODEL_ID: 'not a model' })).toThrow(
+      /RAG_EMBEDDING_MODEL_ID/,
+    );
     expect(() => loadConfig({ AWS_REGION: 'mars' })).toThrow(/AWS_REGION/);
     const ok = loadConfig({
       RAG_GENERATOR: 'bedrock-converse',

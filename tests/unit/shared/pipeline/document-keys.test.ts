@@ -27,7 +27,10 @@ describe('document keys', () => {
 describe('failureReason', () => {
   it('reads the Lambda error JSON Step Functions puts in Cause', () => {
     const cause = JSON.stringify({ errorType: 'UnsupportedDocumentError', errorMessage: 'PDF could not be parsed', trace: ['at x'] });
-    expect(failureReason({ Error: 'UnsupportedDocumentError', Cause: cause })).toEqual({ error: 'UnsupportedDocumentError', reason: 'PDF could not be parsed' });
+    expect(failureReason({ Error: 'UnsupportedDocumentError', Cause: cause })).toEqual({
+      error: 'UnsupportedDocumentError',
+      reason: 'PDF could not be parsed',
+    });
   });
 
   it('keeps a plain-text cause and never returns an empty reason', () => {
