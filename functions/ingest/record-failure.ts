@@ -4,5 +4,5 @@ import { taskHandler } from '../task';
 import { failureSchema, labels } from './state';
 
 /** Ingest Task "RecordFailure" (the Catch target): manifest FAILED with the reason, partial chunks removed. */
-export const makeHandler = taskHandler(failureSchema, (services, input) => recordFailure(services, input, input.error, input.document), labels);
+export const makeHandler = taskHandler(failureSchema, (services, input) => recordFailure(services, input, input.error, input.document, input.chunks), labels);
 export const handler = makeHandler(getServices);

@@ -29,6 +29,7 @@ export const withChunksSchema = withDocumentSchema.extend({ chunks: chunkOutputS
 export const failureSchema = documentRefSchema.extend({
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
   document: z.object({ fingerprint: z.string().optional() }).loose().optional(),
+  chunks: z.object({ chunkCount: z.number().int().optional() }).loose().optional(),
 });
 
 export const embedBatchSchema = z.object({ tenant, documentId: z.string(), fingerprint: z.string(), batchKey: z.string() });

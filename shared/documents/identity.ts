@@ -18,3 +18,8 @@ export function chunkIdFor(documentId: string, fingerprint: string, index: numbe
 export function fingerprintFor(version: string, chunkerConfigId: string, embeddingModelId: string, dimensions: number): string {
   return sha256Hex(`${version}\n${chunkerConfigId}\n${embeddingModelId}\n${dimensions}`).slice(0, 32);
 }
+
+/** Every chunk id of one index generation of a document, in order. */
+export function generationChunkIds(documentId: string, fingerprint: string, count: number): string[] {
+  return Array.from({ length: count }, (_, index) => chunkIdFor(documentId, fingerprint, index));
+}

@@ -1,6 +1,6 @@
 import type { Chunk, IndexedChunk } from '../documents/chunk';
 import { extractText, type ExtractedDocument } from '../documents/extract';
-import { documentIdFor, fingerprintFor, sha256Hex } from '../documents/identity';
+import { documentIdFor, fingerprintFor, generationChunkIds, sha256Hex } from '../documents/identity';
 import { IndexConsistencyError, NotFoundError, UnsupportedDocumentError } from '../errors';
 import { logger, metrics, MetricUnit } from '../observability/telemetry';
 import type { DocumentManifest } from './manifest';
@@ -63,12 +63,21 @@ export async function markPending(services: Services, ref: DocumentRef, etag: st
   await services.manifests.put({ ...(manifest ?? newManifest(ref.tenant, ref.key, documentId)), status: 'PENDING', updatedAt: now() });
 }
 
+/**
+ * How many chunks of one index generation are in the store. Chunk ids are deterministic, so
+ * this is a lookup by key, not a scan: cheap on every store, S3 Vectors included.
+ */
+async function storedChunks(services: Services, tenant: string, documentId: string, fingerprint: string, count: number): Promise<number> {
+  if (count === 0) return 0;
+  return (await services.vectors.getChunks(tenant, generationChunkIds(documentId, fingerprint, count))).length;
+}
+
 function currentFingerprint(services: Services, version: string): string {
   return fingerprintFor(version, services.chunker.configId, services.embedder.modelId, services.embedder.dimensions);
 }
 
 export async function extractDocument(services: Services, ref: DocumentRef): Promise<ExtractOutput> {
-  const { config, documents, manifests, vectors } = services;
+  const { config, documents, manifests } = services;
   const documentId = documentIdFor(ref.tenant, ref.key);
   const head = await documents.head(ref.key);
   if (!head) throw new NotFoundError(`Document ${documentId} no longer exists in the documents store`);
@@ -81,7 +90,7 @@ export async function extractDocument(services: Services, ref: DocumentRef): Pro
   const previous = await manifests.get(ref.tenant, documentId);
   const manifest: DocumentManifest = previous ?? newManifest(ref.tenant, ref.key, documentId);
 
-  if (previous?.fingerprint === fingerprint && (await vectors.countDocument(ref.tenant, documentId, fingerprint)) === previous.chunkCount) {
+  if (previous?.fingerprint === fingerprint && (await storedChunks(services, ref.tenant, documentId, fingerprint, previous.chunkCount)) === previous.chunkCount) {
     if (previous.status !== 'INDEXED' || previous.etag !== head.etag) {
       await manifests.put({ ...previous, status: 'INDEXED', etag: head.etag, failure: undefined, updatedAt: now() });
     }
@@ -166,7 +175,10 @@ export async function embedBatch(services: Services, input: EmbedBatchInput): Pr
   // it deletes the partial generation, so a late batch sees FAILED here and withdraws itself.
   const manifest = await services.manifests.get(input.tenant, input.documentId);
   if (manifest?.status === 'FAILED' && manifest.fingerprint !== input.fingerprint) {
-    await services.vectors.deleteDocument(input.tenant, input.documentId, { onlyFingerprint: input.fingerprint });
+    await services.vectors.deleteChunks(
+      input.tenant,
+      rows.map((row) => row.id),
+    );
     throw new IndexConsistencyError('The ingestion this batch belongs to has failed; batch withdrawn');
   }
   metrics.addMetric('EmbeddingInputTokens', MetricUnit.Count, inputTokens);
@@ -187,13 +199,16 @@ async function removeWorkFiles(services: Services, tenant: string, documentId: s
 /** Makes the new generation live: checks every chunk is indexed, drops stale chunks, writes the manifest. */
 export async function finalizeDocument(services: Services, ref: DocumentRef, document: ExtractOutput, chunking: ChunkOutput): Promise<{ chunkCount: number }> {
   const { vectors, manifests } = services;
-  const indexed = await vectors.countDocument(ref.tenant, document.documentId, document.fingerprint);
+  const indexed = await storedChunks(services, ref.tenant, document.documentId, document.fingerprint, chunking.chunkCount);
   if (indexed !== chunking.chunkCount) {
     throw new IndexConsistencyError(`Index holds ${indexed} chunks of this version, expected ${chunking.chunkCount}`);
   }
-  await vectors.deleteDocument(ref.tenant, document.documentId, { keepFingerprint: document.fingerprint });
   const extracted = document.textKey ? (JSON.parse((await services.state.get(document.textKey)).toString('utf8')) as ExtractedDocument) : undefined;
   const previous = (await manifests.get(ref.tenant, document.documentId)) ?? newManifest(ref.tenant, ref.key, document.documentId);
+  // The manifest names the live generation and its size, so its chunks are dropped by id.
+  if (previous.fingerprint && previous.fingerprint !== document.fingerprint && previous.chunkCount > 0) {
+    await vectors.deleteChunks(ref.tenant, generationChunkIds(document.documentId, previous.fingerprint, previous.chunkCount));
+  }
   const at = now();
   await manifests.put({
     ...previous,
@@ -240,6 +255,7 @@ export async function recordFailure(
   ref: DocumentRef,
   error: { Error?: string; Cause?: string } | undefined,
   document?: { fingerprint?: string },
+  chunks?: { chunkCount?: number },
 ): Promise<{ status: 'FAILED'; reason: string }> {
   const documentId = documentIdFor(ref.tenant, ref.key);
   const { error: name, reason } = failureReason(error);
@@ -247,7 +263,8 @@ export async function recordFailure(
   // Manifest first, then the partial chunks: a batch finishing late sees FAILED and withdraws itself.
   await services.manifests.put({ ...previous, status: 'FAILED', failure: { error: name, reason, at: now() }, updatedAt: now() });
   if (document?.fingerprint && document.fingerprint !== previous.fingerprint) {
-    await services.vectors.deleteDocument(ref.tenant, documentId, { onlyFingerprint: document.fingerprint });
+    // Chunked: the attempt's ids are known. Not chunked yet: nothing of it can be in the index.
+    if (chunks?.chunkCount) await services.vectors.deleteChunks(ref.tenant, generationChunkIds(documentId, document.fingerprint, chunks.chunkCount));
   }
   await removeWorkFiles(services, ref.tenant, documentId);
   metrics.addMetric('FailedDocuments', MetricUnit.Count, 1);
@@ -255,7 +272,10 @@ export async function recordFailure(
   return { status: 'FAILED', reason };
 }
 
-/** A delete event: every vector of the document and its manifest go. */
+/**
+ * A delete event: every vector of the document and its manifest go. This one deletes by
+ * document rather than by known ids (a scan on S3 Vectors), so no stray chunk can outlive its object.
+ */
 export async function deleteDocument(services: Services, ref: DocumentRef): Promise<{ deleted: true; documentId: string }> {
   const documentId = documentIdFor(ref.tenant, ref.key);
   await services.vectors.deleteDocument(ref.tenant, documentId);

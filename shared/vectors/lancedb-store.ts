@@ -404,6 +404,20 @@ export class LanceDbVectorStore implements VectorStore {
     });
   }
 
+  async deleteChunks(tenant: string, ids: string[]): Promise<void> {
+    const unique = [...new Set(ids)];
+    // Bounded IN lists keep each predicate small.
+    for (let i = 0; i < unique.length; i += 500) {
+      const list = unique
+        .slice(i, i + 500)
+        .map((id) => sqlString(id))
+        .join(', ');
+      await this.serialise(async () => {
+        await this.table.delete(`(tenant = ${sqlString(tenant)}) AND (id IN (${list}))`);
+      });
+    }
+  }
+
   async countDocument(tenant: string, documentId: string, fingerprint?: string): Promise<number> {
     const clauses = [`tenant = ${sqlString(tenant)}`, `document_id = ${sqlString(documentId)}`];
     if (fingerprint !== undefined) clauses.push(`fingerprint = ${sqlString(fingerprint)}`);

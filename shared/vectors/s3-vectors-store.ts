@@ -223,6 +223,15 @@ export class S3VectorsStore implements VectorStore {
     }
   }
 
+  async deleteChunks(tenant: string, ids: string[]): Promise<void> {
+    // Keys are chunk ids; read them back first so a key of another tenant is never deleted.
+    const keys = (await this.getChunks(tenant, ids)).map((chunk) => chunk.id);
+    for (let i = 0; i < keys.length; i += S3_VECTORS_LIMITS.deleteBatch) {
+      const batch = keys.slice(i, i + S3_VECTORS_LIMITS.deleteBatch);
+      await this.send('DeleteVectors', () => this.client.send(new DeleteVectorsCommand({ ...this.target, keys: batch })));
+    }
+  }
+
   async countDocument(tenant: string, documentId: string, fingerprint?: string): Promise<number> {
     let count = 0;
     await this.scan((metadata) => {

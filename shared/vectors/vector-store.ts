@@ -29,6 +29,12 @@ export interface VectorStore {
    * (used to drop stale chunks after a re-index); without it, every chunk of the document goes.
    */
   deleteDocument(tenant: string, documentId: string, options?: { keepFingerprint?: string; onlyFingerprint?: string }): Promise<void>;
+  /**
+   * Delete chunks by id, restricted to a tenant; missing ids are ignored. Chunk ids are
+   * deterministic, so the pipeline deletes a known generation without scanning the index
+   * (S3 Vectors cannot delete or count by filter).
+   */
+  deleteChunks(tenant: string, ids: string[]): Promise<void>;
   /** Number of chunks stored for a document, optionally of one index generation. */
   countDocument(tenant: string, documentId: string, fingerprint?: string): Promise<number>;
   /** Total chunks of a tenant (or of every tenant), e.g. to know whether the index is empty. */

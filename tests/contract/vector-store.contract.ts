@@ -101,6 +101,20 @@ export function describeVectorStoreContract(name: string, makeStore: () => Promi
       expect(await store.countDocument('tenant-a', 'other')).toBe(1);
     });
 
+    it('deletes chunks by id within the tenant only, ignoring missing ids', async () => {
+      await store.upsert([
+        makeChunk(dims, { id: 'k1', documentId: 'doc' }),
+        makeChunk(dims, { id: 'k2', documentId: 'doc' }),
+        makeChunk(dims, { id: 'k3', documentId: 'doc' }),
+        makeChunk(dims, { id: 'b1', documentId: 'doc', tenant: 'tenant-b' }),
+      ]);
+
+      await store.deleteChunks('tenant-a', ['k1', 'k3', 'missing', 'b1']);
+
+      expect((await store.getChunks('tenant-a', ['k1', 'k2', 'k3'])).map((c) => c.id)).toEqual(['k2']);
+      expect((await store.getChunks('tenant-b', ['b1'])).map((c) => c.id)).toEqual(['b1']);
+    });
+
     it('counts per document (optionally per fingerprint), per tenant and in total', async () => {
       await store.upsert([
         makeChunk(dims, { id: 'a1', documentId: 'd1', fingerprint: 'f1' }),
