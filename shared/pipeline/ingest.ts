@@ -90,7 +90,10 @@ export async function extractDocument(services: Services, ref: DocumentRef): Pro
   const previous = await manifests.get(ref.tenant, documentId);
   const manifest: DocumentManifest = previous ?? newManifest(ref.tenant, ref.key, documentId);
 
-  if (previous?.fingerprint === fingerprint && (await storedChunks(services, ref.tenant, documentId, fingerprint, previous.chunkCount)) === previous.chunkCount) {
+  if (
+    previous?.fingerprint === fingerprint &&
+    (await storedChunks(services, ref.tenant, documentId, fingerprint, previous.chunkCount)) === previous.chunkCount
+  ) {
     if (previous.status !== 'INDEXED' || previous.etag !== head.etag) {
       await manifests.put({ ...previous, status: 'INDEXED', etag: head.etag, failure: undefined, updatedAt: now() });
     }
