@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { getServices } from '../../shared/container';
 import { withObservability } from '../../shared/observability/handler-stack';
+import { logger, MetricUnit, metrics } from '../../shared/observability/telemetry';
 import { queryRequestSchema } from '../../shared/pipeline/query-contract';
 import type { Services } from '../../shared/pipeline/services';
 import { type HttpEvent, type HttpResult, httpErrors, json, parseJsonBody, tenantOf } from './http';
@@ -12,7 +13,11 @@ export function makeHandler(services: () => Promise<Services>) {
       const deps = await services();
       const tenant = tenantOf(event, deps.config);
       const request = parseJsonBody(event, queryRequestSchema(deps.config.query));
+      const started = performance.now();
       const response = await deps.workflows.runQuery({ ...request, tenant, requestId: event.requestContext.requestId });
+      const latencyMs = Math.round(performance.now() - started);
+      metrics.addMetric('QueryLatencyMs', MetricUnit.Milliseconds, latencyMs);
+      logger.info('Query served', { latencyMs, citations: response.citations.length, model: response.model, costUsd: response.usage.costUsd });
       return json(200, response);
     },
     { correlationId: (event) => event.requestContext?.requestId },
