@@ -56,6 +56,21 @@ export function watchDocuments(root: string, documents: BlobStore, onEvent: (eve
     // Gone again before we could look: the unlink event follows.
     if (head) onEvent(s3Event('Object Created', head.key, { size: head.size, etag: head.etag }));
   };
+  // A folder created and filled at once can race the watcher: files written before it watches the
+  // new folder are never reported. Listing the folder once it settles closes that gap; duplicate
+  // events are harmless (same etag, same execution name).
+  const settledFolder = async (dir: string): Promise<void> => {
+    const prefix = `${keyOf(dir)}/`;
+    let cursor: string | undefined;
+    do {
+      const page = await documents.list(prefix, cursor);
+      for (const item of page.items) onEvent(s3Event('Object Created', item.key, { size: item.size, etag: item.etag }));
+      cursor = page.nextCursor;
+    } while (cursor);
+  };
+  watcher.on('addDir', (dir) => {
+    if (dir !== root) setTimeout(() => void settledFolder(dir), 1000).unref();
+  });
   watcher.on('add', (file) => void created(file));
   watcher.on('change', (file) => void created(file));
   watcher.on('unlink', (file) => onEvent(s3Event('Object Deleted', keyOf(file), {})));

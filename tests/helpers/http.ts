@@ -38,7 +38,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
 }
 
 export interface DocumentListing {
-  documents: { documentId: string; key: string; status: string; chunkCount: number; failure?: { error: string; reason: string } }[];
+  documents: { documentId: string; key: string; status: string; chunkCount: number; version?: string; failure?: { error: string; reason: string } }[];
 }
 
 export interface QueryBody {
