@@ -10,11 +10,11 @@ import {
   type GuardrailTraceAssessment,
   type SystemContentBlock,
 } from '@aws-sdk/client-bedrock-runtime';
-import { classifyBedrockFailure, toRagError } from '../aws/bedrock-runtime-errors';
 import { parseCitationMarkers } from './citation-markers';
+import { ModelFallbackChain } from './model-fallback';
 import { awsClientOptions } from '../aws/client-options';
 import type { AppConfig } from '../config/config';
-import { ConfigurationError, DependencyUnavailableError, describeError, type RagError, ThrottlingError } from '../errors';
+import { ConfigurationError, DependencyUnavailableError, describeError } from '../errors';
 import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
 import { loadPrompt, renderPrompt } from '../prompts';
@@ -44,11 +44,6 @@ export interface ConverseGeneratorOptions {
 }
 
 const PROMPT_NAME = 'answer';
-
-interface FailedModel {
-  modelId: string;
-  error: unknown;
-}
 
 /** Everything but the model id of a Converse / ConverseStream request. */
 type ConverseRequestBody = Omit<ConverseCommandInput, 'modelId'>;
@@ -95,6 +90,7 @@ function assessmentsOf(trace: GuardrailTraceAssessment | undefined): GuardrailAs
 export class ConverseGenerator implements Generator {
   readonly mode = 'own-retrieval' as const;
   readonly modelId: string;
+  private readonly chain: ModelFallbackChain;
   private readonly maxTokens: number;
   private readonly temperature: number;
 
@@ -102,24 +98,15 @@ export class ConverseGenerator implements Generator {
     const primary = options.modelIds[0];
     if (!primary) throw new ConfigurationError('RAG_GENERATION_MODEL_IDS must list at least one model');
     this.modelId = primary;
+    this.chain = new ModelFallbackChain(options.modelIds, { call: 'Converse', stream: 'ConverseStream', models: 'generation model' }, options.onFallback);
     this.maxTokens = options.maxTokens ?? 1024;
     this.temperature = options.temperature ?? 0;
   }
 
   async generate(request: GenerationRequest): Promise<GenerationResult> {
     const body = this.requestBody(request, false);
-    const failures: FailedModel[] = [];
-    for (const [index, modelId] of this.options.modelIds.entries()) {
-      let out: ConverseCommandOutput;
-      try {
-        out = await this.options.client.send(new ConverseCommand({ ...body, modelId }));
-      } catch (error) {
-        this.handleModelFailure(error, modelId, index, failures);
-        continue;
-      }
-      return this.result(out, request, modelId, index > 0);
-    }
-    throw this.exhausted(failures);
+    const { value, modelId, fallbackUsed } = await this.chain.run((modelId) => this.options.client.send(new ConverseCommand({ ...body, modelId })));
+    return this.result(value, request, modelId, fallbackUsed);
   }
 
   async *generateStream(request: GenerationRequest): AsyncIterable<GenerationEvent> {
@@ -130,7 +117,7 @@ export class ConverseGenerator implements Generator {
       yield { type: 'error', error: describeError(error) };
       return;
     }
-    const failures: FailedModel[] = [];
+    const attempt = this.chain.attempt();
     for (const [index, modelId] of this.options.modelIds.entries()) {
       let emitted = false;
       let text = '';
@@ -155,7 +142,7 @@ export class ConverseGenerator implements Generator {
       } catch (error) {
         if (!emitted) {
           try {
-            this.handleModelFailure(error, modelId, index, failures);
+            attempt.fail(error, modelId, index);
             continue;
           } catch (final) {
             yield { type: 'error', error: describeError(final) };
@@ -163,14 +150,14 @@ export class ConverseGenerator implements Generator {
           }
         }
         // Text already reached the caller: a fallback would splice two answers, so the stream fails.
-        yield { type: 'error', error: describeError(this.streamError(error, modelId)) };
+        yield { type: 'error', error: describeError(attempt.streamError(error, modelId)) };
         return;
       }
       yield { type: 'citations', citations: this.citations(text, request) };
       yield { type: 'done', usage, model: modelId, fallbackUsed: index > 0 };
       return;
     }
-    yield { type: 'error', error: describeError(this.exhausted(failures)) };
+    yield { type: 'error', error: describeError(attempt.exhausted()) };
   }
 
   private requestBody(request: GenerationRequest, stream: boolean): ConverseRequestBody {
@@ -178,32 +165,6 @@ export class ConverseGenerator implements Generator {
   }
 
   /** Records a fallback-worthy failure (and announces the next model), or throws the mapped error. */
-  private handleModelFailure(error: unknown, modelId: string, index: number, failures: FailedModel[]): void {
-    const kind = classifyBedrockFailure(error);
-    if (kind === 'rejected' && !(error instanceof DependencyUnavailableError)) {
-      throw toRagError(error, `Converse ${modelId}`);
-    }
-    failures.push({ modelId, error });
-    const next = this.options.modelIds[index + 1];
-    if (next) this.options.onFallback?.({ from: modelId, to: next, reason: kind });
-  }
-
-  private exhausted(failures: FailedModel[]): RagError {
-    const last = failures[failures.length - 1];
-    const tried = failures.map((f) => f.modelId).join(', ');
-    if (last && classifyBedrockFailure(last.error) === 'throttled') {
-      return new ThrottlingError(`Every generation model is throttled (${tried})`, 2, { cause: last.error });
-    }
-    return new DependencyUnavailableError(`No generation model is available (${tried})`, { cause: last?.error });
-  }
-
-  private streamError(error: unknown, modelId: string): RagError {
-    if (error instanceof DependencyUnavailableError || error instanceof ThrottlingError) return error;
-    const mapped = toRagError(error, `ConverseStream ${modelId}`);
-    return mapped instanceof ThrottlingError || mapped instanceof DependencyUnavailableError
-      ? mapped
-      : new DependencyUnavailableError(`ConverseStream ${modelId} broke mid-answer (${describeError(error).name})`, { cause: error });
-  }
 
   private citations(text: string, request: GenerationRequest): GeneratedCitation[] {
     return parseCitationMarkers(

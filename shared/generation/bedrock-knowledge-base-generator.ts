@@ -10,10 +10,10 @@ import {
   type RetrieveAndGenerateStreamResponseOutput,
   type RetrievedReference,
 } from '@aws-sdk/client-bedrock-agent-runtime';
-import { classifyBedrockFailure, toRagError } from '../aws/bedrock-runtime-errors';
+import { ModelFallbackChain } from './model-fallback';
 import { awsClientOptions } from '../aws/client-options';
 import type { AppConfig } from '../config/config';
-import { ConfigurationError, DependencyUnavailableError, describeError, type RagError, ThrottlingError, ValidationError } from '../errors';
+import { ConfigurationError, DependencyUnavailableError, describeError, ValidationError } from '../errors';
 import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
 import { loadPrompt } from '../prompts';
@@ -139,16 +139,12 @@ export function mapKnowledgeBaseCitations(citations: readonly Citation[], answer
   return mapped;
 }
 
-interface FailedModel {
-  modelId: string;
-  error: unknown;
-}
-
 type RequestBody = RetrieveAndGenerateCommandInput;
 
 export class KnowledgeBaseGenerator implements Generator {
   readonly mode = 'knowledge-base' as const;
   readonly modelId: string;
+  private readonly chain: ModelFallbackChain;
 
   constructor(private readonly options: KnowledgeBaseGeneratorOptions) {
     const primary = options.modelIds[0];
@@ -157,22 +153,18 @@ export class KnowledgeBaseGenerator implements Generator {
       throw new ConfigurationError(`RAG_KNOWLEDGE_BASE_ID "${options.knowledgeBaseId}" is not a Knowledge Base id (up to 10 letters and digits)`);
     }
     this.modelId = primary;
+    this.chain = new ModelFallbackChain(
+      options.modelIds,
+      { call: 'RetrieveAndGenerate', stream: 'RetrieveAndGenerateStream', models: 'knowledge-base generation model' },
+      options.onFallback,
+    );
   }
 
   async generate(request: GenerationRequest): Promise<GenerationResult> {
-    const failures: FailedModel[] = [];
-    for (const [index, modelId] of this.options.modelIds.entries()) {
-      const body = this.requestBody(request, modelId);
-      let out: RetrieveAndGenerateCommandOutput;
-      try {
-        out = await this.options.client.send(new RetrieveAndGenerateCommand(body));
-      } catch (error) {
-        this.handleModelFailure(error, modelId, index, failures);
-        continue;
-      }
-      return this.result(out, request, modelId, index > 0);
-    }
-    throw this.exhausted(failures);
+    const { value, modelId, fallbackUsed } = await this.chain.run((modelId) =>
+      this.options.client.send(new RetrieveAndGenerateCommand(this.requestBody(request, modelId))),
+    );
+    return this.result(value, request, modelId, fallbackUsed);
   }
 
   async *generateStream(request: GenerationRequest): AsyncIterable<GenerationEvent> {
@@ -182,7 +174,7 @@ export class KnowledgeBaseGenerator implements Generator {
       yield { type: 'error', error: describeError(error) };
       return;
     }
-    const failures: FailedModel[] = [];
+    const attempt = this.chain.attempt();
     for (const [index, modelId] of this.options.modelIds.entries()) {
       let emitted = false;
       let text = '';
@@ -211,7 +203,7 @@ export class KnowledgeBaseGenerator implements Generator {
       } catch (error) {
         if (!emitted) {
           try {
-            this.handleModelFailure(error, modelId, index, failures);
+            attempt.fail(error, modelId, index);
             continue;
           } catch (final) {
             yield { type: 'error', error: describeError(final) };
@@ -219,14 +211,14 @@ export class KnowledgeBaseGenerator implements Generator {
           }
         }
         // Text already reached the caller: a fallback would splice two answers, so the stream fails explicitly.
-        yield { type: 'error', error: describeError(this.streamError(error, modelId)) };
+        yield { type: 'error', error: describeError(attempt.streamError(error, modelId)) };
         return;
       }
       yield { type: 'citations', citations: mapKnowledgeBaseCitations(citations, text) };
       yield { type: 'done', usage: this.usage(request, references, text), model: modelId, fallbackUsed: index > 0 };
       return;
     }
-    yield { type: 'error', error: describeError(this.exhausted(failures)) };
+    yield { type: 'error', error: describeError(attempt.exhausted()) };
   }
 
   /** Builds the request; throws ValidationError/ConfigurationError before anything is sent. */
@@ -313,32 +305,6 @@ export class KnowledgeBaseGenerator implements Generator {
       original: text,
       guardrailId: `${config.id}:${config.version}`,
     });
-  }
-
-  private handleModelFailure(error: unknown, modelId: string, index: number, failures: FailedModel[]): void {
-    if (error instanceof ValidationError || error instanceof ConfigurationError) throw error;
-    const kind = classifyBedrockFailure(error);
-    if (kind === 'rejected' && !(error instanceof DependencyUnavailableError)) throw toRagError(error, `RetrieveAndGenerate ${modelId}`);
-    failures.push({ modelId, error });
-    const next = this.options.modelIds[index + 1];
-    if (next) this.options.onFallback?.({ from: modelId, to: next, reason: kind });
-  }
-
-  private exhausted(failures: FailedModel[]): RagError {
-    const last = failures[failures.length - 1];
-    const tried = failures.map((f) => f.modelId).join(', ');
-    if (last && classifyBedrockFailure(last.error) === 'throttled') {
-      return new ThrottlingError(`Every knowledge-base generation model is throttled (${tried})`, 2, { cause: last.error });
-    }
-    return new DependencyUnavailableError(`No knowledge-base generation model is available (${tried})`, { cause: last?.error });
-  }
-
-  private streamError(error: unknown, modelId: string): RagError {
-    if (error instanceof DependencyUnavailableError || error instanceof ThrottlingError) return error;
-    const mapped = toRagError(error, `RetrieveAndGenerateStream ${modelId}`);
-    return mapped instanceof ThrottlingError || mapped instanceof DependencyUnavailableError
-      ? mapped
-      : new DependencyUnavailableError(`RetrieveAndGenerateStream ${modelId} broke mid-answer (${describeError(error).name})`, { cause: error });
   }
 }
 
