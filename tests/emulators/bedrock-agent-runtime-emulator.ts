@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/core/serde';
-import { type EmulatorRequest, type EmulatorResponse, type FaultPlan, HttpEmulator } from './http-emulator';
+import { type EmulatorRequest, type EmulatorResponse, ServiceEmulator } from './http-emulator';
 
 /**
  * Bedrock Agent Runtime on 127.0.0.1, speaking the restJson1 shapes the real
@@ -114,38 +114,21 @@ export function passagesFromS3Vectors(vectors: readonly { key: string; metadata:
   });
 }
 
-export class BedrockAgentRuntimeEmulator {
-  readonly http: HttpEmulator;
-  readonly calls: AgentRuntimeCall[] = [];
+export class BedrockAgentRuntimeEmulator extends ServiceEmulator<AgentRuntimeCall> {
   readonly knowledgeBases = new Map<string, () => KnowledgeBasePassage[]>();
   streamFaults: KbStreamFaults = {};
   private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
   private sessionCounter = 0;
 
   constructor() {
-    this.http = new HttpEmulator([
+    super([
       { method: 'POST', pattern: /^\/rerank$/, handle: (req) => this.guard(() => this.rerank(req)) },
       { method: 'POST', pattern: /^\/retrieveAndGenerate$/, handle: (req) => this.guard(() => this.retrieveAndGenerate(req)) },
       { method: 'POST', pattern: /^\/retrieveAndGenerateStream$/, handle: (req, res) => this.retrieveAndGenerateStream(req, res) },
     ]);
   }
 
-  start(): Promise<string> {
-    return this.http.start();
-  }
-
-  stop(): Promise<void> {
-    return this.http.stop();
-  }
-
-  setFaults(faults: FaultPlan): void {
-    this.http.setFaults(faults);
-  }
-
-  reset(): void {
-    this.calls.length = 0;
-    this.http.requests.length = 0;
-    this.http.setFaults({});
+  protected override resetState(): void {
     this.streamFaults = {};
   }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/core/serde';
-import { type EmulatorRequest, type EmulatorResponse, type FaultPlan, HttpEmulator } from './http-emulator';
+import { type EmulatorRequest, type EmulatorResponse, ServiceEmulator } from './http-emulator';
 
 /**
  * Bedrock Runtime on 127.0.0.1, speaking the REST (restJson1) wire format the real SDK client expects:
@@ -120,9 +120,7 @@ function sentencesOf(text: string): string[] {
   return (text.match(/[^.!?\n]+[.!?]?/g) ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
 }
 
-export class BedrockRuntimeEmulator {
-  readonly http: HttpEmulator;
-  readonly calls: RecordedCall[] = [];
+export class BedrockRuntimeEmulator extends ServiceEmulator<RecordedCall> {
   /** Per-model faults, answered before the model runs (fallback tests). */
   readonly modelFaults = new Map<string, ModelFault>();
   streamFaults: StreamFaults = {};
@@ -136,7 +134,7 @@ export class BedrockRuntimeEmulator {
   private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
 
   constructor() {
-    this.http = new HttpEmulator([
+    super([
       { method: 'POST', pattern: /^\/model\/(?<modelId>[^/]+)\/invoke$/, handle: (req) => this.invoke(req) },
       { method: 'POST', pattern: /^\/model\/(?<modelId>[^/]+)\/converse$/, handle: (req) => this.converse(req) },
       { method: 'POST', pattern: /^\/model\/(?<modelId>[^/]+)\/converse-stream$/, handle: (req, res) => this.converseStream(req, res) },
@@ -144,25 +142,10 @@ export class BedrockRuntimeEmulator {
     ]);
   }
 
-  start(): Promise<string> {
-    return this.http.start();
-  }
-
-  stop(): Promise<void> {
-    return this.http.stop();
-  }
-
-  setFaults(faults: FaultPlan): void {
-    this.http.setFaults(faults);
-  }
-
-  /** Clears recorded calls and every programmed fault. */
-  reset(): void {
-    this.calls.length = 0;
-    this.http.requests.length = 0;
+  /** Clears every programmed model and stream fault. */
+  protected override resetState(): void {
     this.modelFaults.clear();
     this.streamFaults = {};
-    this.http.setFaults({});
   }
 
   callsOf(operation: RecordedCall['operation']): RecordedCall[] {

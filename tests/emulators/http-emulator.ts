@@ -142,3 +142,38 @@ export class HttpEmulator {
     send(404, { message: `No route for ${req.method} ${path}` }, { 'x-amzn-errortype': 'ResourceNotFoundException' });
   }
 }
+
+/**
+ * The life cycle every service emulator shares: start on a free loopback port, stop, inject
+ * faults, and reset between tests (recorded calls, requests and faults, then its own state).
+ */
+export abstract class ServiceEmulator<TCall> {
+  readonly http: HttpEmulator;
+  readonly calls: TCall[] = [];
+
+  constructor(routes: EmulatorRoute[]) {
+    this.http = new HttpEmulator(routes);
+  }
+
+  start(): Promise<string> {
+    return this.http.start();
+  }
+
+  stop(): Promise<void> {
+    return this.http.stop();
+  }
+
+  setFaults(faults: FaultPlan): void {
+    this.http.setFaults(faults);
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.http.requests.length = 0;
+    this.http.setFaults({});
+    this.resetState();
+  }
+
+  /** The emulator's own state to forget on reset. */
+  protected resetState(): void {}
+}

@@ -1,4 +1,4 @@
-import { type EmulatorRequest, type EmulatorResponse, type FaultPlan, HttpEmulator } from './http-emulator';
+import { type EmulatorRequest, type EmulatorResponse, ServiceEmulator } from './http-emulator';
 
 /**
  * Amazon S3 Vectors on 127.0.0.1, speaking the restJson1 shapes the real `@aws-sdk/client-s3vectors`
@@ -130,52 +130,37 @@ export function matchesFilter(filter: unknown, metadata: Record<string, unknown>
   });
 }
 
-export class S3VectorsEmulator {
-  readonly http: HttpEmulator;
-  readonly calls: S3VectorsCall[] = [];
+export class S3VectorsEmulator extends ServiceEmulator<S3VectorsCall> {
   private readonly indexes = new Map<string, { config: EmulatedIndex; vectors: Map<string, StoredVector> }>();
 
   constructor() {
-    const route = (operation: S3VectorsCall['operation'], handle: (body: Record<string, unknown>) => EmulatorResponse) => ({
-      method: 'POST',
-      pattern: new RegExp(`^/${operation}$`),
-      handle: (req: EmulatorRequest): EmulatorResponse => {
-        const body = req.json<Record<string, unknown>>();
-        this.calls.push({ operation, body });
-        try {
-          return handle(body);
-        } catch (error) {
-          if (error instanceof ValidationException) return validation(error.message);
-          throw error;
-        }
-      },
-    });
-    this.http = new HttpEmulator([
-      route('PutVectors', (body) => this.putVectors(body)),
-      route('QueryVectors', (body) => this.queryVectors(body)),
-      route('GetVectors', (body) => this.getVectors(body)),
-      route('ListVectors', (body) => this.listVectors(body)),
-      route('DeleteVectors', (body) => this.deleteVectors(body)),
-    ]);
+    const operations: { operation: S3VectorsCall['operation']; handle: (body: Record<string, unknown>) => EmulatorResponse }[] = [
+      { operation: 'PutVectors', handle: (body) => this.putVectors(body) },
+      { operation: 'QueryVectors', handle: (body) => this.queryVectors(body) },
+      { operation: 'GetVectors', handle: (body) => this.getVectors(body) },
+      { operation: 'ListVectors', handle: (body) => this.listVectors(body) },
+      { operation: 'DeleteVectors', handle: (body) => this.deleteVectors(body) },
+    ];
+    super(
+      operations.map(({ operation, handle }) => ({
+        method: 'POST',
+        pattern: new RegExp(`^/${operation}$`),
+        handle: (req: EmulatorRequest): EmulatorResponse => {
+          const body = req.json<Record<string, unknown>>();
+          this.calls.push({ operation, body });
+          try {
+            return handle(body);
+          } catch (error) {
+            if (error instanceof ValidationException) return validation(error.message);
+            throw error;
+          }
+        },
+      })),
+    );
   }
 
-  start(): Promise<string> {
-    return this.http.start();
-  }
-
-  stop(): Promise<void> {
-    return this.http.stop();
-  }
-
-  setFaults(faults: FaultPlan): void {
-    this.http.setFaults(faults);
-  }
-
-  /** Forgets calls, faults and every index. */
-  reset(): void {
-    this.calls.length = 0;
-    this.http.requests.length = 0;
-    this.http.setFaults({});
+  /** Forgets every index (and, through reset, calls and faults). */
+  protected override resetState(): void {
     this.indexes.clear();
   }
 

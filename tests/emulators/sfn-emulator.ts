@@ -1,4 +1,4 @@
-import { type EmulatorRequest, type EmulatorResponse, type FaultPlan, HttpEmulator } from './http-emulator';
+import { type EmulatorRequest, type EmulatorResponse, ServiceEmulator } from './http-emulator';
 
 /**
  * AWS Step Functions on 127.0.0.1, speaking the awsJson1_0 protocol the real `@aws-sdk/client-sfn`
@@ -35,33 +35,16 @@ function ok(body: unknown): EmulatorResponse {
   return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body };
 }
 
-export class StepFunctionsEmulator {
-  readonly http: HttpEmulator;
-  readonly calls: SfnCall[] = [];
+export class StepFunctionsEmulator extends ServiceEmulator<SfnCall> {
   readonly machines = new Map<string, EmulatedStateMachine>();
   private readonly executions = new Map<string, Set<string>>();
   private counter = 0;
 
   constructor() {
-    this.http = new HttpEmulator([{ method: 'POST', pattern: /^\/$/, handle: (req) => this.dispatch(req) }]);
+    super([{ method: 'POST', pattern: /^\/$/, handle: (req) => this.dispatch(req) }]);
   }
 
-  start(): Promise<string> {
-    return this.http.start();
-  }
-
-  stop(): Promise<void> {
-    return this.http.stop();
-  }
-
-  setFaults(faults: FaultPlan): void {
-    this.http.setFaults(faults);
-  }
-
-  reset(): void {
-    this.calls.length = 0;
-    this.http.requests.length = 0;
-    this.http.setFaults({});
+  protected override resetState(): void {
     this.executions.clear();
   }
 
