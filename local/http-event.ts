@@ -10,7 +10,8 @@ export interface HttpRequestParts {
   headers: Record<string, string>;
   pathParameters: Record<string, string>;
   queryStringParameters: Record<string, string>;
-  body: string | undefined;
+  body?: string;
+  isBase64Encoded?: boolean;
   sourceIp: string;
   claims: Record<string, string> | undefined;
 }
@@ -44,6 +45,6 @@ export function apiGatewayEvent(parts: HttpRequestParts): APIGatewayProxyEventV2
       },
     },
     ...(parts.body !== undefined ? { body: parts.body } : {}),
-    isBase64Encoded: false,
+    isBase64Encoded: parts.isBase64Encoded ?? false,
   };
 }

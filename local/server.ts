@@ -24,11 +24,26 @@ export interface LocalServerOptions {
 
 const repoRoot = path.resolve(__dirname, '..');
 
+/** Path parameters under API Gateway's names: fastify calls a greedy `{name+}` segment `*`. */
+function pathParameters(routePath: string, params: Record<string, string>): Record<string, string> {
+  const greedy = /\{(\w+)\+\}/.exec(routePath)?.[1];
+  if (!greedy || params['*'] === undefined) return params;
+  const { '*': rest, ...named } = params;
+  return { ...named, [greedy]: rest };
+}
+
+/** API Gateway passes text bodies as they are and binary ones base64-encoded. */
+function httpBody(body: unknown, contentType: string | undefined): { body?: string; isBase64Encoded: boolean } {
+  if (!Buffer.isBuffer(body) || body.length === 0) return { isBase64Encoded: false };
+  const text = !contentType || /^(text\/|application\/([\w.+-]*\+)?(json|xml|x-www-form-urlencoded)\b)/i.test(contentType);
+  return text ? { body: body.toString('utf8'), isBase64Encoded: false } : { body: body.toString('base64'), isBase64Encoded: true };
+}
+
 export async function createLocalServer(options: LocalServerOptions): Promise<FastifyInstance> {
   // The body limit is the handlers' to enforce (413 with a reason); fastify only caps memory.
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   for (const route of httpRoutes) {
     const entry = functionCatalog.find((f) => f.name === route.function);
@@ -36,7 +51,8 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
     const { handler } = (await import(path.join(repoRoot, entry.module))) as { handler: ApiHandler };
     app.route({
       method: route.method,
-      url: route.path.replace(/\{(\w+)\}/g, ':$1'),
+      // API Gateway `{name}` is fastify `:name`; a greedy `{name+}` is fastify's `*`.
+      url: route.path.replace(/\{(\w+)\+\}/g, '*').replace(/\{(\w+)\}/g, ':$1'),
       handler: async (request, reply) => {
         if (!route.public && !options.isReady()) {
           return reply
@@ -54,9 +70,9 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
           rawQueryString: url.search.slice(1),
           routeKey: routeKey(route),
           headers,
-          pathParameters: request.params as Record<string, string>,
+          pathParameters: pathParameters(route.path, request.params as Record<string, string>),
           queryStringParameters: Object.fromEntries(url.searchParams),
-          body: typeof request.body === 'string' ? request.body : undefined,
+          ...httpBody(request.body, headers['content-type']),
           sourceIp: request.ip,
           claims: route.public ? undefined : { [options.tenantClaim]: options.tenant },
         });
@@ -71,7 +87,14 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
     });
   }
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: { code: 'NotFoundError', message: 'No such route' } }));
-  app.setErrorHandler((_error, _request, reply) => reply.code(500).send({ error: { code: 'InternalError', message: 'Internal error' } }));
+  // Errors of the HTTP layer itself (a body above fastify's cap, a broken request) keep their 4xx status.
+  app.setErrorHandler((error: { statusCode?: number }, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const code = status === 413 ? 'PayloadTooLargeError' : status < 500 ? 'ValidationError' : 'InternalError';
+    return reply
+      .code(status)
+      .send({ error: { code, message: status === 413 ? 'Request body is too large' : status < 500 ? 'Malformed request' : 'Internal error' } });
+  });
   await app.listen({ host: options.host, port: options.port });
   return app;
 }

@@ -1,14 +1,15 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { getServices } from '../../shared/container';
-import { NotFoundError, ValidationError } from '../../shared/errors';
+import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../shared/errors';
 import { withObservability } from '../../shared/observability/handler-stack';
+import { assertDocumentKey, isIgnoredKey } from '../../shared/pipeline/document-keys';
 import type { DocumentManifest } from '../../shared/pipeline/manifest';
 import { startIngestion } from '../../shared/pipeline/reindex';
 import type { Services } from '../../shared/pipeline/services';
 import { type HttpEvent, type HttpResult, httpErrors, json, tenantOf } from './http';
 
-/** GET /documents, GET|DELETE /documents/{documentId}, POST /documents/{documentId}/redrive. */
+/** GET /documents, GET|DELETE /documents/{documentId}, POST /documents/{documentId}/redrive, PUT /documents/content/{path+}. */
 
 const listQuerySchema = z
   .object({
@@ -63,6 +64,34 @@ async function listDocuments(deps: Services, tenant: string, event: HttpEvent): 
   return json(200, { documents, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
 }
 
+/**
+ * Stores the request body as `<tenant>/<path>` in the documents store and starts its ingestion.
+ * The object event that follows (S3 -> EventBridge, or the local watcher) carries the same ETag,
+ * so it maps to the same execution name and starts nothing twice.
+ */
+async function uploadDocument(deps: Services, tenant: string, event: HttpEvent): Promise<HttpResult> {
+  const relative = event.pathParameters?.path ?? '';
+  if (relative.split('/').some((segment) => segment.length === 0 || segment === '.' || segment === '..')) {
+    throw new ValidationError('Invalid document path', [{ path: 'path', message: 'must be a relative path without empty, "." or ".." segments' }]);
+  }
+  const key = `${tenant}/${relative}`;
+  const documentId = assertDocumentKey(tenant, key, deps.config.tenancy.defaultTenant);
+  if (isIgnoredKey(key)) {
+    throw new ValidationError('This file name is never indexed', [{ path: 'path', message: 'hidden, temporary and .metadata.json files are not indexed' }]);
+  }
+  const body = event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  const limit = deps.config.ingestion.maxUploadBytes;
+  if (body.length > limit) {
+    throw new PayloadTooLargeError(`Upload is ${body.length} bytes, above the limit of ${limit}; put larger files into the documents bucket directly`);
+  }
+  if (body.length === 0) throw new ValidationError('Empty upload', [{ path: '(body)', message: 'must not be empty' }]);
+  const contentType = event.headers?.['content-type']?.split(';')[0]?.trim();
+  await deps.documents.put(key, body, contentType ? { contentType } : {});
+  const head = await deps.documents.head(key);
+  const started = await startIngestion(deps, { tenant, key, action: 'upsert', etag: head?.etag, reason: 'upload' });
+  return json(202, { documentId, key, status: 'PENDING', bytes: body.length, execution: started.executionName });
+}
+
 export function makeHandler(services: () => Promise<Services>) {
   return withObservability(
     async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
@@ -88,6 +117,8 @@ export function makeHandler(services: () => Promise<Services>) {
           const started = await startIngestion(deps, { tenant, key: manifest.key, action: 'upsert', etag: head.etag, reason: 'redrive' });
           return json(202, { documentId: manifest.documentId, status: 'PENDING', execution: started.executionName });
         }
+        case 'PUT /documents/content/{path+}':
+          return uploadDocument(deps, tenant, event);
         default:
           throw new NotFoundError(`No route ${event.routeKey}`);
       }

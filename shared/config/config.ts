@@ -57,6 +57,8 @@ const envSchema = z.object({
   RAG_EMBED_RPS: num(0.1, 10000).default(5),
   RAG_MAX_FILE_BYTES: int(1, 2_000_000_000).default(50 * 1024 * 1024),
   RAG_MAX_PAGES: int(1, 100000).default(2000),
+  /** Uploads through the API: Lambda's synchronous payload limit is 6 MB, larger files go straight to S3. */
+  RAG_MAX_UPLOAD_BYTES: int(1, 6 * 1024 * 1024).default(5 * 1024 * 1024),
   // --- query ---
   RAG_MAX_QUESTION_CHARS: int(10, 100000).default(2000),
   RAG_TOP_K: int(1, 100).default(5),
@@ -130,6 +132,7 @@ export interface AppConfig {
     embedRequestsPerSecond: number;
     maxFileBytes: number;
     maxPages: number;
+    maxUploadBytes: number;
   };
   query: {
     maxQuestionChars: number;
@@ -247,6 +250,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       embedRequestsPerSecond: e.RAG_EMBED_RPS,
       maxFileBytes: e.RAG_MAX_FILE_BYTES,
       maxPages: e.RAG_MAX_PAGES,
+      maxUploadBytes: e.RAG_MAX_UPLOAD_BYTES,
     },
     query: {
       maxQuestionChars: e.RAG_MAX_QUESTION_CHARS,

@@ -131,6 +131,39 @@ describe('local service end to end', () => {
     expect(res.body.answer).not.toContain('20:00 on Thursdays');
   });
 
+  it('takes an upload over HTTP (text and binary), indexes it and answers from it', async () => {
+    const put = (relative: string, body: Buffer | string, contentType: string) =>
+      request<{ documentId: string; key: string; status: string }>(`${runtime.url}/documents/content/${relative}`, {
+        method: 'PUT',
+        headers: { 'content-type': contentType },
+        body,
+      });
+    const text = await put('uploads/notes/canal.md', '# Canal\n\nThe canal lock opens at 07:45 every weekday morning.', 'text/markdown');
+    const pdf = await put('uploads/ferry-copy.pdf', await readFile(path.join(fixtures, 'ferry-timetable.pdf')), 'application/pdf');
+    expect(text.status).toBe(202);
+    expect(text.body).toMatchObject({ key: 'default/uploads/notes/canal.md', status: 'PENDING' });
+    expect(pdf.status).toBe(202);
+    await eventually(async () => {
+      const docs = await listDocuments();
+      const uploaded = docs.filter((d) => d.key.startsWith('default/uploads/'));
+      return uploaded.length === 2 && uploaded.every((d) => d.status === 'INDEXED') ? uploaded : undefined;
+    }, 'both uploads to be indexed');
+    const res = await ask('When does the canal lock open?');
+    expect(res.body.citations[0]?.key).toBe('default/uploads/notes/canal.md');
+    expect(res.body.answer).toContain('07:45');
+  });
+
+  it('refuses bad uploads with a reason', async () => {
+    const put = (relative: string, body: Buffer | string) =>
+      request<{ error: { code: string } }>(`${runtime.url}/documents/content/${relative}`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body });
+    expect((await put('a/..%2F..%2Fescape.txt', 'x')).status).toBe(400);
+    expect((await put('empty.txt', '')).status).toBe(400);
+    expect((await put('.hidden.txt', 'x')).status).toBe(400);
+    const tooBig = await put('big.txt', Buffer.alloc(5 * 1024 * 1024 + 1, 'a'));
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.error.code).toBe('PayloadTooLargeError');
+  });
+
   it('forgets a deleted file: it leaves the document list and no answer cites it', async () => {
     await rm(path.join(folder, 'observatory.md'));
     await eventually(
