@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { documentIdFor } from '../../shared/documents/identity';
+import { tenantPattern } from '../../shared/pipeline/document-keys';
 
 /** The ingest state machine's state, as each Task receives it (schemas validate the fields a Task needs). */
-const tenant = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
+const tenant = z.string().regex(tenantPattern);
 const key = z.string().min(1).max(1024);
 
 export const documentRefSchema = z.object({ tenant, key }).loose();

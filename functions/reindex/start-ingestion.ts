@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { getServices } from '../../shared/container';
 import { documentIdFor } from '../../shared/documents/identity';
+import { tenantPattern } from '../../shared/pipeline/document-keys';
 import { startIngestion } from '../../shared/pipeline/reindex';
 import { taskHandler } from '../task';
 
 const schema = z.object({
-  tenant: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/),
+  tenant: z.string().regex(tenantPattern),
   key: z.string().min(1).max(1024),
   action: z.enum(['upsert', 'delete']),
   etag: z.string().optional(),

@@ -1,7 +1,8 @@
 import { ValidationError } from '../errors';
 import { documentIdFor } from '../documents/identity';
 
-const tenantPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+/** Tenant names: lower-case, safe in object keys, filters and metric dimensions. */
+export const tenantPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /**
  * Objects live under `<tenant>/...` in the documents store; the first path segment is the
