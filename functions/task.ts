@@ -1,8 +1,7 @@
 import type { Context } from 'aws-lambda';
-import type { MiddyfiedHandler } from '@middy/core';
 import type { z } from 'zod';
 import { ValidationError } from '../shared/errors';
-import { withObservability } from '../shared/observability/handler-stack';
+import { type LambdaHandler, withObservability } from '../shared/observability/handler-stack';
 import type { Services } from '../shared/pipeline/services';
 
 /**
@@ -13,7 +12,7 @@ export function taskHandler<TSchema extends z.ZodType, TResult>(
   schema: TSchema,
   run: (services: Services, input: z.infer<TSchema>) => Promise<TResult>,
   labels: { correlationId?: (input: z.infer<TSchema>) => string | undefined; tenant?: (input: z.infer<TSchema>) => string | undefined } = {},
-): (services: () => Promise<Services>) => MiddyfiedHandler<unknown, TResult, Error, Context> {
+): (services: () => Promise<Services>) => LambdaHandler<unknown, TResult> {
   const parse = (event: unknown): z.infer<TSchema> => {
     const parsed = schema.safeParse(event);
     if (!parsed.success) {

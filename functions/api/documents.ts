@@ -123,8 +123,8 @@ export function makeHandler(services: () => Promise<Services>) {
           throw new NotFoundError(`No route ${event.routeKey}`);
       }
     },
-    { correlationId: (event) => event.requestContext?.requestId },
-  ).use(httpErrors());
+    { correlationId: (event) => event.requestContext?.requestId, use: [httpErrors()] },
+  );
 }
 
 export const handler = makeHandler(getServices);

@@ -9,16 +9,19 @@ import { type HttpEvent, type HttpResult, httpErrors, json } from './http';
  * no dependency: a health probe must stay cheap (an S3 Vectors count is a full scan).
  */
 export function makeHandler(services: () => Promise<Services>) {
-  return withObservability(async (_event: HttpEvent, _context: Context): Promise<HttpResult> => {
-    const deps = await services();
-    return json(200, {
-      status: 'ok',
-      adapters: deps.config.adapters,
-      embeddingModel: deps.embedder.modelId,
-      generationModel: deps.generator.modelId,
-      promptVersion: deps.config.query.promptVersion,
-    });
-  }).use(httpErrors());
+  return withObservability(
+    async (_event: HttpEvent, _context: Context): Promise<HttpResult> => {
+      const deps = await services();
+      return json(200, {
+        status: 'ok',
+        adapters: deps.config.adapters,
+        embeddingModel: deps.embedder.modelId,
+        generationModel: deps.generator.modelId,
+        promptVersion: deps.config.query.promptVersion,
+      });
+    },
+    { use: [httpErrors()] },
+  );
 }
 
 export const handler = makeHandler(getServices);

@@ -20,8 +20,8 @@ export function makeHandler(services: () => Promise<Services>) {
       logger.info('Query served', { latencyMs, citations: response.citations.length, model: response.model, costUsd: response.usage.costUsd });
       return json(200, response);
     },
-    { correlationId: (event) => event.requestContext?.requestId },
-  ).use(httpErrors());
+    { correlationId: (event) => event.requestContext?.requestId, use: [httpErrors()] },
+  );
 }
 
 export const handler = makeHandler(getServices);

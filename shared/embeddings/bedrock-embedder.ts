@@ -1,5 +1,6 @@
 import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedrock-runtime';
 import { awsClientOptions } from '../aws/client-options';
+import { instrumentAwsClient } from '../aws/instrument';
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import type { AppConfig } from '../config/config';
 import { ConfigurationError, DependencyUnavailableError, ValidationError } from '../errors';
@@ -221,7 +222,7 @@ export function createBedrockEmbedder(config: AppConfig, client?: BedrockRuntime
     throw new ConfigurationError(`RAG_CHUNK_SIZE ${config.ingestion.chunkSize} exceeds Cohere Embed's ${COHERE_MAX_CHARS}-character input limit`);
   }
   const options: BedrockEmbedderOptions = {
-    client: client ?? new BedrockRuntimeClient(awsClientOptions(config, config.aws.bedrockEndpoint)),
+    client: client ?? instrumentAwsClient(new BedrockRuntimeClient(awsClientOptions(config, config.aws.bedrockEndpoint))),
     modelId,
     dimensions: config.aws.embeddingDimensions,
     rateLimiter: new RateLimiter(config.ingestion.embedRequestsPerSecond),

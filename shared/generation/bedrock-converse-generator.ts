@@ -13,6 +13,7 @@ import {
 import { parseCitationMarkers } from './citation-markers';
 import { ModelFallbackChain } from './model-fallback';
 import { awsClientOptions } from '../aws/client-options';
+import { instrumentAwsClient } from '../aws/instrument';
 import type { AppConfig } from '../config/config';
 import { ConfigurationError, DependencyUnavailableError, describeError } from '../errors';
 import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail';
@@ -207,7 +208,7 @@ export function createConverseGenerator(config: AppConfig, client?: BedrockRunti
     throw new ConfigurationError('RAG_GENERATION_MODEL_IDS is required for the Bedrock Converse generator');
   }
   return new ConverseGenerator({
-    client: client ?? new BedrockRuntimeClient(awsClientOptions(config, config.aws.bedrockEndpoint)),
+    client: client ?? instrumentAwsClient(new BedrockRuntimeClient(awsClientOptions(config, config.aws.bedrockEndpoint))),
     modelIds: config.aws.generationModelIds,
     ...(config.aws.guardrailId ? { guardrail: { id: config.aws.guardrailId, version: config.aws.guardrailVersion } } : {}),
   });

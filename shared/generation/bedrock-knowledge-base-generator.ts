@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-bedrock-agent-runtime';
 import { ModelFallbackChain } from './model-fallback';
 import { awsClientOptions } from '../aws/client-options';
+import { instrumentAwsClient } from '../aws/instrument';
 import type { AppConfig } from '../config/config';
 import { ConfigurationError, DependencyUnavailableError, describeError, ValidationError } from '../errors';
 import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail';
@@ -316,7 +317,7 @@ export function createKnowledgeBaseGenerator(config: AppConfig, client?: Bedrock
   // Fail at start, not on the first question, when the configured prompt version is missing or malformed.
   loadPrompt(GENERATION_PROMPT, config.query.promptVersion);
   return new KnowledgeBaseGenerator({
-    client: client ?? new BedrockAgentRuntimeClient(awsClientOptions(config, config.aws.bedrockAgentEndpoint)),
+    client: client ?? instrumentAwsClient(new BedrockAgentRuntimeClient(awsClientOptions(config, config.aws.bedrockAgentEndpoint))),
     knowledgeBaseId,
     region,
     modelIds: generationModelIds,

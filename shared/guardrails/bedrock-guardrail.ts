@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import { awsClientOptions } from '../aws/client-options';
+import { instrumentAwsClient } from '../aws/instrument';
 import type { AppConfig } from '../config/config';
 import { ConfigurationError } from '../errors';
 import type { GroundingSource, Guardrail, GuardrailFinding, GuardrailVerdict } from './guardrail';
@@ -161,7 +162,7 @@ export function createBedrockGuardrail(config: AppConfig, client?: BedrockRuntim
   const guardrailId = config.aws.guardrailId;
   if (!guardrailId) throw new ConfigurationError('RAG_GUARDRAIL_ID is required for the Bedrock guardrail');
   return new BedrockGuardrail({
-    client: client ?? new BedrockRuntimeClient(awsClientOptions(config, config.aws.bedrockEndpoint)),
+    client: client ?? instrumentAwsClient(new BedrockRuntimeClient(awsClientOptions(config, config.aws.bedrockEndpoint))),
     guardrailId,
     guardrailVersion: config.aws.guardrailVersion,
   });

@@ -1,6 +1,7 @@
 import { BedrockAgentRuntimeClient, RerankCommand, type RerankCommandInput } from '@aws-sdk/client-bedrock-agent-runtime';
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import { awsClientOptions } from '../aws/client-options';
+import { instrumentAwsClient } from '../aws/instrument';
 import type { AppConfig } from '../config/config';
 import type { ScoredChunk } from '../documents/chunk';
 import { ConfigurationError } from '../errors';
@@ -85,7 +86,7 @@ export function createBedrockReranker(config: AppConfig, client?: BedrockAgentRu
   if (!config.aws.region) throw new ConfigurationError('AWS_REGION is required for the Bedrock reranker');
   if (!config.aws.rerankModelArn) throw new ConfigurationError('RAG_RERANK_MODEL_ARN is required for the Bedrock reranker');
   return new BedrockReranker({
-    client: client ?? new BedrockAgentRuntimeClient(awsClientOptions(config, config.aws.bedrockAgentEndpoint)),
+    client: client ?? instrumentAwsClient(new BedrockAgentRuntimeClient(awsClientOptions(config, config.aws.bedrockAgentEndpoint))),
     modelArn: config.aws.rerankModelArn,
   });
 }

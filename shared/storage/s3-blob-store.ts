@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import { awsClientOptions } from '../aws/client-options';
+import { instrumentAwsClient } from '../aws/instrument';
 import type { AppConfig } from '../config/config';
 import { ConfigurationError, NotFoundError, RagError, ThrottlingError, ValidationError } from '../errors';
 import type { BlobHead, BlobPage, BlobStore, PutOptions } from './blob-store';
@@ -189,10 +190,12 @@ export function createS3BlobStore(config: AppConfig, bucket: string, client?: S3
   return new S3BlobStore({
     client:
       client ??
-      new S3Client({
-        ...awsClientOptions(config, config.aws.s3Endpoint),
-        forcePathStyle: config.aws.s3ForcePathStyle,
-      }),
+      instrumentAwsClient(
+        new S3Client({
+          ...awsClientOptions(config, config.aws.s3Endpoint),
+          forcePathStyle: config.aws.s3ForcePathStyle,
+        }),
+      ),
     bucket,
     ...(keyPrefix ? { keyPrefix } : {}),
   });

@@ -12,6 +12,7 @@ import {
 import type { DocumentType } from '@smithy/types';
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import { awsClientOptions } from '../aws/client-options';
+import { instrumentAwsClient } from '../aws/instrument';
 import type { AppConfig } from '../config/config';
 import type { IndexedChunk, ScoredChunk, StoredChunk } from '../documents/chunk';
 import { ConfigurationError, IndexConsistencyError, ValidationError } from '../errors';
@@ -375,7 +376,7 @@ export function createS3VectorsStore(config: AppConfig, dimensions: number, clie
   if (!s3VectorsBucket) throw new ConfigurationError('RAG_S3VECTORS_BUCKET is required for the S3 Vectors store');
   if (!s3VectorsIndex) throw new ConfigurationError('RAG_S3VECTORS_INDEX is required for the S3 Vectors store');
   return new S3VectorsStore({
-    client: client ?? new S3VectorsClient(awsClientOptions(config, config.aws.s3VectorsEndpoint)),
+    client: client ?? instrumentAwsClient(new S3VectorsClient(awsClientOptions(config, config.aws.s3VectorsEndpoint))),
     vectorBucketName: s3VectorsBucket,
     indexName: s3VectorsIndex,
     dimensions,

@@ -1,6 +1,7 @@
 import { SFNClient, StartExecutionCommand, StartSyncExecutionCommand, type StartSyncExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import { awsClientOptions } from '../aws/client-options';
+import { instrumentAwsClient } from '../aws/instrument';
 import type { AppConfig } from '../config/config';
 import {
   ConfigurationError,
@@ -185,7 +186,11 @@ export function createStepFunctionsWorkflows(config: AppConfig, client?: SFNClie
   return new StepFunctionsWorkflows({
     // With an endpoint override (emulator, VPC endpoint) the SDK must not prefix the host with
     // "sync-" for StartSyncExecution.
-    client: client ?? new SFNClient({ ...awsClientOptions(config, config.aws.sfnEndpoint), ...(config.aws.sfnEndpoint ? { disableHostPrefix: true } : {}) }),
+    client:
+      client ??
+      instrumentAwsClient(
+        new SFNClient({ ...awsClientOptions(config, config.aws.sfnEndpoint), ...(config.aws.sfnEndpoint ? { disableHostPrefix: true } : {}) }),
+      ),
     ingestStateMachineArn,
     queryStateMachineArn,
     ...(reindexStateMachineArn ? { reindexStateMachineArn } : {}),
