@@ -1,21 +1,38 @@
-import { classifyBedrockFailure, toRagError } from '../aws/bedrock-runtime-errors';
+import {
+  type BedrockFailureKind,
+  classifyBedrockFailure,
+  type ModelUnavailableReason,
+  modelUnavailableReason,
+  toRagError,
+} from '../aws/bedrock-runtime-errors';
 import { ConfigurationError, DependencyUnavailableError, describeError, type RagError, ThrottlingError, ValidationError } from '../errors';
 
 /**
  * The generation fallback chain shared by the Bedrock generators (Converse, Knowledge Base):
- * models are tried in configured order, each after the SDK's own bounded retries; a throttled or
- * unavailable model hands over to the next, a rejected request (validation, access) does not,
- * and when every model failed the caller gets 429 (last failure throttling) or 503.
+ * models are tried in configured order, each after the SDK's own bounded retries. A model that is
+ * throttled, down, or cannot serve this caller at all (end of life, not offered in the Region, no
+ * access granted) hands over to the next; an invalid request does not, since every model would
+ * reject it. When every model failed the caller gets 429 (last failure throttling) or 503.
  */
 export interface FallbackEvent {
   from: string;
   to: string;
-  reason: string;
+  /** throttled | unavailable | end-of-life | not-offered | no-access | not-found */
+  reason: FallbackReason;
 }
+
+export type FallbackReason = Exclude<BedrockFailureKind, 'model-unavailable' | 'rejected'> | ModelUnavailableReason;
 
 interface FailedModel {
   modelId: string;
   error: unknown;
+  reason: FallbackReason;
+}
+
+/** Why a model was skipped: the precise cause when the model itself is unavailable. */
+function fallbackReason(error: unknown, kind: BedrockFailureKind): FallbackReason {
+  if (kind === 'model-unavailable') return modelUnavailableReason(error) ?? 'not-found';
+  return kind === 'throttled' ? 'throttled' : 'unavailable';
 }
 
 export interface FallbackLabels {
@@ -37,15 +54,16 @@ export class FallbackAttempt {
     if (error instanceof ValidationError || error instanceof ConfigurationError) throw error;
     const kind = classifyBedrockFailure(error);
     if (kind === 'rejected' && !(error instanceof DependencyUnavailableError)) throw toRagError(error, `${this.chain.labels.call} ${modelId}`);
-    this.failures.push({ modelId, error });
+    const reason = fallbackReason(error, kind);
+    this.failures.push({ modelId, error, reason });
     const next = this.chain.modelIds[index + 1];
-    if (next) this.chain.onFallback?.({ from: modelId, to: next, reason: kind });
+    if (next) this.chain.onFallback?.({ from: modelId, to: next, reason });
   }
 
   /** The error to surface when every model failed. */
   exhausted(): RagError {
     const last = this.failures[this.failures.length - 1];
-    const tried = this.failures.map((f) => f.modelId).join(', ');
+    const tried = this.failures.map((f) => `${f.modelId}: ${f.reason}`).join(', ');
     if (last && classifyBedrockFailure(last.error) === 'throttled') {
       return new ThrottlingError(`Every ${this.chain.labels.models} is throttled (${tried})`, 2, { cause: last.error });
     }

@@ -20,8 +20,10 @@ import { tempConfig } from '../helpers/temp-config';
  * Bedrock Rerank, Converse with a fallback chain, Bedrock Guardrails — each one a real AWS SDK
  * client speaking the wire format to a local emulator, orchestrated by the same ASL files.
  */
-const PRIMARY = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
-const FALLBACK = 'amazon.nova-lite-v1:0';
+// The defaults of shared/models/catalog.ts (DEFAULT_MODELS): active and offered in us-east-1.
+const PRIMARY = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
+const FALLBACK = 'us.amazon.nova-2-lite-v1:0';
+const RERANK_MODEL_ARN = 'arn:aws:bedrock:us-east-1::foundation-model/cohere.rerank-v3-5:0';
 const fixtures = path.resolve(__dirname, '../fixtures/documents');
 const files = ['library-hours.txt', 'observatory.md', 'bakery.html'];
 
@@ -68,7 +70,7 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
       RAG_S3VECTORS_BUCKET: 'rag-vectors',
       RAG_S3VECTORS_INDEX: 'chunks',
       RAG_RERANKER: 'bedrock',
-      RAG_RERANK_MODEL_ARN: 'arn:aws:bedrock:us-east-1::foundation-model/amazon.rerank-v1:0',
+      RAG_RERANK_MODEL_ARN: RERANK_MODEL_ARN,
       RAG_BEDROCK_AGENT_ENDPOINT: agentUrl,
       RAG_GENERATOR: 'bedrock-converse',
       RAG_GENERATION_MODEL_IDS: `${PRIMARY},${FALLBACK}`,
@@ -137,6 +139,25 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
       expect(res.body.fallbackUsed).toBe(true);
     } finally {
       bedrock.modelFaults.clear();
+    }
+  }, 60_000);
+
+  it('answers from the fallback, and says so, when the primary is past end of life on the emulator clock', async () => {
+    // Prepare: the primary's retirement day arrives (Bedrock then answers 404 "reached the end of its life")
+    bedrock.endOfLife.set('anthropic.claude-haiku-4-5-20251001-v1:0', '2027-06-01');
+    bedrock.clock = () => Date.parse('2027-06-01T08:00:00Z');
+    try {
+      // Act
+      const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?' });
+      // Assess
+      expect(res.status).toBe(200);
+      expect(res.body.model).toBe(FALLBACK);
+      expect(res.body.fallbackUsed).toBe(true);
+      const primaryStatuses = bedrock.http.requests.filter((r) => r.path.startsWith(`/model/${PRIMARY}/`)).map((r) => r.status);
+      expect(primaryStatuses.at(-1)).toBe(404);
+    } finally {
+      bedrock.endOfLife.clear();
+      bedrock.clock = Date.now;
     }
   }, 60_000);
 

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/core/serde';
 import { type EmulatorRequest, type EmulatorResponse, ServiceEmulator } from './http-emulator';
+import { modelGate } from './model-gate';
 
 /**
  * Bedrock Runtime on 127.0.0.1, speaking the REST (restJson1) wire format the real SDK client expects:
@@ -12,6 +13,13 @@ import { type EmulatorRequest, type EmulatorResponse, ServiceEmulator } from './
  * - POST /guardrail/{id}/version/{v}/apply heuristic policies: prompt attack, PII, denied topics, grounding
  * Per-model faults make fallback chains testable; stream faults cut the socket, raise an exception
  * event mid-stream or omit messageStop.
+ *
+ * Models are gated as Bedrock gates them, from the model catalogue (shared/models/catalog.ts): the
+ * Region is the one the SDK signed for (SigV4 credential scope), a model past its end-of-life date
+ * on the emulator's clock answers 404 ResourceNotFoundException, a model not offered in that Region
+ * answers 400 ValidationException, and a model whose access is withheld answers 403
+ * AccessDeniedException, each with the message Bedrock sends (BEDROCK_MODEL_UNAVAILABLE). Models the
+ * catalogue does not know are served anywhere, so tests may still use any model id.
  */
 
 export interface ModelFault {
@@ -130,7 +138,12 @@ export class BedrockRuntimeEmulator extends ServiceEmulator<RecordedCall> {
     blockedInputMessage: 'Sorry, I cannot answer that question.',
     blockedOutputMessage: 'Sorry, the answer could not be verified against the documents.',
   };
+  /** Injectable: drives end-of-life checks and the recorded call times. */
   clock: () => number = Date.now;
+  /** Model ids (foundation model or profile) this account has no access to: 403 AccessDeniedException. */
+  readonly deniedModels = new Set<string>();
+  /** End-of-life days (ISO) the catalogue does not know yet, by foundation model or profile id. */
+  readonly endOfLife = new Map<string, string>();
   private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
 
   constructor() {
@@ -146,6 +159,9 @@ export class BedrockRuntimeEmulator extends ServiceEmulator<RecordedCall> {
   protected override resetState(): void {
     this.modelFaults.clear();
     this.streamFaults = {};
+    this.deniedModels.clear();
+    this.endOfLife.clear();
+    this.clock = Date.now;
   }
 
   callsOf(operation: RecordedCall['operation']): RecordedCall[] {
@@ -168,12 +184,17 @@ export class BedrockRuntimeEmulator extends ServiceEmulator<RecordedCall> {
     return { status: fault.status, headers: { 'x-amzn-errortype': fault.code }, body: { message: fault.message ?? fault.code } };
   }
 
+  /** Bedrock's answer when this model cannot serve this request (shared with the Agent Runtime emulator). */
+  private modelGate(modelId: string, req: EmulatorRequest): EmulatorResponse | undefined {
+    return modelGate(modelId, req, { now: new Date(this.clock()), endOfLife: this.endOfLife, deniedModels: this.deniedModels });
+  }
+
   // ---------- InvokeModel (embeddings) ----------
 
   private invoke(req: EmulatorRequest): EmulatorResponse {
     const modelId = req.params.modelId ?? '';
     const body = this.record('InvokeModel', req, modelId);
-    const fault = this.modelFault(modelId);
+    const fault = this.modelGate(modelId, req) ?? this.modelFault(modelId);
     if (fault) return fault;
     if (modelId.includes('titan-embed')) return this.titan(body);
     if (modelId.includes('cohere.embed')) return this.cohere(modelId, body);
@@ -262,7 +283,7 @@ export class BedrockRuntimeEmulator extends ServiceEmulator<RecordedCall> {
   private converse(req: EmulatorRequest): EmulatorResponse {
     const modelId = req.params.modelId ?? '';
     const body = this.record('Converse', req, modelId);
-    const fault = this.modelFault(modelId);
+    const fault = this.modelGate(modelId, req) ?? this.modelFault(modelId);
     if (fault) return fault;
     if (!Array.isArray(body.messages) || body.messages.length === 0) return validation('messages must not be empty');
     const a = this.answer(body);
@@ -294,7 +315,7 @@ export class BedrockRuntimeEmulator extends ServiceEmulator<RecordedCall> {
   private async converseStream(req: EmulatorRequest, res: ServerResponse): Promise<EmulatorResponse | undefined> {
     const modelId = req.params.modelId ?? '';
     const body = this.record('ConverseStream', req, modelId);
-    const fault = this.modelFault(modelId);
+    const fault = this.modelGate(modelId, req) ?? this.modelFault(modelId);
     if (fault) return fault;
     if (!Array.isArray(body.messages) || body.messages.length === 0) return validation('messages must not be empty');
     const a = this.answer(body);

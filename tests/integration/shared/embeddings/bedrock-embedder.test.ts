@@ -178,6 +178,40 @@ describe('BedrockCohereEmbedder over the wire', () => {
   });
 });
 
+describe('Bedrock embedders where Bedrock does not serve the model', () => {
+  it('fails with 503, once, when the signed Region does not offer the model (Cohere Embed English in us-east-2)', async () => {
+    // Prepare
+    const config = kit.config({ ...cohereEnv, AWS_REGION: 'us-east-2' });
+    const embedder = new BedrockCohereEmbedder({ client: kit.client(config), modelId: COHERE });
+    // Act
+    const error = await embedder.embed(['one text'], 'document').catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect((error as Error).message).toContain('not-offered');
+    expect(kit.emulator.http.requests.map((r) => r.status)).toEqual([400]);
+  });
+
+  it('answers the same model in a Region that offers it (us-east-1)', async () => {
+    // Act
+    const result = await createBedrockEmbedder(kit.config(cohereEnv)).embed(['one text'], 'document');
+    // Assess
+    expect(result.vectors).toHaveLength(1);
+  });
+
+  it('fails with 503 when the account has no access to the model', async () => {
+    // Prepare
+    kit.emulator.deniedModels.add(TITAN);
+    // Act
+    const error = await titan()
+      .embed(['one text'], 'document')
+      .catch((e: unknown) => e);
+    // Assess
+    expect(error).toBeInstanceOf(DependencyUnavailableError);
+    expect((error as Error).message).toContain('AccessDeniedException');
+    expect(kit.emulator.http.requests.map((r) => r.status)).toEqual([403]);
+  });
+});
+
 describe('createBedrockEmbedder configuration checks', () => {
   it('fails early when the model id does not belong to the chosen embedder', () => {
     // Prepare

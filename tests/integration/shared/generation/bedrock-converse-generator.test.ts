@@ -1,13 +1,17 @@
 import { describeGeneratorContract } from '../../../contract/generator.contract';
 import type { ScoredChunk } from '../../../../shared/documents/chunk';
-import { DependencyUnavailableError, ThrottlingError } from '../../../../shared/errors';
+import { DependencyUnavailableError, ThrottlingError, ValidationError } from '../../../../shared/errors';
 import { ConverseGenerator, createConverseGenerator } from '../../../../shared/generation/bedrock-converse-generator';
 import type { GenerationEvent, GenerationRequest } from '../../../../shared/generation/generator';
+import type { FallbackEvent } from '../../../../shared/generation/model-fallback';
 import { useBedrockRuntimeEmulator } from '../../../emulators/bedrock-runtime-test-kit';
 
-const PRIMARY = 'us.anthropic.claude-3-5-sonnet-20240620-v1:0';
-const LIGHT = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
-const LIGHTEST = 'amazon.nova-micro-v1:0';
+// Catalogued models (shared/models/catalog.ts), so the emulator gates them by Region and lifecycle.
+const PRIMARY = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
+const LIGHT = 'us.amazon.nova-2-lite-v1:0';
+const LIGHTEST = 'amazon.nova-lite-v1:0';
+/** End of life on 2026-06-19 (Bedrock model card). */
+const RETIRED = 'us.anthropic.claude-3-5-haiku-20241022-v1:0';
 
 const kit = useBedrockRuntimeEmulator();
 const env = { RAG_GENERATOR: 'bedrock-converse', RAG_GENERATION_MODEL_IDS: [PRIMARY, LIGHT, LIGHTEST].join(',') };
@@ -47,6 +51,18 @@ function generator(guardrail = false): ConverseGenerator {
     modelIds: config.aws.generationModelIds,
     ...(guardrail ? { guardrail: { id: 'gr-1', version: '2' } } : {}),
   });
+}
+
+/** A generator for a given chain and Region, recording the fallbacks it announces. */
+function chain(modelIds: string[], region = 'us-east-1'): { generator: ConverseGenerator; fallbacks: FallbackEvent[] } {
+  const config = kit.config({ ...env, AWS_REGION: region, RAG_GENERATION_MODEL_IDS: modelIds.join(',') });
+  const fallbacks: FallbackEvent[] = [];
+  return { generator: new ConverseGenerator({ client: kit.client(config), modelIds, onFallback: (e) => fallbacks.push(e as FallbackEvent) }), fallbacks };
+}
+
+function statusesOf(modelId: string): number[] {
+  const path = `/model/${modelId}/converse`;
+  return kit.emulator.http.requests.filter((r) => r.path === path).map((r) => r.status);
 }
 
 async function collect(events: AsyncIterable<GenerationEvent>): Promise<GenerationEvent[]> {
@@ -152,21 +168,103 @@ describe('ConverseGenerator over the wire', () => {
     await expect(generator().generate(request)).rejects.toBeInstanceOf(DependencyUnavailableError);
   });
 
-  it.each([
-    ['ValidationException', 400],
-    ['AccessDeniedException', 403],
-  ])('does not fall back on %s and does not leak the request', async (code, status) => {
+  it('does not fall back on a request ValidationException and does not leak the request', async () => {
     // Prepare
-    kit.emulator.modelFaults.set(PRIMARY, { status, code, message: 'Request rejected' });
+    kit.emulator.modelFaults.set(PRIMARY, { status: 400, code: 'ValidationException', message: 'Malformed input request: #/messages: expected minItems: 1' });
     // Act
     const error = await generator()
       .generate(request)
       .catch((e: unknown) => e);
     // Assess
-    expect(error).toEqual(expect.objectContaining({ status: expect.any(Number) }));
-    expect([400, 503]).toContain((error as { status: number }).status);
+    expect(error).toBeInstanceOf(ValidationError);
     expect((error as Error).message).not.toContain('reactor');
     expect(kit.emulator.callsOf('Converse').map((c) => c.modelId)).toEqual([PRIMARY]);
+  });
+
+  describe('when a model cannot serve this caller, the chain moves on', () => {
+    it('past end of life on the emulator clock: the retired primary answers 404 once, the fallback answers', async () => {
+      // Prepare
+      kit.emulator.clock = () => Date.parse('2026-06-19T00:00:00Z');
+      const { generator: g, fallbacks } = chain([RETIRED, LIGHT]);
+      // Act
+      const result = await g.generate(request);
+      // Assess
+      expect(result.model).toBe(LIGHT);
+      expect(result.fallbackUsed).toBe(true);
+      expect(result.text).toContain('reactor is cooled by water pumped from the lake [2]');
+      expect(statusesOf(RETIRED)).toEqual([404]);
+      expect(fallbacks).toEqual([{ from: RETIRED, to: LIGHT, reason: 'end-of-life' }]);
+    });
+
+    it('before its end-of-life day the same model still answers (the clock, not the id, retires it)', async () => {
+      // Prepare
+      kit.emulator.clock = () => Date.parse('2026-06-18T12:00:00Z');
+      const { generator: g } = chain([RETIRED, LIGHT]);
+      // Act
+      const result = await g.generate(request);
+      // Assess
+      expect(result.model).toBe(RETIRED);
+      expect(result.fallbackUsed).toBe(false);
+    });
+
+    it('not offered in the signed Region: a us. profile called from ap-southeast-2 falls back to a model offered there', async () => {
+      // Prepare
+      const { generator: g, fallbacks } = chain([PRIMARY, LIGHTEST], 'ap-southeast-2');
+      // Act
+      const result = await g.generate(request);
+      // Assess
+      expect(result.model).toBe(LIGHTEST);
+      expect(result.fallbackUsed).toBe(true);
+      expect(statusesOf(PRIMARY)).toEqual([400]);
+      expect(fallbacks).toEqual([{ from: PRIMARY, to: LIGHTEST, reason: 'not-offered' }]);
+    });
+
+    it('served only through a profile: the bare Nova 2 Lite id in us-east-1 falls back', async () => {
+      // Prepare
+      const { generator: g, fallbacks } = chain(['amazon.nova-2-lite-v1:0', LIGHT]);
+      // Act
+      const result = await g.generate(request);
+      // Assess
+      expect(result.model).toBe(LIGHT);
+      expect(fallbacks).toEqual([{ from: 'amazon.nova-2-lite-v1:0', to: LIGHT, reason: 'not-offered' }]);
+    });
+
+    it('no access granted: AccessDeniedException on the primary hands over to the fallback', async () => {
+      // Prepare
+      kit.emulator.deniedModels.add('anthropic.claude-haiku-4-5-20251001-v1:0');
+      const { generator: g, fallbacks } = chain([PRIMARY, LIGHT]);
+      // Act
+      const result = await g.generate(request);
+      // Assess
+      expect(result.model).toBe(LIGHT);
+      expect(result.fallbackUsed).toBe(true);
+      expect(statusesOf(PRIMARY)).toEqual([403]);
+      expect(fallbacks).toEqual([{ from: PRIMARY, to: LIGHT, reason: 'no-access' }]);
+    });
+
+    it('streams from the fallback when the primary is past end of life', async () => {
+      // Prepare
+      kit.emulator.clock = () => Date.parse('2026-11-30T00:00:00Z');
+      const { generator: g } = chain([RETIRED, LIGHT]);
+      // Act
+      const events = await collect(g.generateStream(request));
+      // Assess
+      expect(events.at(-1)).toEqual(expect.objectContaining({ type: 'done', model: LIGHT, fallbackUsed: true }));
+      expect(events.some((e) => e.type === 'error')).toBe(false);
+    });
+
+    it('answers 503 naming each model and why when no model in the chain can serve', async () => {
+      // Prepare
+      kit.emulator.clock = () => Date.parse('2026-11-30T00:00:00Z');
+      kit.emulator.deniedModels.add('amazon.nova-2-lite-v1:0');
+      const { generator: g } = chain([RETIRED, LIGHT]);
+      // Act
+      const error = await g.generate(request).catch((e: unknown) => e);
+      // Assess
+      expect(error).toBeInstanceOf(DependencyUnavailableError);
+      expect((error as Error).message).toContain(`${RETIRED}: end-of-life`);
+      expect((error as Error).message).toContain(`${LIGHT}: no-access`);
+    });
   });
 
   it('streams deltas, then citations, then done, with the same text as generate()', async () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_MODELS } from '../../../../shared/models/catalog';
 import { BedrockAgentRuntimeClient } from '@aws-sdk/client-bedrock-agent-runtime';
 import { awsClientOptions } from '../../../../shared/aws/client-options';
 import { type AppConfig, loadConfig } from '../../../../shared/config/config';
@@ -10,7 +11,8 @@ import { describeRerankerContract } from '../../../contract/reranker.contract';
 import { fastRetries, useFakeAwsCredentials } from '../../../emulators/aws-test-env';
 import { BedrockAgentRuntimeEmulator } from '../../../emulators/bedrock-agent-runtime-emulator';
 
-const MODEL_ARN = 'arn:aws:bedrock:us-east-1::foundation-model/amazon.rerank-v1:0';
+// The catalogue's default reranker: the one offered in us-east-1 (shared/models/catalog.ts).
+const MODEL_ARN = `arn:aws:bedrock:us-east-1::foundation-model/${DEFAULT_MODELS.rerankModelId}`;
 
 function candidate(id: string, text: string, score: number): ScoredChunk {
   const { vector: _vector, ...chunk } = makeChunk(4, { id, text });
@@ -123,7 +125,7 @@ describe('BedrockReranker over the Bedrock Agent Runtime wire format', () => {
 
   it('rejects a malformed model ARN at construction', () => {
     // Prepare
-    const c = config({ RAG_RERANK_MODEL_ARN: 'amazon.rerank-v1:0' });
+    const c = config({ RAG_RERANK_MODEL_ARN: 'cohere.rerank-v3-5:0' });
     // Act
     const build = () => createBedrockReranker(c);
     // Assess
