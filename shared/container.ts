@@ -43,6 +43,11 @@ async function createVectorStore(config: AppConfig, dimensions: number): Promise
     const { createS3VectorsStore } = await import('./vectors/s3-vectors-store');
     return createS3VectorsStore(config, dimensions);
   }
+  if (config.adapters.vectorStore === 'knowledge-base') {
+    // The Knowledge Base embeds the text itself (VectorStore.embedsText): `dimensions` is its concern.
+    const { createKnowledgeBaseStore } = await import('./vectors/knowledge-base-store');
+    return createKnowledgeBaseStore(config);
+  }
   const { LanceDbVectorStore } = await import('./vectors/lancedb-store');
   // The default hybrid weights assume the lexical local embedder (a weaker copy of BM25); a
   // semantic model (Titan, Cohere) brings what BM25 lacks and gets equal weight.

@@ -38,7 +38,8 @@ const envSchema = z.object({
   // --- adapter switches, one per port ---
   RAG_BLOB_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
   RAG_EMBEDDER: z.enum(['local', 'bedrock-titan', 'bedrock-cohere']).default('local'),
-  RAG_VECTOR_STORE: z.enum(['lancedb', 's3vectors']).default('lancedb'),
+  /** `knowledge-base`: documents go to a Bedrock Knowledge Base through a CUSTOM data source, which embeds them itself. */
+  RAG_VECTOR_STORE: z.enum(['lancedb', 's3vectors', 'knowledge-base']).default('lancedb'),
   RAG_RERANKER: z.enum(['local', 'bedrock', 'none']).default('local'),
   RAG_GENERATOR: z.enum(['extractive', 'bedrock-converse', 'bedrock-knowledge-base']).default('extractive'),
   RAG_GUARDRAIL: z.enum(['local', 'bedrock']).default('local'),
@@ -80,6 +81,8 @@ const envSchema = z.object({
   RAG_S3_FORCE_PATH_STYLE: bool.default(false),
   RAG_BEDROCK_ENDPOINT: z.url().optional(),
   RAG_BEDROCK_AGENT_ENDPOINT: z.url().optional(),
+  /** Agents for Amazon Bedrock build-time endpoint (bedrock-agent: knowledge base documents), distinct from the runtime one above. */
+  RAG_BEDROCK_AGENT_BUILD_ENDPOINT: z.url().optional(),
   RAG_S3VECTORS_ENDPOINT: z.url().optional(),
   RAG_SFN_ENDPOINT: z.url().optional(),
   RAG_S3VECTORS_BUCKET: z.string().optional(),
@@ -89,6 +92,14 @@ const envSchema = z.object({
   RAG_RERANK_MODEL_ARN: z.string().optional(),
   RAG_GENERATION_MODEL_IDS: list.pipe(z.array(modelId)).optional(),
   RAG_KNOWLEDGE_BASE_ID: z.string().optional(),
+  /** Ids are `^[0-9a-zA-Z]{10}$` (Bedrock Agent API reference, IngestKnowledgeBaseDocuments URI parameters, read 2026-11-30). */
+  RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID: z
+    .string()
+    .regex(/^[0-9a-zA-Z]{10}$/, 'is not a data source id (10 letters and digits)')
+    .optional(),
+  /** How long one ingest step waits for the Knowledge Base to finish indexing (or deleting) what it sent. */
+  RAG_KNOWLEDGE_BASE_INDEXING_TIMEOUT_SECONDS: int(1, 840).default(120),
+  RAG_KNOWLEDGE_BASE_POLL_INTERVAL_MS: int(1, 60000).default(1000),
   RAG_GUARDRAIL_ID: z.string().optional(),
   RAG_GUARDRAIL_VERSION: z.string().default('DRAFT'),
   RAG_AWS_CONNECT_TIMEOUT_MS: int(10, 60000).default(1000),
@@ -117,7 +128,7 @@ export interface AppConfig {
   adapters: {
     blobStore: 'filesystem' | 's3';
     embedder: 'local' | 'bedrock-titan' | 'bedrock-cohere';
-    vectorStore: 'lancedb' | 's3vectors';
+    vectorStore: 'lancedb' | 's3vectors' | 'knowledge-base';
     reranker: 'local' | 'bedrock' | 'none';
     generator: 'extractive' | 'bedrock-converse' | 'bedrock-knowledge-base';
     guardrail: 'local' | 'bedrock';
@@ -150,6 +161,7 @@ export interface AppConfig {
     s3ForcePathStyle: boolean;
     bedrockEndpoint?: string;
     bedrockAgentEndpoint?: string;
+    bedrockAgentBuildEndpoint?: string;
     s3VectorsEndpoint?: string;
     sfnEndpoint?: string;
     s3VectorsBucket?: string;
@@ -159,6 +171,9 @@ export interface AppConfig {
     rerankModelArn?: string;
     generationModelIds: string[];
     knowledgeBaseId?: string;
+    knowledgeBaseDataSourceId?: string;
+    /** Bounded wait for the Knowledge Base's asynchronous indexing and deletion of documents. */
+    knowledgeBaseIndexing: { timeoutMs: number; pollIntervalMs: number };
     guardrailId?: string;
     guardrailVersion: string;
     connectTimeoutMs: number;
@@ -183,7 +198,7 @@ function requireAwsSettings(c: AppConfig): void {
   const usesAws =
     c.adapters.blobStore === 's3' ||
     c.adapters.embedder !== 'local' ||
-    c.adapters.vectorStore === 's3vectors' ||
+    c.adapters.vectorStore !== 'lancedb' ||
     c.adapters.reranker === 'bedrock' ||
     c.adapters.generator !== 'extractive' ||
     c.adapters.guardrail === 'bedrock' ||
@@ -196,7 +211,8 @@ function requireAwsSettings(c: AppConfig): void {
   need(c.adapters.vectorStore === 's3vectors' && !c.aws.s3VectorsIndex, 'RAG_S3VECTORS_INDEX');
   need(c.adapters.reranker === 'bedrock' && !c.aws.rerankModelArn, 'RAG_RERANK_MODEL_ARN');
   need(c.adapters.generator !== 'extractive' && c.aws.generationModelIds.length === 0, 'RAG_GENERATION_MODEL_IDS');
-  need(c.adapters.generator === 'bedrock-knowledge-base' && !c.aws.knowledgeBaseId, 'RAG_KNOWLEDGE_BASE_ID');
+  need((c.adapters.generator === 'bedrock-knowledge-base' || c.adapters.vectorStore === 'knowledge-base') && !c.aws.knowledgeBaseId, 'RAG_KNOWLEDGE_BASE_ID');
+  need(c.adapters.vectorStore === 'knowledge-base' && !c.aws.knowledgeBaseDataSourceId, 'RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID');
   need(c.adapters.guardrail === 'bedrock' && !c.aws.guardrailId, 'RAG_GUARDRAIL_ID');
   need(c.adapters.workflows === 'stepfunctions' && !c.aws.ingestStateMachineArn, 'RAG_INGEST_STATE_MACHINE_ARN');
   need(c.adapters.workflows === 'stepfunctions' && !c.aws.queryStateMachineArn, 'RAG_QUERY_STATE_MACHINE_ARN');
@@ -268,6 +284,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       s3ForcePathStyle: e.RAG_S3_FORCE_PATH_STYLE,
       bedrockEndpoint: e.RAG_BEDROCK_ENDPOINT,
       bedrockAgentEndpoint: e.RAG_BEDROCK_AGENT_ENDPOINT,
+      bedrockAgentBuildEndpoint: e.RAG_BEDROCK_AGENT_BUILD_ENDPOINT,
       s3VectorsEndpoint: e.RAG_S3VECTORS_ENDPOINT,
       sfnEndpoint: e.RAG_SFN_ENDPOINT,
       s3VectorsBucket: e.RAG_S3VECTORS_BUCKET,
@@ -277,6 +294,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rerankModelArn: e.RAG_RERANK_MODEL_ARN,
       generationModelIds: e.RAG_GENERATION_MODEL_IDS ?? [],
       knowledgeBaseId: e.RAG_KNOWLEDGE_BASE_ID,
+      knowledgeBaseDataSourceId: e.RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID,
+      knowledgeBaseIndexing: {
+        timeoutMs: e.RAG_KNOWLEDGE_BASE_INDEXING_TIMEOUT_SECONDS * 1000,
+        pollIntervalMs: e.RAG_KNOWLEDGE_BASE_POLL_INTERVAL_MS,
+      },
       guardrailId: e.RAG_GUARDRAIL_ID,
       guardrailVersion: e.RAG_GUARDRAIL_VERSION,
       connectTimeoutMs: e.RAG_AWS_CONNECT_TIMEOUT_MS,

@@ -18,18 +18,19 @@ import { ConfigurationError, DependencyUnavailableError, describeError, Validati
 import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
 import { loadPrompt } from '../prompts';
-import { planKeyPrefix } from '../vectors/s3-vectors-store';
+import { planKnowledgeBaseFilter } from '../vectors/knowledge-base-filter';
 import type { ChunkFilter } from '../vectors/vector-store';
 import type { GeneratedCitation, GenerationEvent, GenerationRequest, GenerationResult, Generator, TokenUsage } from './generator';
 
 /**
  * Generator in Knowledge Base mode: Bedrock Agent Runtime `RetrieveAndGenerate` /
- * `RetrieveAndGenerateStream` retrieves from the Knowledge Base (our S3 Vectors index) and answers
- * in one call.
+ * `RetrieveAndGenerateStream` retrieves from the Knowledge Base and answers in one call. The Knowledge
+ * Base holds what our ingestion wrote: either our S3 Vectors index (RAG_VECTOR_STORE=s3vectors) or
+ * the documents KnowledgeBaseStore ingested into its CUSTOM data source (RAG_VECTOR_STORE=knowledge-base).
  *
  * - Retrieval: numberOfResults = request.topK (1..100), overrideSearchType SEMANTIC (HYBRID is only
  *   accepted by OpenSearch-backed stores), filter = tenant AND the request filter, expressed on the
- *   metadata S3VectorsStore writes; Bedrock reranking when RAG_RERANK_MODEL_ARN is set.
+ *   metadata both stores write; Bedrock reranking when RAG_RERANK_MODEL_ARN is set.
  * - Generation: the versioned "knowledge-base" prompt (must contain $search_results$) and the
  *   "knowledge-base-orchestration" prompt; the Bedrock guardrail when RAG_GUARDRAIL_ID is set.
  * - sessionId: sent only when the caller has one from an earlier answer; the service's is returned.
@@ -38,8 +39,9 @@ import type { GeneratedCitation, GenerationEvent, GenerationRequest, GenerationR
  *   does); invalid requests fail at once. A stream falls back only before its first delta.
  * - Usage: RetrieveAndGenerate reports no token counts, so usage is estimated at ~4 characters per
  *   token from the question, the retrieved passages and the answer (cost reporting stays populated).
- * - Citations: chunkId from the retrieved metadata (`chunkId` written by S3VectorsStore, else the
- *   Knowledge Base chunk id); answerSpan from generatedResponsePart.textResponsePart.span.
+ * - Citations: chunkId from the retrieved metadata (`chunkId` written by S3VectorsStore and
+ *   KnowledgeBaseStore, else the Knowledge Base chunk id); uri from `sourceUri` (KnowledgeBaseStore's
+ *   CUSTOM documents) or the reference's location; answerSpan from generatedResponsePart.textResponsePart.span.
  */
 
 export interface KnowledgeBaseGeneratorOptions {
@@ -60,23 +62,19 @@ const ORCHESTRATION_PROMPT = 'knowledge-base-orchestration';
 const MAX_RESULTS = 100;
 const CHARS_PER_TOKEN = 4;
 
-/** The Knowledge Base retrieval filter for a tenant and a request filter (S3VectorsStore metadata). */
+/**
+ * The Knowledge Base retrieval filter for a tenant and a request filter (the metadata S3VectorsStore
+ * and KnowledgeBaseStore write). The answer is generated server-side, so results cannot be
+ * post-filtered: a key prefix the service cannot express is refused.
+ */
 export function buildKnowledgeBaseFilter(tenant: string, filter: ChunkFilter = {}): RetrievalFilter {
-  const conditions: RetrievalFilter[] = [{ equals: { key: 'tenant', value: tenant } }];
-  if (filter.documentIds && filter.documentIds.length > 0) conditions.push({ in: { key: 'documentId', value: filter.documentIds } });
-  if (filter.contentTypes && filter.contentTypes.length > 0) conditions.push({ in: { key: 'contentType', value: filter.contentTypes } });
-  if (filter.keyPrefix) {
-    const plan = planKeyPrefix(filter.keyPrefix);
-    // The answer is generated server-side, so results cannot be post-filtered: refuse what cannot be expressed.
-    if (plan.needsPostFilter) {
-      throw new ValidationError('In knowledge-base mode keyPrefix must end with "/" and be at most 4 folders deep', [
-        { path: 'filters.keyPrefix', message: 'must end at a folder boundary ("/") within 4 levels' },
-      ]);
-    }
-    for (const segment of plan.segments) conditions.push({ equals: { key: segment.field, value: segment.value } });
+  const plan = planKnowledgeBaseFilter(tenant, filter);
+  if (plan.postFilterPrefix !== undefined) {
+    throw new ValidationError('In knowledge-base mode keyPrefix must end with "/" and be at most 4 folders deep', [
+      { path: 'filters.keyPrefix', message: 'must end at a folder boundary ("/") within 4 levels' },
+    ]);
   }
-  // andAll needs at least two members.
-  return conditions.length === 1 ? (conditions[0] as RetrievalFilter) : { andAll: conditions };
+  return plan.filter;
 }
 
 /** A model id becomes an ARN only when it is not one already; inference profile ids pass as they are. */
@@ -99,6 +97,9 @@ function metadataString(metadata: Record<string, unknown> | undefined, key: stri
 function uriOf(reference: RetrievedReference): string | undefined {
   const location = reference.location;
   return (
+    // A document ingested into a CUSTOM data source is located by its custom id (our chunk's, not a
+    // URI): KnowledgeBaseStore writes where it came from as the `sourceUri` attribute.
+    metadataString(reference.metadata as Record<string, unknown> | undefined, 'sourceUri') ??
     location?.s3Location?.uri ??
     location?.webLocation?.url ??
     location?.confluenceLocation?.url ??

@@ -6,6 +6,7 @@ import { logger, metrics, MetricUnit } from '../observability/telemetry';
 import type { DocumentManifest } from './manifest';
 import { workPrefix } from './manifest';
 import type { Services } from './services';
+import { indexedChunkIds } from '../vectors/vector-store';
 
 /**
  * Ingestion use-cases, one per ingest state machine Task. Each step is idempotent, reads its
@@ -64,12 +65,13 @@ export async function markPending(services: Services, ref: DocumentRef, etag: st
 }
 
 /**
- * How many chunks of one index generation are in the store. Chunk ids are deterministic, so
- * this is a lookup by key, not a scan: cheap on every store, S3 Vectors included.
+ * How many chunks of one index generation are in the store and searchable. Chunk ids are
+ * deterministic, so this is a lookup by key, not a scan: cheap on every store, S3 Vectors and a
+ * Knowledge Base (document status by id) included.
  */
 async function storedChunks(services: Services, tenant: string, documentId: string, fingerprint: string, count: number): Promise<number> {
   if (count === 0) return 0;
-  return (await services.vectors.getChunks(tenant, generationChunkIds(documentId, fingerprint, count))).length;
+  return (await indexedChunkIds(services.vectors, { tenant, documentId, fingerprint }, generationChunkIds(documentId, fingerprint, count))).length;
 }
 
 function currentFingerprint(services: Services, version: string): string {
@@ -146,23 +148,28 @@ export async function chunkExtracted(services: Services, ref: DocumentRef, docum
   return { chunkCount: chunks.length, batches, maxConcurrency: services.config.ingestion.embedConcurrency };
 }
 
-/** Embeds and indexes one batch. Chunks already in the index (a retried or re-driven batch) are not embedded again. */
+/**
+ * Embeds and indexes one batch. Chunks already in the index (a retried or re-driven batch) are not
+ * embedded again. A store that embeds text itself (a Knowledge Base) gets the chunks without
+ * vectors: our embedder is not called, so nothing is embedded twice.
+ */
 export async function embedBatch(services: Services, input: EmbedBatchInput): Promise<{ embedded: number; skipped: number }> {
   const batch = JSON.parse((await services.state.get(input.batchKey)).toString('utf8')) as StoredBatch;
   const present = new Set(
-    (
-      await services.vectors.getChunks(
-        input.tenant,
-        batch.chunks.map((c) => c.id),
-      )
-    ).map((c) => c.id),
+    await indexedChunkIds(
+      services.vectors,
+      { tenant: input.tenant, documentId: input.documentId, fingerprint: input.fingerprint },
+      batch.chunks.map((c) => c.id),
+    ),
   );
   const missing = batch.chunks.filter((c) => !present.has(c.id));
   if (missing.length === 0) return { embedded: 0, skipped: batch.chunks.length };
-  const { vectors, inputTokens } = await services.embedder.embed(
-    missing.map((c) => c.text),
-    'document',
-  );
+  const { vectors, inputTokens } = services.vectors.embedsText
+    ? { vectors: missing.map((): number[] => []), inputTokens: 0 }
+    : await services.embedder.embed(
+        missing.map((c) => c.text),
+        'document',
+      );
   if (vectors.length !== missing.length) throw new IndexConsistencyError(`Embedder returned ${vectors.length} vectors for ${missing.length} texts`);
   const rows: IndexedChunk[] = missing.map((chunk, i) => ({
     ...batch.identity,

@@ -17,7 +17,20 @@ export interface VectorQuery {
   filter?: ChunkFilter;
 }
 
+/** One index generation of a document: the chunks one ingestion of one version writes. */
+export interface ChunkGeneration {
+  tenant: string;
+  documentId: string;
+  fingerprint: string;
+}
+
 export interface VectorStore {
+  /**
+   * True when the store embeds chunk text itself (a Bedrock Knowledge Base): callers upsert chunks
+   * without vectors (`vector: []`), never call their embedder for documents (no double embedding
+   * cost), and search it by `text`. Absent or false: the caller embeds.
+   */
+  readonly embedsText?: boolean;
   /** Insert or replace chunks by id. Idempotent. */
   upsert(chunks: IndexedChunk[]): Promise<void>;
   /** Nearest chunks of one tenant, best first. Hybrid stores fuse vector and text scores. */
@@ -39,5 +52,18 @@ export interface VectorStore {
   countDocument(tenant: string, documentId: string, fingerprint?: string): Promise<number>;
   /** Total chunks of a tenant (or of every tenant), e.g. to know whether the index is empty. */
   count(tenant?: string): Promise<number>;
+  /**
+   * The ids among `ids` (chunks of one generation) that are stored and searchable now. Stores that
+   * index asynchronously leave out ids still being indexed. Absent: `getChunks` answers it (see
+   * `indexedChunkIds` below), which is exact for stores that are searchable once written.
+   */
+  indexedChunkIds?(generation: ChunkGeneration, ids: string[]): Promise<string[]>;
   close?(): Promise<void>;
+}
+
+/** Which of `ids` the store holds searchable: the store's own answer, else a lookup by id. */
+export async function indexedChunkIds(store: VectorStore, generation: ChunkGeneration, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  if (store.indexedChunkIds) return store.indexedChunkIds(generation, ids);
+  return (await store.getChunks(generation.tenant, ids)).map((chunk) => chunk.id);
 }

@@ -13,11 +13,38 @@ function withoutVector(chunk: IndexedChunk): StoredChunk {
   return stored;
 }
 
+export interface VectorStoreContractOptions {
+  /**
+   * False for a backend that cannot answer similarity queries (moto's S3 Vectors has no QueryVectors):
+   * the cases that call `query` are left out, every other case still runs. Defaults to true.
+   */
+  query?: boolean;
+  /**
+   * How the store ranks a query: 'vector' (default) by the query vector, 'text' by the query text for
+   * a store that embeds text itself (`embedsText`, a Bedrock Knowledge Base), which ignores vectors.
+   * The text cases rank by constructed texts instead of constructed vectors and check that chunks
+   * without vectors are accepted; the vector cases are unchanged.
+   */
+  searchesBy?: 'vector' | 'text';
+}
+
 /**
  * Behaviour every VectorStore adapter must show. Uses constructed vectors (one-hot), so it also holds for
  * stores without text search.
  */
-export function describeVectorStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+export function describeVectorStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>, options: VectorStoreContractOptions = {}): void {
+  // Cases that call `query` are registered through itQuery: left out, not skipped, when the backend has none.
+  const itQuery = (title: string, test: jest.ProvidesCallback): void => {
+    if (options.query !== false) it(title, test);
+  };
+  const byText = options.searchesBy === 'text';
+  // Cases registered for one way of searching only: left out, not skipped, for the other.
+  const itText = (title: string, test: jest.ProvidesCallback): void => {
+    if (byText) it(title, test);
+  };
+  const itQueryBy = (searchesBy: 'vector' | 'text', title: string, test: jest.ProvidesCallback): void => {
+    if ((options.searchesBy ?? 'vector') === searchesBy) itQuery(title, test);
+  };
   describe(`VectorStore contract: ${name}`, () => {
     let subject: StoreUnderTest;
     let store: VectorStore;
@@ -57,7 +84,7 @@ export function describeVectorStoreContract(name: string, makeStore: () => Promi
       expect(stored?.text).toBe('second version');
     });
 
-    it('only returns the querying tenant’s chunks, even for identical texts and vectors', async () => {
+    itQuery('only returns the querying tenant’s chunks, even for identical texts and vectors', async () => {
       const shared = { text: 'quarterly revenue report', vector: oneHot(dims, 1), documentId: 'doc-x' };
       await store.upsert([makeChunk(dims, { ...shared, id: 'a-1', tenant: 'tenant-a' }), makeChunk(dims, { ...shared, id: 'b-1', tenant: 'tenant-b' })]);
 
@@ -69,14 +96,27 @@ export function describeVectorStoreContract(name: string, makeStore: () => Promi
       expect(await store.getChunks('tenant-b', ['a-1'])).toEqual([]);
     });
 
-    it('applies documentIds, keyPrefix and contentTypes filters', async () => {
+    it('getChunks only returns the asking tenant’s chunks, even for identical texts and vectors', async () => {
+      const shared = { text: 'quarterly revenue report', vector: oneHot(dims, 1), documentId: 'doc-x' };
+      await store.upsert([makeChunk(dims, { ...shared, id: 'a-1', tenant: 'tenant-a' }), makeChunk(dims, { ...shared, id: 'b-1', tenant: 'tenant-b' })]);
+
+      const forA = await store.getChunks('tenant-a', ['a-1', 'b-1']);
+      const forB = await store.getChunks('tenant-b', ['a-1', 'b-1']);
+
+      expect(forA.map((chunk) => chunk.id)).toEqual(['a-1']);
+      expect(forB.map((chunk) => chunk.id)).toEqual(['b-1']);
+    });
+
+    itQuery('applies documentIds, keyPrefix and contentTypes filters', async () => {
       await store.upsert([
         makeChunk(dims, { id: 'p1', documentId: 'd1', key: 'tenant-a/policies/leave.md', contentType: 'text/markdown' }),
         makeChunk(dims, { id: 'p2', documentId: 'd2', key: 'tenant-a/policies/travel.pdf', contentType: 'application/pdf' }),
         makeChunk(dims, { id: 'g1', documentId: 'd3', key: 'tenant-a/guides/setup.md', contentType: 'text/markdown' }),
       ]);
       const ids = async (filter: Parameters<VectorStore['query']>[0]['filter']): Promise<string[]> =>
-        (await store.query({ tenant: 'tenant-a', vector: oneHot(dims, 0), topK: 10, filter })).map((hit) => hit.chunk.id).sort();
+        (await store.query({ tenant: 'tenant-a', vector: oneHot(dims, 0), ...(byText ? { text: 'chunk' } : {}), topK: 10, filter }))
+          .map((hit) => hit.chunk.id)
+          .sort();
 
       expect(await ids({ documentIds: ['d1', 'd3'] })).toEqual(['g1', 'p1']);
       expect(await ids({ keyPrefix: 'tenant-a/policies/' })).toEqual(['p1', 'p2']);
@@ -130,7 +170,24 @@ export function describeVectorStoreContract(name: string, makeStore: () => Promi
       expect(await store.count()).toBe(3);
     });
 
-    it('respects topK and ranks the nearest vector first', async () => {
+    itText('takes chunks without vectors and says it embeds text itself', async () => {
+      await store.upsert([makeChunk(dims, { id: 'no-vector', vector: [] })]);
+
+      expect(store.embedsText).toBe(true);
+      expect((await store.getChunks('tenant-a', ['no-vector'])).map((c) => c.id)).toEqual(['no-vector']);
+    });
+
+    itQueryBy('text', 'respects topK and ranks the closest text first', async () => {
+      const texts = ['apples and pears', 'copper wire gauge', 'river delta silt', 'orbit telescope mirror lens', 'orbit telescope'];
+      await store.upsert(texts.map((text, position) => makeChunk(dims, { id: `t${position}`, index: position, text, vector: [] })));
+
+      const hits = await store.query({ tenant: 'tenant-a', vector: [], text: 'orbit telescope mirror lens', topK: 2 });
+
+      expect(hits.map((hit) => hit.chunk.id)).toEqual(['t3', 't4']);
+      expect(hits[0]?.score ?? 0).toBeGreaterThanOrEqual(hits[1]?.score ?? 0);
+    });
+
+    itQueryBy('vector', 'respects topK and ranks the nearest vector first', async () => {
       await store.upsert([0, 1, 2, 3, 4].map((position) => makeChunk(dims, { id: `v${position}`, index: position, vector: oneHot(dims, position) })));
 
       const hits = await store.query({ tenant: 'tenant-a', vector: nearOneHot(dims, 3, 4), topK: 2 });

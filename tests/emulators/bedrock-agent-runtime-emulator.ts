@@ -3,6 +3,8 @@ import type { ServerResponse } from 'node:http';
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/core/serde';
 import { type EmulatorRequest, type EmulatorResponse, ServiceEmulator } from './http-emulator';
+import type { IngestedPassage, KnowledgeBaseDocuments } from './knowledge-base-documents';
+import { modelGate } from './model-gate';
 
 /**
  * Bedrock Agent Runtime on 127.0.0.1, speaking the restJson1 shapes the real
@@ -13,10 +15,20 @@ import { type EmulatorRequest, type EmulatorResponse, ServiceEmulator } from './
  *                                    passages, and returns citations (span + retrievedReferences)
  * - POST /retrieveAndGenerateStream  the same as AWS event-stream frames: `output`, `citation`,
  *                                    `guardrail` events; session id in x-amzn-bedrock-knowledge-base-session-id
- * A knowledge base reads its passages through a function, so a test can serve it from an
- * S3VectorsEmulator index exactly as a Knowledge Base over S3 Vectors would (AMAZON_BEDROCK_TEXT,
- * AMAZON_BEDROCK_METADATA). Validation follows DESIGN §10: numberOfResults 1..100, a custom prompt must
- * contain $search_results$, HYBRID search is refused (S3 Vectors stores accept SEMANTIC only).
+ * - POST /knowledgebases/{kb}/retrieve  Retrieve: the top `numberOfResults` passages that pass the
+ *                                    RetrievalFilter, ranked by term overlap (a similarity search returns
+ *                                    its nearest neighbours however weak), with content, location, metadata, score
+ * A knowledge base's passages come either from a function (`knowledgeBases`), so a test can serve it
+ * from an S3VectorsEmulator index exactly as a Knowledge Base over S3 Vectors would
+ * (AMAZON_BEDROCK_TEXT, AMAZON_BEDROCK_METADATA), or from the documents ingested through
+ * BedrockAgentEmulator into the KnowledgeBaseDocuments store both emulators share (only INDEXED ones
+ * are retrievable). Validation follows DESIGN §10: numberOfResults 1..100, a custom prompt must
+ * contain $search_results$, HYBRID search is refused (S3 Vectors stores accept SEMANTIC only); Retrieve
+ * query text is at most 1000 characters (agent-runtime 2023-07-26 Smithy model, KnowledgeBaseQuery).
+ * Models named by Rerank and RetrieveAndGenerate (generation and reranking) are gated by the model
+ * catalogue as Bedrock gates them (model-gate.ts): past end of life on
+ * `clock` → 404, not offered in the Region the request was signed for (SigV4 credential scope) → 400,
+ * in `deniedModels` → 403.
  */
 
 export interface KnowledgeBasePassage {
@@ -24,10 +36,17 @@ export interface KnowledgeBasePassage {
   uri: string;
   /** What the service returns as retrievedReferences[].metadata (and filters on). */
   metadata: Record<string, unknown>;
+  /** The reference's location; absent: an S3 location at `uri`. */
+  location?: Record<string, unknown>;
+}
+
+export interface BedrockAgentRuntimeEmulatorOptions {
+  /** Documents ingested through BedrockAgentEmulator (pass the same instance to both). */
+  documents?: KnowledgeBaseDocuments;
 }
 
 export interface AgentRuntimeCall {
-  operation: 'Rerank' | 'RetrieveAndGenerate' | 'RetrieveAndGenerateStream';
+  operation: 'Rerank' | 'RetrieveAndGenerate' | 'RetrieveAndGenerateStream' | 'Retrieve';
   body: Record<string, unknown>;
   sessionId?: string;
 }
@@ -39,12 +58,20 @@ export interface KbStreamFaults {
 }
 
 const MAX_RERANK_SOURCES = 100;
+const MAX_QUERY_CHARS = 1000;
 const BLOCKED_ANSWER = 'Sorry, I cannot answer that question.';
 const NO_ANSWER = 'Sorry, I am unable to assist you with this request.';
 const PROMPT_ATTACK = /\b(ignore|disregard)\b[^.?!]{0,40}\b(previous|prior|all)\b[^.?!]{0,20}\binstructions\b/i;
 const STOPWORDS = new Set('a an and are as at be by do does for from how i in is it of on or the to what when where which who why with you your'.split(' '));
 
 class ValidationException extends Error {}
+
+/** A model Bedrock would not run for this request: carries the service's answer. */
+class ModelRefused extends Error {
+  constructor(readonly response: EmulatorResponse) {
+    super('model refused');
+  }
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -114,22 +141,61 @@ export function passagesFromS3Vectors(vectors: readonly { key: string; metadata:
   });
 }
 
+/** An ingested document's chunk as a passage: cited by the source URI its writer recorded, located by its custom id. */
+function passageFromDocument(passage: IngestedPassage): KnowledgeBasePassage {
+  const uri = typeof passage.metadata.sourceUri === 'string' ? passage.metadata.sourceUri : '';
+  return { text: passage.text, uri, metadata: passage.metadata, location: passage.location };
+}
+
+function modelArnOfReranking(configuration: unknown): string | undefined {
+  const bedrock = isRecord(configuration) && isRecord(configuration.bedrockRerankingConfiguration) ? configuration.bedrockRerankingConfiguration : {};
+  const modelArn = isRecord(bedrock.modelConfiguration) ? bedrock.modelConfiguration.modelArn : undefined;
+  return typeof modelArn === 'string' ? modelArn : undefined;
+}
+
 export class BedrockAgentRuntimeEmulator extends ServiceEmulator<AgentRuntimeCall> {
   readonly knowledgeBases = new Map<string, () => KnowledgeBasePassage[]>();
   streamFaults: KbStreamFaults = {};
+  /** Injectable: drives end-of-life checks of the models requests name. */
+  clock: () => number = Date.now;
+  /** End-of-life days (ISO) the catalogue does not know yet, by foundation model or profile id. */
+  readonly endOfLife = new Map<string, string>();
+  /** Model ids this account has no access to: 403 AccessDeniedException. */
+  readonly deniedModels = new Set<string>();
+  private readonly documents?: KnowledgeBaseDocuments;
   private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
   private sessionCounter = 0;
 
-  constructor() {
+  constructor(options: BedrockAgentRuntimeEmulatorOptions = {}) {
     super([
       { method: 'POST', pattern: /^\/rerank$/, handle: (req) => this.guard(() => this.rerank(req)) },
       { method: 'POST', pattern: /^\/retrieveAndGenerate$/, handle: (req) => this.guard(() => this.retrieveAndGenerate(req)) },
       { method: 'POST', pattern: /^\/retrieveAndGenerateStream$/, handle: (req, res) => this.retrieveAndGenerateStream(req, res) },
+      { method: 'POST', pattern: /^\/knowledgebases\/(?<knowledgeBaseId>[^/]+)\/retrieve$/, handle: (req) => this.guard(() => this.retrieve(req)) },
     ]);
+    this.documents = options.documents;
   }
 
   protected override resetState(): void {
     this.streamFaults = {};
+    this.clock = Date.now;
+    this.endOfLife.clear();
+    this.deniedModels.clear();
+  }
+
+  /** Throws the service's refusal when Bedrock would not run this model for this request. */
+  private checkModel(modelArn: string | undefined, req: EmulatorRequest): void {
+    if (modelArn === undefined) return;
+    const refused = modelGate(modelArn, req, { now: new Date(this.clock()), endOfLife: this.endOfLife, deniedModels: this.deniedModels });
+    if (refused) throw new ModelRefused(refused);
+  }
+
+  /** The passages of a knowledge base: from its passage function, else from the shared ingested documents. */
+  private passagesOf(knowledgeBaseId: string): KnowledgeBasePassage[] {
+    const passagesOf = this.knowledgeBases.get(knowledgeBaseId);
+    if (passagesOf) return passagesOf();
+    if (this.documents?.hasKnowledgeBase(knowledgeBaseId)) return this.documents.passages(knowledgeBaseId).map(passageFromDocument);
+    throw new ResourceNotFound(`Knowledge base ${knowledgeBaseId} not found`);
   }
 
   callsOf(operation: AgentRuntimeCall['operation']): AgentRuntimeCall[] {
@@ -146,6 +212,7 @@ export class BedrockAgentRuntimeEmulator extends ServiceEmulator<AgentRuntimeCal
       if (error instanceof ResourceNotFound) {
         return { status: 404, headers: { 'x-amzn-errortype': 'ResourceNotFoundException' }, body: { message: error.message } };
       }
+      if (error instanceof ModelRefused) return error.response;
       throw error;
     }
   }
@@ -170,6 +237,7 @@ export class BedrockAgentRuntimeEmulator extends ServiceEmulator<AgentRuntimeCal
     const bedrock = isRecord(config.bedrockRerankingConfiguration) ? config.bedrockRerankingConfiguration : {};
     const modelArn = isRecord(bedrock.modelConfiguration) ? bedrock.modelConfiguration.modelArn : undefined;
     if (config.type !== 'BEDROCK_RERANKING_MODEL' || typeof modelArn !== 'string') throw new ValidationException('A Bedrock reranking model ARN is required');
+    this.checkModel(modelArn, req);
     const wanted = typeof bedrock.numberOfResults === 'number' ? bedrock.numberOfResults : texts.length;
     if (wanted < 1 || wanted > texts.length) throw new ValidationException('numberOfResults must be between 1 and the number of sources');
     const results = texts
@@ -181,7 +249,10 @@ export class BedrockAgentRuntimeEmulator extends ServiceEmulator<AgentRuntimeCal
 
   // ---------- RetrieveAndGenerate ----------
 
-  private answer(body: Record<string, unknown>): {
+  private answer(
+    body: Record<string, unknown>,
+    req: EmulatorRequest,
+  ): {
     sessionId: string;
     text: string;
     citations: Record<string, unknown>[];
@@ -193,8 +264,8 @@ export class BedrockAgentRuntimeEmulator extends ServiceEmulator<AgentRuntimeCal
     if (config.type !== 'KNOWLEDGE_BASE' || !isRecord(config.knowledgeBaseConfiguration)) throw new ValidationException('type must be KNOWLEDGE_BASE');
     const kb = config.knowledgeBaseConfiguration;
     if (typeof kb.knowledgeBaseId !== 'string' || typeof kb.modelArn !== 'string') throw new ValidationException('knowledgeBaseId and modelArn are required');
-    const passagesOf = this.knowledgeBases.get(kb.knowledgeBaseId);
-    if (!passagesOf) throw new ResourceNotFound(`Knowledge base ${kb.knowledgeBaseId} not found`);
+    this.checkModel(kb.modelArn, req);
+    const passages = this.passagesOf(kb.knowledgeBaseId);
     const retrieval =
       isRecord(kb.retrievalConfiguration) && isRecord(kb.retrievalConfiguration.vectorSearchConfiguration)
         ? kb.retrievalConfiguration.vectorSearchConfiguration
@@ -203,6 +274,7 @@ export class BedrockAgentRuntimeEmulator extends ServiceEmulator<AgentRuntimeCal
     if (typeof numberOfResults !== 'number' || numberOfResults < 1 || numberOfResults > 100)
       throw new ValidationException('numberOfResults must be from 1 to 100');
     if (retrieval.overrideSearchType === 'HYBRID') throw new ValidationException('HYBRID search is not supported by this knowledge base vector store');
+    this.checkModel(modelArnOfReranking(retrieval.rerankingConfiguration), req);
     const generation = isRecord(kb.generationConfiguration) ? kb.generationConfiguration : {};
     const template = isRecord(generation.promptTemplate) ? generation.promptTemplate.textPromptTemplate : undefined;
     if (template !== undefined && (typeof template !== 'string' || !template.includes('$search_results$'))) {
@@ -214,7 +286,7 @@ export class BedrockAgentRuntimeEmulator extends ServiceEmulator<AgentRuntimeCal
     const sessionId = given ?? `emulated-session-${this.sessionCounter}`;
     const guarded = isRecord(generation.guardrailConfiguration);
     if (guarded && PROMPT_ATTACK.test(input)) return { sessionId, text: BLOCKED_ANSWER, citations: [], guardrailAction: 'INTERVENED' };
-    const ranked = passagesOf()
+    const ranked = passages
       .filter((p) => retrieval.filter === undefined || matchesRetrievalFilter(retrieval.filter, p.metadata))
       .map((p) => ({ p, score: overlap(input, p.text) }))
       .filter((r) => r.score > 0)
@@ -229,7 +301,9 @@ export class BedrockAgentRuntimeEmulator extends ServiceEmulator<AgentRuntimeCal
       text = text.length === 0 ? sentence : `${text} ${sentence}`;
       citations.push({
         generatedResponsePart: { textResponsePart: { text: sentence, span: { start, end: start + sentence.length - 1 } } },
-        retrievedReferences: [{ content: { type: 'TEXT', text: p.text }, location: { type: 'S3', s3Location: { uri: p.uri } }, metadata: p.metadata }],
+        retrievedReferences: [
+          { content: { type: 'TEXT', text: p.text }, location: p.location ?? { type: 'S3', s3Location: { uri: p.uri } }, metadata: p.metadata },
+        ],
       });
     }
     return { sessionId, text, citations, ...(guarded ? { guardrailAction: 'NONE' as const } : {}) };
@@ -238,11 +312,43 @@ export class BedrockAgentRuntimeEmulator extends ServiceEmulator<AgentRuntimeCal
   private retrieveAndGenerate(req: EmulatorRequest): EmulatorResponse {
     const body = req.json<Record<string, unknown>>();
     this.calls.push({ operation: 'RetrieveAndGenerate', body });
-    const a = this.answer(body);
+    const a = this.answer(body, req);
     return {
       status: 200,
       body: { sessionId: a.sessionId, output: { text: a.text }, citations: a.citations, ...(a.guardrailAction ? { guardrailAction: a.guardrailAction } : {}) },
     };
+  }
+
+  // ---------- Retrieve ----------
+
+  private retrieve(req: EmulatorRequest): EmulatorResponse {
+    const body = req.json<Record<string, unknown>>();
+    this.calls.push({ operation: 'Retrieve', body });
+    const text = isRecord(body.retrievalQuery) ? body.retrievalQuery.text : undefined;
+    if (typeof text !== 'string' || text.length > MAX_QUERY_CHARS)
+      throw new ValidationException(`retrievalQuery.text is required, at most ${MAX_QUERY_CHARS} characters`);
+    const retrieval =
+      isRecord(body.retrievalConfiguration) && isRecord(body.retrievalConfiguration.vectorSearchConfiguration)
+        ? body.retrievalConfiguration.vectorSearchConfiguration
+        : {};
+    const numberOfResults = retrieval.numberOfResults ?? 5;
+    if (typeof numberOfResults !== 'number' || !Number.isInteger(numberOfResults) || numberOfResults < 1 || numberOfResults > 100) {
+      throw new ValidationException('numberOfResults must be from 1 to 100');
+    }
+    if (retrieval.overrideSearchType === 'HYBRID') throw new ValidationException('HYBRID search is not supported by this knowledge base vector store');
+    this.checkModel(modelArnOfReranking(retrieval.rerankingConfiguration), req);
+    const retrievalResults = this.passagesOf(req.params.knowledgeBaseId ?? '')
+      .filter((p) => retrieval.filter === undefined || matchesRetrievalFilter(retrieval.filter, p.metadata))
+      .map((p, order) => ({ p, order, score: overlap(text, p.text) }))
+      .sort((a, b) => b.score - a.score || a.order - b.order)
+      .slice(0, numberOfResults)
+      .map(({ p, score }) => ({
+        content: { type: 'TEXT', text: p.text },
+        location: p.location ?? { type: 'S3', s3Location: { uri: p.uri } },
+        metadata: p.metadata,
+        score,
+      }));
+    return { status: 200, body: { retrievalResults } };
   }
 
   private frame(eventType: string, payload: unknown, messageType: 'event' | 'exception' = 'event'): Uint8Array {
@@ -261,7 +367,7 @@ export class BedrockAgentRuntimeEmulator extends ServiceEmulator<AgentRuntimeCal
     this.calls.push({ operation: 'RetrieveAndGenerateStream', body });
     let a: ReturnType<BedrockAgentRuntimeEmulator['answer']>;
     try {
-      a = this.answer(body);
+      a = this.answer(body, req);
     } catch (error) {
       return this.guard(() => {
         throw error;

@@ -1,3 +1,4 @@
+import { BedrockAgentClient } from '@aws-sdk/client-bedrock-agent';
 import {
   BedrockAgentRuntimeClient,
   type KnowledgeBaseRetrieveAndGenerateConfiguration,
@@ -9,20 +10,31 @@ import { type AppConfig, loadConfig } from '../../../../shared/config/config';
 import { ConfigurationError, DependencyUnavailableError, ThrottlingError, ValidationError } from '../../../../shared/errors';
 import { createKnowledgeBaseGenerator } from '../../../../shared/generation/bedrock-knowledge-base-generator';
 import type { GenerationEvent, GenerationRequest, Generator } from '../../../../shared/generation/generator';
+import { createKnowledgeBaseStore } from '../../../../shared/vectors/knowledge-base-store';
 import { createS3VectorsStore, S3_VECTORS_NON_FILTERABLE_KEYS } from '../../../../shared/vectors/s3-vectors-store';
 import { makeChunk, oneHot } from '../../../contract/fixtures';
 import { describeGeneratorContract } from '../../../contract/generator.contract';
 import { contractChunks, FIXTURE_TENANT, VPN_QUESTION, VPN_SENTENCE } from '../../../contract/generation-fixtures';
 import { fastRetries, useFakeAwsCredentials } from '../../../emulators/aws-test-env';
+import { BedrockAgentEmulator } from '../../../emulators/bedrock-agent-emulator';
 import { BedrockAgentRuntimeEmulator, passagesFromS3Vectors } from '../../../emulators/bedrock-agent-runtime-emulator';
+import { KnowledgeBaseDocuments } from '../../../emulators/knowledge-base-documents';
 import { S3VectorsEmulator } from '../../../emulators/s3vectors-emulator';
 
 const KB_ID = 'KBTEST1234';
+/** A second knowledge base, fed through its CUSTOM data source by KnowledgeBaseStore. */
+const INGESTED_KB_ID = 'KBINGEST01';
+const DATA_SOURCE_ID = 'DSINGEST01';
 const VECTOR_BUCKET = 'rag-vectors';
 const INDEX = 'kb-index';
-const PRIMARY = 'anthropic.claude-3-5-haiku-20241022-v1:0';
+// Catalogued models available in us-east-1 on 2026-11-30 (shared/models/catalog.ts): a cross-Region
+// profile id (sent as is) and a bare model id (sent as its foundation-model ARN).
+const PRIMARY = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
 const FALLBACK = 'amazon.nova-lite-v1:0';
-const RERANK_ARN = 'arn:aws:bedrock:us-east-1::foundation-model/amazon.rerank-v1:0';
+const FALLBACK_ARN = `arn:aws:bedrock:us-east-1::foundation-model/${FALLBACK}`;
+const RERANK_ARN = 'arn:aws:bedrock:us-east-1::foundation-model/cohere.rerank-v3-5:0';
+/** Not offered in us-east-1 (catalogue; DESIGN §10). */
+const RERANK_NOT_IN_US_EAST_1 = 'arn:aws:bedrock:us-east-1::foundation-model/amazon.rerank-v1:0';
 const TENANT_B_SENTENCE = 'Tenant B connects to the VPN with a hardware token only.';
 
 async function collect(stream: AsyncIterable<GenerationEvent>): Promise<GenerationEvent[]> {
@@ -38,9 +50,12 @@ function kbConfigOf(call: { body: Record<string, unknown> } | undefined): Knowle
 
 describe('Knowledge Base generator over the Bedrock Agent Runtime wire format', () => {
   useFakeAwsCredentials();
-  const agent = new BedrockAgentRuntimeEmulator();
+  const documents = new KnowledgeBaseDocuments();
+  const agent = new BedrockAgentRuntimeEmulator({ documents });
+  const control = new BedrockAgentEmulator(documents);
   const vectors = new S3VectorsEmulator();
   let agentEndpoint = '';
+  let controlEndpoint = '';
   let vectorsEndpoint = '';
 
   const config = (env: Record<string, string> = {}): AppConfig =>
@@ -75,6 +90,7 @@ describe('Knowledge Base generator over the Bedrock Agent Runtime wire format', 
 
   beforeAll(async () => {
     agentEndpoint = await agent.start();
+    controlEndpoint = await control.start();
     vectorsEndpoint = await vectors.start();
     // The Knowledge Base serves what our S3VectorsStore wrote to the shared index.
     vectors.createIndex(VECTOR_BUCKET, INDEX, { dimension: 4, nonFilterableMetadataKeys: [...S3_VECTORS_NON_FILTERABLE_KEYS] });
@@ -88,6 +104,7 @@ describe('Knowledge Base generator over the Bedrock Agent Runtime wire format', 
   });
   afterAll(async () => {
     await agent.stop();
+    await control.stop();
     await vectors.stop();
   });
   beforeEach(() => agent.reset());
@@ -107,7 +124,8 @@ describe('Knowledge Base generator over the Bedrock Agent Runtime wire format', 
     expect(result.sessionId).toMatch(/^emulated-session-/);
     const kb = kbConfigOf(call);
     expect(kb?.knowledgeBaseId).toBe(KB_ID);
-    expect(kb?.modelArn).toBe(`arn:aws:bedrock:us-east-1::foundation-model/${PRIMARY}`);
+    // A cross-Region inference profile id is sent as it is.
+    expect(kb?.modelArn).toBe(PRIMARY);
     expect(kb?.retrievalConfiguration?.vectorSearchConfiguration).toEqual({
       numberOfResults: 3,
       overrideSearchType: 'SEMANTIC',
@@ -205,7 +223,7 @@ describe('Knowledge Base generator over the Bedrock Agent Runtime wire format', 
     // Assess
     expect(result).toMatchObject({ model: FALLBACK, fallbackUsed: true });
     // Throttled attempts are answered before routing: the only call the model saw is the fallback's.
-    expect(agent.callsOf('RetrieveAndGenerate').map((call) => kbConfigOf(call)?.modelArn)).toEqual([`arn:aws:bedrock:us-east-1::foundation-model/${FALLBACK}`]);
+    expect(agent.callsOf('RetrieveAndGenerate').map((call) => kbConfigOf(call)?.modelArn)).toEqual([FALLBACK_ARN]);
   });
 
   it('surfaces ThrottlingError when every model stays throttled', async () => {
@@ -273,6 +291,60 @@ describe('Knowledge Base generator over the Bedrock Agent Runtime wire format', 
     // Assess
     await expect(attempt).rejects.toThrow(ValidationError);
     expect(agent.calls).toHaveLength(0);
+  });
+
+  it('falls back when the primary is past end of life on the emulator clock, as Bedrock refuses a retired model', async () => {
+    // Prepare: the primary's retirement day arrives (Bedrock then answers 404 "reached the end of its life")
+    const subject = generator();
+    agent.endOfLife.set('anthropic.claude-haiku-4-5-20251001-v1:0', '2027-06-01');
+    agent.clock = () => Date.parse('2027-06-01T08:00:00Z');
+    // Act
+    const result = await subject.generate(request());
+    // Assess
+    expect(result).toMatchObject({ model: FALLBACK, fallbackUsed: true });
+    expect(agent.http.requests.filter((r) => r.path === '/retrieveAndGenerate').map((r) => r.status)).toEqual([404, 200]);
+  });
+
+  it('is refused, as Bedrock refuses it, when the reranking model is not offered in the signed Region', async () => {
+    // Prepare
+    const subject = generator({ RAG_RERANK_MODEL_ARN: RERANK_NOT_IN_US_EAST_1 });
+    // Act
+    const attempt = subject.generate(request());
+    // Assess: every model of the chain was refused with 400, none answered
+    await expect(attempt).rejects.toThrow(DependencyUnavailableError);
+    expect(agent.http.requests.filter((r) => r.path === '/retrieveAndGenerate').map((r) => r.status)).toEqual([400, 400]);
+  });
+
+  it('answers from the documents KnowledgeBaseStore ingested into the CUSTOM data source, citing our chunk ids and source URIs', async () => {
+    // Prepare: our ingestion writes the chunks through IngestKnowledgeBaseDocuments (no vectors: the Knowledge Base embeds)
+    documents.createDataSource(INGESTED_KB_ID, DATA_SOURCE_ID);
+    const c = config({
+      RAG_KNOWLEDGE_BASE_ID: INGESTED_KB_ID,
+      RAG_VECTOR_STORE: 'knowledge-base',
+      RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID: DATA_SOURCE_ID,
+      RAG_BEDROCK_AGENT_BUILD_ENDPOINT: controlEndpoint,
+      RAG_KNOWLEDGE_BASE_POLL_INTERVAL_MS: '5',
+    });
+    const store = createKnowledgeBaseStore(c, {
+      agent: new BedrockAgentClient({ ...awsClientOptions(c, c.aws.bedrockAgentBuildEndpoint), retryStrategy: fastRetries(2) }),
+      runtime: new BedrockAgentRuntimeClient({ ...awsClientOptions(c, c.aws.bedrockAgentEndpoint), retryStrategy: fastRetries(2) }),
+    });
+    await store.upsert([
+      ...contractChunks().map((scored) => ({ ...scored.chunk, key: `${FIXTURE_TENANT}/it/${scored.chunk.id}.md`, vector: [] })),
+      makeChunk(4, { id: 'chunk-b-vpn', tenant: 'tenant-b', key: 'tenant-b/it/vpn.md', text: TENANT_B_SENTENCE, vector: [] }),
+    ]);
+    const subject = createKnowledgeBaseGenerator(
+      c,
+      new BedrockAgentRuntimeClient({ ...awsClientOptions(c, c.aws.bedrockAgentEndpoint), retryStrategy: fastRetries(2) }),
+    );
+    // Act
+    const result = await subject.generate(request());
+    // Assess
+    expect(result.text).toContain(VPN_SENTENCE);
+    expect(result.text).not.toContain(TENANT_B_SENTENCE);
+    expect(result.citations[0]).toMatchObject({ chunkId: 'chunk-vpn', uri: `s3://rag-docs/${FIXTURE_TENANT}/it/chunk-vpn.md` });
+    expect(result.citations.map((citation) => citation.chunkId)).not.toContain('chunk-b-vpn');
+    expect(control.callsOf('IngestKnowledgeBaseDocuments').length).toBeGreaterThan(0);
   });
 
   it('fails at start on missing configuration, naming the variable', () => {
