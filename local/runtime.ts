@@ -7,6 +7,7 @@ import type { AppConfig } from '../shared/config/config';
 import { createServices, useServices } from '../shared/container';
 import { logger } from '../shared/observability/telemetry';
 import type { Services } from '../shared/pipeline/services';
+import type { Workflows } from '../shared/workflows/workflows';
 import { LocalWorkflows } from './asl-workflows';
 import { lambdaContext } from './lambda-context';
 import { createLocalServer } from './server';
@@ -30,6 +31,11 @@ export interface LocalRuntime {
 export interface LocalRuntimeOptions {
   /** Tests retry ASL Tasks at once instead of waiting out the backoff. */
   retryDelayScale?: number;
+  /**
+   * The Workflows port the handlers use instead of the in-process interpreter, e.g. the Step Functions
+   * adapter over the wire to an emulator that hands executions back to `LocalRuntime.workflows`.
+   */
+  workflows?: Workflows;
 }
 
 const samplesDir = path.resolve(__dirname, 'samples');
@@ -61,7 +67,7 @@ export async function startLocalRuntime(config: AppConfig, options: LocalRuntime
   await mkdir(config.local.documentsDir, { recursive: true });
   await mkdir(config.local.stateDir, { recursive: true });
   const workflows = await LocalWorkflows.create({ retryDelayScale: options.retryDelayScale ?? 1 });
-  const services = await createServices(config, { workflows });
+  const services = await createServices(config, { workflows: options.workflows ?? workflows });
   useServices(services);
 
   let ready = false;

@@ -34,6 +34,9 @@ export const RESOURCE_WILDCARD_ACTIONS: ReadonlySet<string> = new Set([
   // Bedrock: the models they use are scoped by bedrock:InvokeModel / bedrock:Retrieve statements.
   'bedrock:Rerank',
   'bedrock:RetrieveAndGenerate',
+  // AWS Marketplace: Bedrock subscribes the account to a third-party model on its first invocation.
+  'aws-marketplace:ViewSubscriptions',
+  'aws-marketplace:Subscribe',
   // CloudWatch Logs vended log delivery (Step Functions logging configuration).
   'logs:CreateLogDelivery',
   'logs:GetLogDelivery',

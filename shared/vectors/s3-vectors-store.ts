@@ -168,27 +168,39 @@ export class S3VectorsStore implements VectorStore {
     const topK = Math.min(Math.max(1, Math.floor(query.topK)), S3_VECTORS_LIMITS.maxTopK);
     const { filter, postFilterPrefix } = buildS3VectorsFilter(query.tenant, query.filter);
     const fetchK = postFilterPrefix ? Math.min(topK * OVER_FETCH_FACTOR, S3_VECTORS_LIMITS.maxTopK) : topK;
-    const out = await this.send('QueryVectors', () =>
-      this.client.send(
-        new QueryVectorsCommand({
-          ...this.target,
-          topK: fetchK,
-          queryVector: { float32: query.vector },
-          filter: filter as DocumentType,
-          returnMetadata: true,
-          returnDistance: true,
-        }),
-      ),
-    );
+    // QueryVectors pages its results when topK exceeds the page size: follow nextToken with the same
+    // query until it is absent (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-vectors-query.html,
+    // read 2026-11-30), or topK 100 could silently return fewer hits.
     const hits: ScoredChunk[] = [];
-    for (const vector of out.vectors ?? []) {
-      if (vector.key === undefined) continue;
-      const chunk = this.toStoredChunk(vector.key, vector.metadata);
-      // Defence in depth: the service filtered by tenant; a foreign chunk here is never returned.
-      if (chunk.tenant !== query.tenant) continue;
-      if (postFilterPrefix && !chunk.key.startsWith(postFilterPrefix)) continue;
-      hits.push({ chunk, score: this.score(vector.distance, out.distanceMetric) });
-    }
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const token = nextToken;
+      const out = await this.send('QueryVectors', () =>
+        this.client.send(
+          new QueryVectorsCommand({
+            ...this.target,
+            topK: fetchK,
+            queryVector: { float32: query.vector },
+            filter: filter as DocumentType,
+            returnMetadata: true,
+            returnDistance: true,
+            ...(token ? { nextToken: token } : {}),
+          }),
+        ),
+      );
+      for (const vector of out.vectors ?? []) {
+        if (vector.key === undefined) continue;
+        const chunk = this.toStoredChunk(vector.key, vector.metadata);
+        // Defence in depth: the service filtered by tenant; a foreign chunk here is never returned.
+        if (chunk.tenant !== query.tenant) continue;
+        if (postFilterPrefix && !chunk.key.startsWith(postFilterPrefix)) continue;
+        hits.push({ chunk, score: this.score(vector.distance, out.distanceMetric) });
+      }
+      nextToken = out.nextToken;
+      pages += 1;
+      // topK is at most 100 results: more pages than results means the service misbehaves.
+    } while (nextToken && pages < S3_VECTORS_LIMITS.maxTopK);
     return hits.sort((a, b) => b.score - a.score).slice(0, topK);
   }
 

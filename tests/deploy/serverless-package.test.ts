@@ -8,7 +8,9 @@ import { httpRoutes, routeKey } from '../../functions/api/routes';
 import { checkIam, formatFinding } from '../../scripts/check-iam';
 import { buildFunctionBundles } from '../../scripts/build-functions';
 import { loadConfig } from '../../shared/config/config';
+import { DEFAULT_MODELS } from '../../shared/models/catalog';
 import { S3_VECTORS_NON_FILTERABLE_KEYS } from '../../shared/vectors/s3-vectors-store';
+import { DEPLOYMENT, functionEnvironment } from '../iam/emulated-stack';
 
 /**
  * The deployable stack, checked offline: builds the bundles, runs `serverless package` with fake
@@ -46,22 +48,6 @@ function functionResource(name: string): [string, CfnResource] {
   const found = resourcesOfType('AWS::Lambda::Function').find(([, r]) => r.Properties.FunctionName === `${prefix}-${name}`);
   if (!found) throw new Error(`No function ${name} in the template`);
   return found;
-}
-
-/** Evaluates the intrinsics a Lambda environment uses into plausible values (conditions false). */
-function evaluate(value: Json): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  const o = obj(value);
-  if (Array.isArray(o['Fn::If'])) return evaluate(o['Fn::If'][2] ?? null);
-  if (o.Ref === 'AWS::NoValue') return undefined;
-  if (typeof o.Ref === 'string') return `ref-${o.Ref.toLowerCase()}`;
-  if (Array.isArray(o['Fn::GetAtt'])) return `getatt-${String(o['Fn::GetAtt'][0]).toLowerCase()}`;
-  if (typeof o['Fn::Sub'] === 'string') {
-    const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '123456789012' };
-    return o['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_m, name: string) => pseudo[name] ?? `sub-${name}`);
-  }
-  throw new Error(`Unexpected intrinsic ${JSON.stringify(value)}`);
 }
 
 /** Logical ids a value depends on (Ref, Fn::GetAtt, Fn::Sub references), pseudo parameters excluded. */
@@ -175,11 +161,8 @@ describe('serverless package (offline)', () => {
 
   it('gives every function an environment that passes loadConfig with the AWS adapters', () => {
     for (const entry of functionCatalog) {
-      // Prepare
-      const [, fn] = functionResource(entry.name);
-      const variables = obj(obj(fn.Properties.Environment).Variables);
-      const env: Record<string, string | undefined> = { AWS_REGION: 'us-east-1' };
-      for (const [key, value] of Object.entries(variables)) env[key] = evaluate(value);
+      // Prepare: the environment as one deployment resolves it (tests/iam/emulated-stack.ts).
+      const env: Record<string, string | undefined> = { AWS_REGION: 'us-east-1', ...functionEnvironment(template, entry.name) };
 
       // Act
       const config = loadConfig(env);
@@ -194,8 +177,11 @@ describe('serverless package (offline)', () => {
         guardrail: 'bedrock',
         workflows: 'stepfunctions',
       });
-      expect(config.aws.generationModelIds).toEqual(['us.anthropic.claude-3-5-haiku-20241022-v1:0', 'us.amazon.nova-lite-v1:0']);
-      expect(config.aws.rerankModelArn).toBe('arn:aws:bedrock:us-east-1::foundation-model/amazon.rerank-v1:0');
+      // The defaults are the model catalogue's (active, offered in the default Region).
+      expect(config.aws.generationModelIds).toEqual([...DEFAULT_MODELS.generationModelIds]);
+      expect(config.aws.embeddingModelId).toBe(DEFAULT_MODELS.embeddingModelId);
+      expect(config.aws.rerankModelArn).toBe(`arn:aws:bedrock:us-east-1::foundation-model/${DEFAULT_MODELS.rerankModelId}`);
+      expect(config.aws.s3VectorsBucket).toBe(DEPLOYMENT.physicalIds.VectorBucket);
       expect(config.aws.reindexStateMachineArn).toBe(`arn:aws:states:us-east-1:123456789012:stateMachine:${prefix}-reindex`);
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
       expect(env.POWERTOOLS_SERVICE_NAME).toBeDefined();
@@ -330,8 +316,9 @@ describe('serverless package (offline)', () => {
     expect(JSON.parse(String(target?.Input))).toEqual({ trigger: 'schedule' });
   });
 
-  it('provisions the S3 Vectors bucket and index the adapter expects', () => {
+  it('provisions the S3 Vectors bucket and index the adapter expects, named by CloudFormation (no collision on redeploy)', () => {
     // Prepare
+    const [bucketId = '', bucket] = resourcesOfType('AWS::S3Vectors::VectorBucket')[0] ?? [];
     const index = resourcesOfType('AWS::S3Vectors::Index')[0]?.[1].Properties;
 
     // Act
@@ -339,7 +326,14 @@ describe('serverless package (offline)', () => {
 
     // Assess
     expect(resourcesOfType('AWS::S3Vectors::VectorBucket')).toHaveLength(1);
-    expect(index).toMatchObject({ VectorBucketName: `${prefix}-vectors`, IndexName: 'chunks', Dimension: 1024, DataType: 'float32', DistanceMetric: 'cosine' });
+    expect(bucket?.Properties.VectorBucketName).toBeUndefined();
+    expect(index).toMatchObject({
+      VectorBucketArn: { 'Fn::GetAtt': [bucketId, 'VectorBucketArn'] },
+      IndexName: 'chunks',
+      Dimension: 1024,
+      DataType: 'float32',
+      DistanceMetric: 'cosine',
+    });
     expect(nonFilterable).toEqual([...S3_VECTORS_NON_FILTERABLE_KEYS]);
   });
 

@@ -229,27 +229,60 @@ export class S3VectorsEmulator extends ServiceEmulator<S3VectorsCall> {
     });
   }
 
+  /**
+   * Results per QueryVectors page. The service pages results when topK exceeds its page size and returns
+   * a `nextToken` (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-vectors-query.html, read
+   * 2026-11-30); the page size itself is not documented, so tests set it small to exercise paging.
+   */
+  queryPageSize = MAX_TOP_K;
+  private readonly queryPages = new Map<string, { keys: { key: string; distance: number }[]; request: string }>();
+
   private queryVectors(body: Record<string, unknown>): EmulatorResponse {
     return this.withIndex(body, ({ config, vectors, nonFilterable }) => {
       const topK = body.topK;
       if (typeof topK !== 'number' || !Number.isInteger(topK) || topK < 1 || topK > MAX_TOP_K) {
         throw new ValidationException(`topK must be an integer from 1 to ${MAX_TOP_K}`);
       }
-      const query = this.vectorData(body.queryVector, config.dimension);
-      const candidates = [...vectors.values()].filter((v) => body.filter === undefined || matchesFilter(body.filter, v.metadata, nonFilterable));
-      const ranked = candidates
-        .map((v) => ({ v, distance: cosineDistance(query, v.data) }))
-        .sort((a, b) => a.distance - b.distance || a.v.key.localeCompare(b.v.key))
-        .slice(0, topK);
+      // A continuation must repeat the original queryVector, topK and filter.
+      const { nextToken, ...request } = body;
+      const requestKey = JSON.stringify(request);
+      let ranked: { key: string; distance: number }[];
+      if (typeof nextToken === 'string') {
+        const session = this.queryPages.get(nextToken);
+        if (!session || session.request !== requestKey) throw new ValidationException('The nextToken is invalid or does not match the query');
+        this.queryPages.delete(nextToken);
+        ranked = session.keys;
+      } else {
+        const query = this.vectorData(body.queryVector, config.dimension);
+        ranked = [...vectors.values()]
+          .filter((v) => body.filter === undefined || matchesFilter(body.filter, v.metadata, nonFilterable))
+          .map((v) => ({ key: v.key, distance: cosineDistance(query, v.data) }))
+          .sort((a, b) => a.distance - b.distance || a.key.localeCompare(b.key))
+          .slice(0, topK);
+      }
+      const page = ranked.slice(0, this.queryPageSize);
+      const rest = ranked.slice(this.queryPageSize);
+      let token: string | undefined;
+      if (rest.length > 0) {
+        token = `q${this.queryPages.size}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+        this.queryPages.set(token, { keys: rest, request: requestKey });
+      }
       return {
         status: 200,
         body: {
           distanceMetric: 'cosine',
-          vectors: ranked.map(({ v, distance }) => ({
-            key: v.key,
-            ...(body.returnDistance === true ? { distance } : {}),
-            ...(body.returnMetadata === true ? { metadata: v.metadata } : {}),
-          })),
+          vectors: page.flatMap(({ key, distance }) => {
+            const v = vectors.get(key);
+            if (!v) return [];
+            return [
+              {
+                key,
+                ...(body.returnDistance === true ? { distance } : {}),
+                ...(body.returnMetadata === true ? { metadata: v.metadata } : {}),
+              },
+            ];
+          }),
+          ...(token ? { nextToken: token } : {}),
         },
       };
     });

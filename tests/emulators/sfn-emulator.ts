@@ -15,7 +15,9 @@ export type SyncOutcome = { status: 'SUCCEEDED'; output: unknown } | { status: '
 export interface EmulatedStateMachine {
   type: 'STANDARD' | 'EXPRESS';
   /** Express machines: what the synchronous execution returns for an input. */
-  run?: (input: unknown) => SyncOutcome;
+  run?: (input: unknown) => SyncOutcome | Promise<SyncOutcome>;
+  /** Standard machines: called with each accepted execution (e.g. to run the ASL locally). */
+  start?: (input: unknown, name: string) => void;
 }
 
 export interface SfnCall {
@@ -52,7 +54,7 @@ export class StepFunctionsEmulator extends ServiceEmulator<SfnCall> {
     return this.calls.filter((call) => call.operation === operation);
   }
 
-  private dispatch(req: EmulatorRequest): EmulatorResponse {
+  private async dispatch(req: EmulatorRequest): Promise<EmulatorResponse> {
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith('AWSStepFunctions.') ? target.slice('AWSStepFunctions.'.length) : '';
     const body = req.json<Record<string, unknown>>();
@@ -62,7 +64,7 @@ export class StepFunctionsEmulator extends ServiceEmulator<SfnCall> {
     return error('UnknownOperationException', `Unknown operation ${target}`);
   }
 
-  private startExecution(body: Record<string, unknown>, sync: boolean): EmulatorResponse {
+  private async startExecution(body: Record<string, unknown>, sync: boolean): Promise<EmulatorResponse> {
     const arn = body.stateMachineArn;
     if (typeof arn !== 'string') return error('ValidationException', 'stateMachineArn is required');
     const machine = this.machines.get(arn);
@@ -86,10 +88,11 @@ export class StepFunctionsEmulator extends ServiceEmulator<SfnCall> {
       if (names.has(name)) return error('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
       names.add(name);
       this.executions.set(arn, names);
+      machine.start?.(parsed, name);
       return ok({ executionArn, startDate: now });
     }
     if (machine.type !== 'EXPRESS' || !machine.run) return error('StateMachineTypeNotSupported', 'This operation is only supported by Express state machines');
-    const outcome = machine.run(parsed);
+    const outcome = await machine.run(parsed);
     const common = {
       executionArn,
       stateMachineArn: arn,

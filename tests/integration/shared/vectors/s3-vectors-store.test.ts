@@ -73,6 +73,26 @@ describe('S3VectorsStore over the S3 Vectors wire format', () => {
     expect(hits[0]?.score).toBeCloseTo(1, 5);
   });
 
+  it('follows QueryVectors nextToken until topK hits are read (the service pages results)', async () => {
+    // Prepare: 12 chunks, a service that answers 5 per page.
+    const { store } = freshStore();
+    await store.upsert(Array.from({ length: 12 }, (_v, i) => makeChunk(DIMS, { id: `p${String(i).padStart(2, '0')}`, vector: oneHot(DIMS, i % DIMS) })));
+    emulator.queryPageSize = 5;
+    try {
+      // Act
+      const hits = await store.query({ tenant: 'tenant-a', vector: oneHot(DIMS, 0), topK: 12 });
+
+      // Assess
+      expect(hits).toHaveLength(12);
+      expect(new Set(hits.map((h) => h.chunk.id)).size).toBe(12);
+      const pages = emulator.calls.filter((c) => c.operation === 'QueryVectors');
+      expect(pages).toHaveLength(3);
+      expect(pages.slice(1).every((c) => typeof c.body.nextToken === 'string')).toBe(true);
+    } finally {
+      emulator.queryPageSize = 100;
+    }
+  });
+
   it('stores text and source under the keys a Bedrock Knowledge Base reads, and keeps filterable metadata small', async () => {
     // Prepare
     const { store, index } = freshStore();

@@ -1,0 +1,198 @@
+// Serverless variable source for serverless.yml (`resources`): one IAM role per Lambda function.
+//
+// Every role trusts Lambda, may write its own log group and X-Ray segments, and may do what its
+// entry in GRANTS lists, on those resources, and nothing more. The IAM proof
+// (tests/e2e/aws-iam-proof.test.ts) runs the stack against emulators, judges every AWS call against
+// the role of the function that made it, fails on a denied call, and lists any grant here that no
+// call used (each one kept has its reason in tests/iam/unused-grants.ts).
+//
+// S3 answers a GET/HEAD of a missing key with 404 only when the caller may s3:ListBucket the bucket,
+// with 403 otherwise — and the ListBucket check carries no s3:prefix, so a prefix condition does not
+// help (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions", read
+// 2026-11-30). Every function that reads a key that may not exist (a new document's manifest, an
+// object deleted meanwhile) therefore gets s3:ListBucket on that bucket, unconditioned.
+
+const { plan } = require('./params.js');
+
+const sub = (text) => ({ 'Fn::Sub': text });
+const allow = (action, resource, extra = {}) => ({ Effect: 'Allow', Action: action, Resource: resource, ...extra });
+const whenKnowledgeBase = (statement) => ({ 'Fn::If': ['KnowledgeBaseEnabled', statement, { Ref: 'AWS::NoValue' }] });
+const unlessKnowledgeBase = (statement) => ({ 'Fn::If': ['KnowledgeBaseEnabled', { Ref: 'AWS::NoValue' }, statement] });
+
+const stateObjects = (actions, ...prefixes) =>
+  allow(
+    actions,
+    prefixes.map((p) => sub(`\${StateBucket.Arn}/${p}`)),
+  );
+const documentObjects = (actions) => allow(actions, sub('${DocumentsBucket.Arn}/*'));
+const listState = allow('s3:ListBucket', { 'Fn::GetAtt': ['StateBucket', 'Arn'] });
+const listDocuments = allow('s3:ListBucket', { 'Fn::GetAtt': ['DocumentsBucket', 'Arn'] });
+const vectorIndex = { 'Fn::GetAtt': ['VectorIndex', 'IndexArn'] };
+const vectors = (actions) => allow(actions, vectorIndex);
+const stateMachine = (name) => sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:\${self:custom.${name}StateMachineName}`);
+const applyGuardrail = allow('bedrock:ApplyGuardrail', { 'Fn::GetAtt': ['Guardrail', 'GuardrailArn'] });
+
+/**
+ * The ARNs bedrock:InvokeModel is checked against for a model (from stack/params.ts): a
+ * cross-region inference profile and its foundation model in every Region the profile may route to,
+ * or the one foundation model.
+ */
+function modelArns(grant) {
+  return [
+    ...(grant.profileId ? [sub(`arn:\${AWS::Partition}:bedrock:\${AWS::Region}:\${AWS::AccountId}:inference-profile/${grant.profileId}`)] : []),
+    ...grant.regions.map((region) => sub(`arn:\${AWS::Partition}:bedrock:${region}::foundation-model/${grant.foundationModelId}`)),
+  ];
+}
+
+/**
+ * Third-party models (Anthropic, Cohere) are subscribed through AWS Marketplace by the first call that
+ * uses them, with the caller's role; these actions take no resource type
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/rerank-prereq.html; IAM data of 2026-09-26).
+ */
+const marketplace = (...grants) => (grants.some((g) => g.marketplace) ? [allow(['aws-marketplace:ViewSubscriptions', 'aws-marketplace:Subscribe'], '*')] : []);
+
+async function grants(context) {
+  const { models } = await plan(context);
+  const embedding = allow('bedrock:InvokeModel', modelArns(models.embedding));
+  const rerank = [
+    // bedrock:Rerank has no resource type; the model is scoped by InvokeModel
+    // (https://docs.aws.amazon.com/bedrock/latest/userguide/rerank-prereq.html, read 2026-11-30).
+    allow('bedrock:Rerank', '*'),
+    allow('bedrock:InvokeModel', modelArns(models.rerank)),
+    ...marketplace(models.rerank),
+  ];
+  const generation = [...modelArns(models.primaryGeneration), ...modelArns(models.fallbackGeneration)];
+  const generationMarketplace = marketplace(models.primaryGeneration, models.fallbackGeneration);
+
+  return {
+    'api-query': [allow('states:StartSyncExecution', stateMachine('query'))],
+    'api-documents': [
+      // Listing, status and re-drive read manifests (a missing one is a 404); starting an ingestion marks it PENDING.
+      stateObjects(['s3:GetObject', 's3:PutObject'], 'manifests/*'),
+      listState,
+      // HEAD (re-drive, upload), DELETE (delete route), PUT (upload route); a deleted object is a 404.
+      documentObjects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject']),
+      listDocuments,
+      allow('states:StartExecution', stateMachine('ingest')),
+    ],
+    'api-health': [],
+    'ingest-trigger': [
+      stateObjects(['s3:GetObject', 's3:PutObject'], 'manifests/*'),
+      listState,
+      allow('states:StartExecution', stateMachine('ingest')),
+      // On-failure destination of asynchronous invocations.
+      allow('sqs:SendMessage', { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }),
+    ],
+    'ingest-extract': [
+      // The object (gone meanwhile: 404, the document fails with "no longer exists"), its manifest
+      // (missing when a delete event won the race) and its work files.
+      documentObjects('s3:GetObject'),
+      listDocuments,
+      stateObjects(['s3:GetObject', 's3:PutObject'], 'manifests/*', 'work/*'),
+      listState,
+      // An unchanged version is verified by its chunk ids.
+      vectors('s3vectors:GetVectors'),
+    ],
+    'ingest-chunk': [stateObjects(['s3:GetObject', 's3:PutObject'], 'work/*')],
+    'ingest-embed-batch': [
+      // The batch's chunks (work/) and the document's manifest (still live, or withdrawn after a failure).
+      stateObjects('s3:GetObject', 'work/*', 'manifests/*'),
+      listState,
+      embedding,
+      unlessKnowledgeBase(vectors(['s3vectors:PutVectors', 's3vectors:GetVectors'])),
+    ],
+    // Finalize and RecordFailure delete a known generation by its chunk ids: GetVectors, then DeleteVectors.
+    'ingest-finalize': [
+      stateObjects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
+      listState,
+      vectors(['s3vectors:GetVectors', 's3vectors:DeleteVectors']),
+    ],
+    'ingest-record-failure': [
+      stateObjects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
+      listState,
+      vectors(['s3vectors:GetVectors', 's3vectors:DeleteVectors']),
+    ],
+    'ingest-delete-document': [
+      // Lists and HEADs (s3:GetObject) work files a dead execution left, deletes them and the manifest.
+      stateObjects(['s3:GetObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
+      listState,
+      // Deletes by document, not by ids: a scan (ListVectors with metadata needs GetVectors).
+      vectors(['s3vectors:ListVectors', 's3vectors:GetVectors', 's3vectors:DeleteVectors']),
+    ],
+    'query-validate': [],
+    'query-guard-input': [applyGuardrail],
+    'query-retrieve': [
+      embedding,
+      // A filtered query with metadata needs GetVectors as well as QueryVectors
+      // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_S3VectorBuckets_QueryVectors.html, read 2026-11-30).
+      vectors(['s3vectors:QueryVectors', 's3vectors:GetVectors']),
+    ],
+    'query-rerank': [vectors('s3vectors:GetVectors'), ...rerank],
+    'query-generate': [
+      vectors('s3vectors:GetVectors'),
+      applyGuardrail,
+      allow('bedrock:InvokeModel', generation),
+      ...generationMarketplace,
+      whenKnowledgeBase(allow('bedrock:Retrieve', { 'Fn::GetAtt': ['KnowledgeBase', 'KnowledgeBaseArn'] })),
+      // bedrock:RetrieveAndGenerate has no resource type; Retrieve above scopes the knowledge base.
+      whenKnowledgeBase(allow('bedrock:RetrieveAndGenerate', '*')),
+      // RetrieveAndGenerate reranks with the same model as the rerank step.
+      whenKnowledgeBase(allow('bedrock:Rerank', '*')),
+      whenKnowledgeBase(allow('bedrock:InvokeModel', modelArns(models.rerank))),
+      ...(generationMarketplace.length === 0 ? marketplace(models.rerank).map(whenKnowledgeBase) : []),
+    ],
+    'query-citations': [vectors('s3vectors:GetVectors')],
+    'reindex-plan': [
+      // Lists the documents and HEADs them (HeadObject is authorised by s3:GetObject); reads manifests.
+      listDocuments,
+      documentObjects('s3:GetObject'),
+      stateObjects('s3:GetObject', 'manifests/*'),
+      listState,
+    ],
+    'reindex-start-ingestion': [
+      stateObjects(['s3:GetObject', 's3:PutObject'], 'manifests/*'),
+      listState,
+      allow('states:StartExecution', stateMachine('ingest')),
+    ],
+  };
+}
+
+const pascal = (name) => name.replace(/(^|-)([a-z])/g, (_m, _dash, letter) => letter.toUpperCase());
+
+/** The role's logical id in the template, e.g. api-query -> ApiQueryRole (serverless.yml's `role:`). */
+const roleLogicalId = (fn) => `${pascal(fn)}Role`;
+
+module.exports = async (context) => {
+  const byFunction = await grants(context);
+  const Resources = {};
+  for (const [fn, statements] of Object.entries(byFunction)) {
+    Resources[roleLogicalId(fn)] = {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
+        Policies: [
+          {
+            PolicyName: fn,
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                // X-Ray actions support no resource-level permissions.
+                allow(['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], '*'),
+                allow(
+                  ['logs:CreateLogStream', 'logs:PutLogEvents'],
+                  sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/\${self:custom.prefix}-${fn}:*`),
+                ),
+                ...statements,
+              ],
+            },
+          },
+        ],
+      },
+    };
+  }
+  return { Resources };
+};
+module.exports.roleLogicalId = roleLogicalId;

@@ -1,0 +1,232 @@
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import type { Context } from 'aws-lambda';
+import { functionCatalog } from '../../functions/catalog';
+import { lambdaContext } from '../../local/lambda-context';
+import { s3Event } from '../../local/watcher';
+import { documentIdFor } from '../../shared/documents/identity';
+import { useFakeAwsCredentials } from '../emulators/aws-test-env';
+import { S3RVER_CREDENTIALS } from '../emulators/s3-server';
+import { type DocumentListing, postJson, type QueryBody, request } from '../helpers/http';
+import type { RecordedCall, UnusedGrant } from '../iam/iam-proof';
+import { type EmulatedStack, startEmulatedStack } from '../iam/emulated-stack';
+import { KEPT_GRANTS } from '../iam/unused-grants';
+
+/**
+ * The IAM proof, converse mode: the life of a document and a question — upload, ingest, update, a
+ * failure and its re-drive, delete, a missed event caught by the re-index sweep, queries and listings —
+ * run on the packaged stack's environment with every AWS call judged against the calling function's
+ * role in the packaged template. Any denied call fails; every grant no call used needs a written reason;
+ * no statement may be redundant.
+ */
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+const fixtures = path.resolve(__dirname, '../fixtures/documents');
+const TENANT = 'default';
+
+const describeCall = (c: RecordedCall): string =>
+  `${c.function} ${c.command}: ${
+    c.missingKeyDenied
+      ? 'missing key answered 403 (no s3:ListBucket)'
+      : c.requests
+          .filter((r) => r.decision === 'Denied')
+          .map((r) => `${r.action} on ${r.resource} ${JSON.stringify(r.context)}`)
+          .join('; ')
+  }`;
+
+const describeGrant = (g: UnusedGrant): string => `${g.function}: ${g.action} on ${g.resource}`;
+
+describe('IAM proof: every AWS call of the emulated stack is allowed by its function role (converse mode)', () => {
+  useFakeAwsCredentials(S3RVER_CREDENTIALS);
+  let stack: EmulatedStack;
+  let trigger: Handler;
+
+  const url = (route: string) => `${stack.runtime.url}${route}`;
+  const manifest = (key: string) => stack.runtime.services.manifests.get(TENANT, documentIdFor(TENANT, key));
+  /** A user puts an object in the bucket (no function involved) and S3 emits its event to the trigger. */
+  const putObject = async (key: string, bytes: Buffer | string): Promise<void> => {
+    await stack.runtime.services.documents.put(key, Buffer.from(bytes));
+    const head = await stack.runtime.services.documents.head(key);
+    await trigger(s3Event('Object Created', key, { size: head?.size, etag: head?.etag }), lambdaContext('ingest-trigger'));
+  };
+
+  beforeAll(async () => {
+    stack = await startEmulatedStack({ env: { RAG_CHUNK_SIZE: '300', RAG_CHUNK_OVERLAP: '40', RAG_EMBED_BATCH_SIZE: '4' } });
+    trigger = ((await import('../../functions/ingest/trigger')) as { handler: Handler }).handler;
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('uploads over HTTP, ingests from object events, and the duplicate event of the upload starts nothing new', async () => {
+    // Act
+    const upload = await request<{ documentId: string; status: string }>(url('/documents/content/handbook/library-hours.txt'), {
+      method: 'PUT',
+      headers: { 'content-type': 'text/plain' },
+      body: await readFile(path.join(fixtures, 'library-hours.txt')),
+    });
+    const key = `${TENANT}/handbook/library-hours.txt`;
+    const head = await stack.runtime.services.documents.head(key);
+    await trigger(s3Event('Object Created', key, { size: head?.size, etag: head?.etag }), lambdaContext('ingest-trigger'));
+    await putObject(`${TENANT}/observatory.md`, await readFile(path.join(fixtures, 'observatory.md')));
+    await stack.runtime.settle();
+
+    // Assess
+    expect(upload.status).toBe(202);
+    expect(stack.sfn.callsOf('StartExecution').filter((c) => String(c.body.name).length > 0).length).toBeGreaterThanOrEqual(3);
+    expect((await manifest(key))?.status).toBe('INDEXED');
+    expect((await manifest(`${TENANT}/observatory.md`))?.status).toBe('INDEXED');
+  }, 120_000);
+
+  it('answers a query through StartSyncExecution with a citation, and lists documents', async () => {
+    const answer = await postJson<QueryBody>(url('/query'), { question: 'Until what time is the library open on Thursdays?' });
+    const listing = await request<DocumentListing>(url('/documents'));
+    const one = await request<{ status: string }>(url(`/documents/${documentIdFor(TENANT, `${TENANT}/observatory.md`)}`));
+
+    expect(answer.status).toBe(200);
+    expect(answer.body.citations[0]?.key).toBe(`${TENANT}/handbook/library-hours.txt`);
+    expect(stack.sfn.callsOf('StartSyncExecution')).toHaveLength(1);
+    expect(listing.body.documents.map((d) => d.status).sort()).toEqual(['INDEXED', 'INDEXED']);
+    expect(one.body.status).toBe('INDEXED');
+  }, 60_000);
+
+  it('re-indexes an updated object', async () => {
+    const key = `${TENANT}/observatory.md`;
+    const before = await manifest(key);
+
+    await putObject(
+      key,
+      `${await readFile(path.join(fixtures, 'observatory.md'), 'utf8')}\n\nThe dome opens for visitors on the first Friday of each month.\n`,
+    );
+    await stack.runtime.settle();
+
+    const after = await manifest(key);
+    expect(after?.status).toBe('INDEXED');
+    expect(after?.version).not.toBe(before?.version);
+  }, 60_000);
+
+  it('finds an object uploaded again in parts (new ETag, same bytes) unchanged: nothing is embedded', async () => {
+    // Prepare: the same bytes under a multipart ETag, as S3 reports a multipart upload.
+    const key = `${TENANT}/observatory.md`;
+    const before = await manifest(key);
+    const embedsBefore = stack.bedrock.callsOf('InvokeModel').length;
+    const head = await stack.runtime.services.documents.head(key);
+
+    // Act
+    await trigger(s3Event('Object Created', key, { size: head?.size, etag: '"0123456789abcdef0123456789abcdef-2"' }), lambdaContext('ingest-trigger'));
+    await stack.runtime.settle();
+
+    // Assess
+    const after = await manifest(key);
+    expect(after?.status).toBe('INDEXED');
+    expect(after?.version).toBe(before?.version);
+    expect(stack.bedrock.callsOf('InvokeModel').length).toBe(embedsBefore);
+    // The live generation was verified by its chunk ids.
+    expect(stack.proof.calls.some((c) => c.function === 'ingest-extract' && c.command === 'S3VectorsClient.GetVectorsCommand')).toBe(true);
+  }, 60_000);
+
+  it('fails an object event whose object is already gone with "no longer exists" (S3 answered 404, not 403)', async () => {
+    const key = `${TENANT}/gone-before-extraction.txt`;
+    await putObject(key, 'A short note that is deleted before its ingestion runs.');
+    await stack.runtime.settle();
+    await stack.runtime.services.documents.delete(key);
+
+    const head = { size: 10, etag: '"deleted-meanwhile"' };
+    await trigger(s3Event('Object Created', key, head), lambdaContext('ingest-trigger'));
+    await stack.runtime.settle();
+
+    const failed = await manifest(key);
+    expect(failed?.status).toBe('FAILED');
+    expect(failed?.failure?.error).toBe('NotFoundError');
+    // Re-driving it finds the object gone: 404 with a reason, not a dependency error.
+    const redrive = await request<{ error: { code: string } }>(url(`/documents/${documentIdFor(TENANT, key)}/redrive`), { method: 'POST' });
+    expect(redrive.status).toBe(404);
+    expect(redrive.body.error.code).toBe('NotFoundError');
+  }, 60_000);
+
+  it('records a failure after chunking: partial chunks and work files are removed, the document is FAILED', async () => {
+    // Prepare: the embedding model rejects the first request of this document.
+    const key = `${TENANT}/ferry-notes.txt`;
+    const modelId = stack.config.aws.embeddingModelId ?? '';
+    stack.bedrock.modelFaults.set(modelId, { status: 400, code: 'ValidationException', message: 'Malformed input request', times: 1 });
+    try {
+      // Act
+      await putObject(key, `${'The ferry leaves the north pier every forty minutes in summer. '.repeat(12)}`);
+      await stack.runtime.settle();
+    } finally {
+      stack.bedrock.modelFaults.delete(modelId);
+    }
+
+    // Assess
+    const failed = await manifest(key);
+    expect(failed?.status).toBe('FAILED');
+    expect((await stack.runtime.services.state.list(`work/${TENANT}/${documentIdFor(TENANT, key)}/`)).items).toEqual([]);
+    expect(stack.proof.calls.some((c) => c.function === 'ingest-record-failure' && c.command === 'S3Client.DeleteObjectCommand')).toBe(true);
+  }, 60_000);
+
+  it('records a failure and re-drives it', async () => {
+    const key = `${TENANT}/unknown.bin`;
+    await putObject(key, await readFile(path.join(fixtures, 'unknown.bin')));
+    await stack.runtime.settle();
+    const failed = await manifest(key);
+
+    const redrive = await request(url(`/documents/${documentIdFor(TENANT, key)}/redrive`), { method: 'POST' });
+    await stack.runtime.settle();
+    const again = await manifest(key);
+
+    expect(failed?.status).toBe('FAILED');
+    expect(redrive.status).toBe(202);
+    expect(again?.status).toBe('FAILED');
+    expect(again?.attempts).toBeGreaterThan(failed?.attempts ?? 0);
+  }, 60_000);
+
+  it('catches a missed object event in the re-index sweep', async () => {
+    // A user's object whose event never arrived.
+    const key = `${TENANT}/bakery.html`;
+    await stack.runtime.services.documents.put(key, await readFile(path.join(fixtures, 'bakery.html')));
+
+    await stack.runtime.workflows.startReindex('schedule');
+    await stack.runtime.settle();
+
+    expect((await manifest(key))?.status).toBe('INDEXED');
+  }, 60_000);
+
+  it('deletes a document over HTTP: its vectors, manifest and work files left by a dead execution go', async () => {
+    const key = `${TENANT}/bakery.html`;
+    const documentId = documentIdFor(TENANT, key);
+    // An execution that died mid-way left a work file behind.
+    const stray = `work/${TENANT}/${documentId}/dead-execution/extracted.json`;
+    await stack.runtime.services.state.put(stray, '{}', { contentType: 'application/json' });
+
+    const deleted = await request(url(`/documents/${documentId}`), { method: 'DELETE' });
+    await stack.runtime.settle();
+
+    expect(deleted.status).toBe(202);
+    expect(await manifest(key)).toBeUndefined();
+    expect(await stack.runtime.services.vectors.countDocument(TENANT, documentId)).toBe(0);
+    expect((await request(url(`/documents/${documentId}`))).status).toBe(404);
+    expect(await stack.runtime.services.state.head(stray)).toBeUndefined();
+  }, 60_000);
+
+  it('made no call that its role denies, and judged every call', () => {
+    expect(stack.proof.unmapped).toEqual([]);
+    expect(stack.proof.denied().map(describeCall)).toEqual([]);
+    // Every function that touches AWS in this mode was seen, so the proof covers each role.
+    const seen = new Set(stack.proof.calls.map((c) => c.function));
+    const expected = functionCatalog.map((f) => f.name).filter((name) => !['api-health', 'query-validate'].includes(name));
+    expect(expected.filter((name) => !seen.has(name))).toEqual([]);
+  });
+
+  it('keeps no grant that no call used without a written reason, and no redundant statement', async () => {
+    const unused = await stack.proof.unusedGrants(functionCatalog.map((f) => f.name));
+    const kept = (g: UnusedGrant) => KEPT_GRANTS.some((k) => k.action === g.action && (k.functions === '*' || k.functions.includes(g.function)));
+    expect(unused.filter((g) => !kept(g)).map(describeGrant)).toEqual([]);
+    // Every written reason still names a grant that exists, so the list cannot rot.
+    const granted = (action: string, fn: string) => stack.proof.grantsOf(fn).some((statementAction) => statementAction === action);
+    const stale = KEPT_GRANTS.flatMap((k) =>
+      (k.functions === '*' ? functionCatalog.map((f) => f.name) : k.functions).filter((fn) => !granted(k.action, fn)).map((fn) => `${fn}: ${k.action}`),
+    );
+    expect(stale).toEqual([]);
+    expect(await stack.proof.redundantStatements()).toEqual([]);
+  }, 120_000);
+});

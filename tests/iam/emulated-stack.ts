@@ -1,0 +1,163 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { type AppConfig, loadConfig } from '../../shared/config/config';
+import { addAwsClientPlugin } from '../../shared/aws/instrument';
+import { foundationModelRegions } from '../../shared/models/catalog';
+import { createStepFunctionsWorkflows } from '../../shared/workflows/step-functions-workflows';
+import { S3_VECTORS_NON_FILTERABLE_KEYS } from '../../shared/vectors/s3-vectors-store';
+import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
+import { type CfnTemplate, packageStack } from '../../scripts/package-stack';
+import { BedrockAgentRuntimeEmulator } from '../emulators/bedrock-agent-runtime-emulator';
+import { BedrockRuntimeEmulator } from '../emulators/bedrock-runtime-emulator';
+import { type RunningS3Server, startS3Server } from '../emulators/s3-server';
+import { S3VectorsEmulator } from '../emulators/s3vectors-emulator';
+import { StepFunctionsEmulator } from '../emulators/sfn-emulator';
+import { IamProof } from './iam-proof';
+import { type Deployment, functionRoles, TemplateResolver } from './template-policies';
+
+/**
+ * The stack as `serverless package` describes it, run on this machine: every function's environment
+ * is taken from the packaged template (resolved for one emulated deployment), every AWS adapter talks
+ * over the wire to an emulator (S3: s3rver; Bedrock, Agent Runtime, S3 Vectors, Step Functions: ours),
+ * Step Functions executions are handed to the local ASL interpreter, and every call is judged by the
+ * IAM proof against its function's packaged role.
+ */
+export const STAGE = 'ci';
+export const STACK_PREFIX = `serverless-rag-${STAGE}`;
+
+export const DEPLOYMENT: Deployment = {
+  region: 'us-east-1',
+  account: '123456789012',
+  partition: 'aws',
+  physicalIds: {
+    DocumentsBucket: 'rag-ci-documents',
+    StateBucket: 'rag-ci-state',
+    Guardrail: 'gremulated01',
+    GuardrailVersion: '1',
+    VectorBucket: 'rag-ci-vectors',
+    KnowledgeBase: 'KBEMULATED1',
+    KnowledgeBaseDataSource: 'DSEMULATED1',
+  },
+};
+
+/** The environment the packaged template gives a function, resolved for the deployment. */
+export function functionEnvironment(template: CfnTemplate, functionName: string, deployment: Deployment = DEPLOYMENT): Record<string, string> {
+  const fn = Object.values(template.Resources).find(
+    (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.FunctionName === `${STACK_PREFIX}-${functionName}`,
+  );
+  if (!fn) throw new Error(`No function ${functionName} in the template`);
+  const resolved = new TemplateResolver(template, deployment).resolve(fn.Properties.Environment ?? null) as { Variables?: Record<string, unknown> };
+  return Object.fromEntries(Object.entries(resolved.Variables ?? {}).map(([k, v]) => [k, String(v)]));
+}
+
+export interface EmulatedStack {
+  template: CfnTemplate;
+  config: AppConfig;
+  runtime: LocalRuntime;
+  proof: IamProof;
+  s3: RunningS3Server;
+  bedrock: BedrockRuntimeEmulator;
+  agent: BedrockAgentRuntimeEmulator;
+  vectors: S3VectorsEmulator;
+  sfn: StepFunctionsEmulator;
+  stop(): Promise<void>;
+}
+
+export interface EmulatedStackOptions {
+  /** `--param` values for `serverless package` (e.g. knowledgeBase=true). */
+  params?: Record<string, string>;
+  /** Settings on top of the template's (chunk sizes for small fixtures, rate limits). */
+  env?: Record<string, string>;
+}
+
+/** Where Bedrock may route a cross-region inference profile called from the deployment's Region. */
+function profileRegions(profileId: string): readonly string[] {
+  return foundationModelRegions(profileId, DEPLOYMENT.region);
+}
+
+export async function startEmulatedStack(options: EmulatedStackOptions = {}): Promise<EmulatedStack> {
+  const packaged = await packageStack({ stage: STAGE, params: options.params });
+  const template = packaged.template;
+  await packaged.cleanup();
+
+  const proof = new IamProof({
+    roles: functionRoles(template, DEPLOYMENT, STACK_PREFIX),
+    site: { region: DEPLOYMENT.region, account: DEPLOYMENT.account, partition: DEPLOYMENT.partition, profileRegions },
+  });
+  const removePlugin = addAwsClientPlugin(proof.plugin());
+
+  const env = functionEnvironment(template, 'api-query');
+  const s3 = await startS3Server([env.RAG_DOCUMENTS_BUCKET ?? '', env.RAG_STATE_BUCKET ?? '']);
+  const bedrock = new BedrockRuntimeEmulator();
+  const agent = new BedrockAgentRuntimeEmulator();
+  const vectors = new S3VectorsEmulator();
+  const sfn = new StepFunctionsEmulator();
+  const [bedrockUrl, agentUrl, vectorsUrl, sfnUrl] = await Promise.all([bedrock.start(), agent.start(), vectors.start(), sfn.start()]);
+  vectors.createIndex(env.RAG_S3VECTORS_BUCKET ?? '', env.RAG_S3VECTORS_INDEX ?? '', {
+    dimension: Number(env.RAG_EMBEDDING_DIMENSIONS),
+    nonFilterableMetadataKeys: [...S3_VECTORS_NON_FILTERABLE_KEYS],
+  });
+
+  const dir = await mkdtemp(path.join(tmpdir(), 'rag-emulated-stack-'));
+  const config = loadConfig({
+    ...env,
+    AWS_REGION: DEPLOYMENT.region,
+    RAG_DATA_DIR: dir,
+    PORT: '0',
+    RAG_SAMPLES: 'off',
+    RAG_WATCH: 'off',
+    RAG_REINDEX_INTERVAL_SECONDS: '0',
+    RAG_AWS_MAX_ATTEMPTS: '3',
+    RAG_S3_ENDPOINT: s3.endpoint,
+    RAG_S3_FORCE_PATH_STYLE: 'on',
+    RAG_BEDROCK_ENDPOINT: bedrockUrl,
+    RAG_BEDROCK_AGENT_ENDPOINT: agentUrl,
+    RAG_S3VECTORS_ENDPOINT: vectorsUrl,
+    RAG_SFN_ENDPOINT: sfnUrl,
+    RAG_EMBED_RPS: '1000',
+    ...options.env,
+  });
+  const runtime = await startLocalRuntime(config, { retryDelayScale: 0, workflows: createStepFunctionsWorkflows(config) });
+
+  // Step Functions runs each execution the functions start on the same ASL, locally.
+  const local = runtime.workflows;
+  sfn.machines.set(config.aws.ingestStateMachineArn ?? '', {
+    type: 'STANDARD',
+    start: (input) => void local.startIngestion(input as Parameters<typeof local.startIngestion>[0]),
+  });
+  sfn.machines.set(config.aws.reindexStateMachineArn ?? '', {
+    type: 'STANDARD',
+    start: (input) => void local.startReindex((input as { trigger: 'schedule' | 'manual' }).trigger),
+  });
+  sfn.machines.set(config.aws.queryStateMachineArn ?? '', {
+    type: 'EXPRESS',
+    run: async (input) => {
+      try {
+        return { status: 'SUCCEEDED', output: await local.runQuery(input as Parameters<typeof local.runQuery>[0]) };
+      } catch (error) {
+        const e = error instanceof Error ? error : new Error(String(error));
+        // As Step Functions reports a Lambda task's error: its name, and Lambda's error JSON as the cause.
+        return { status: 'FAILED', error: e.name, cause: JSON.stringify({ errorType: e.name, errorMessage: e.message }) };
+      }
+    },
+  });
+
+  return {
+    template,
+    config,
+    runtime,
+    proof,
+    s3,
+    bedrock,
+    agent,
+    vectors,
+    sfn,
+    stop: async () => {
+      await runtime.stop();
+      removePlugin();
+      await Promise.all([bedrock.stop(), agent.stop(), vectors.stop(), sfn.stop(), s3.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

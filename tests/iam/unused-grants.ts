@@ -1,0 +1,63 @@
+/**
+ * Grants in the packaged roles that no SDK call of the emulated runs uses, each with the reason it is
+ * kept. The IAM proof fails on an unused grant that has no entry here, so a grant nobody needs cannot
+ * stay by accident, and on an entry whose grant no longer exists, so this list cannot rot.
+ */
+export interface KeptGrant {
+  action: string;
+  /** The functions whose roles hold it; `*` for every function. */
+  functions: readonly string[] | '*';
+  reason: string;
+}
+
+export const KEPT_GRANTS: readonly KeptGrant[] = [
+  {
+    action: 'logs:CreateLogStream',
+    functions: '*',
+    reason: "The Lambda service writes the function's logs with its role (no SDK call of ours).",
+  },
+  {
+    action: 'logs:PutLogEvents',
+    functions: '*',
+    reason: "The Lambda service writes the function's logs with its role (no SDK call of ours).",
+  },
+  {
+    action: 'xray:PutTraceSegments',
+    functions: '*',
+    reason: 'Active tracing: the Lambda service and the X-Ray SDK send segments with the role.',
+  },
+  {
+    action: 'xray:PutTelemetryRecords',
+    functions: '*',
+    reason: 'Active tracing: the Lambda service and the X-Ray SDK send segments with the role.',
+  },
+  {
+    action: 's3:ListBucket',
+    functions: ['ingest-extract', 'ingest-embed-batch'],
+    reason:
+      'They read a manifest that is missing only when a delete event removed it mid-ingestion (the code handles "missing"); S3 answers that read 404 only with s3:ListBucket, else 403 and the step fails. A race the run does not stage.',
+  },
+  {
+    action: 's3vectors:DeleteVectors',
+    functions: ['ingest-record-failure'],
+    reason:
+      "Removes the failed attempt's partial chunks. In the staged failure the attempt's other batches may withdraw their own chunks first, so whether any are left to delete is a race; GetVectors of the same statement is exercised.",
+  },
+  {
+    action: 'aws-marketplace:ViewSubscriptions',
+    functions: ['query-rerank', 'query-generate'],
+    reason:
+      "Bedrock subscribes the account to a third-party model (Cohere Rerank, Anthropic Claude) through AWS Marketplace on its first invocation, with the caller's role; no SDK call of ours (https://docs.aws.amazon.com/bedrock/latest/userguide/rerank-prereq.html, read 2026-11-30).",
+  },
+  {
+    action: 'aws-marketplace:Subscribe',
+    functions: ['query-rerank', 'query-generate'],
+    reason:
+      "Bedrock subscribes the account to a third-party model (Cohere Rerank, Anthropic Claude) through AWS Marketplace on its first invocation, with the caller's role; no SDK call of ours (https://docs.aws.amazon.com/bedrock/latest/userguide/rerank-prereq.html, read 2026-11-30).",
+  },
+  {
+    action: 'sqs:SendMessage',
+    functions: ['ingest-trigger'],
+    reason: 'On-failure destination of asynchronous invocations: Lambda sends the failed event with the function role.',
+  },
+];
