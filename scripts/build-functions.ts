@@ -4,9 +4,9 @@
  * folder (`package.patterns`), so this is the one build path for deploy, the deploy test and the bench.
  * Usage: npm run build [-- <function-name> ...]
  */
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { type FunctionEntry, functionCatalog } from '../functions/catalog';
 
 export interface BuildOptions {
@@ -31,45 +31,46 @@ export interface BundleManifestEntry extends BuiltFunction {
   sourceMapBytes: number;
   /** Number of source files that went into the bundle (from the esbuild metafile). */
   inputs: number;
+  /** `name@version` of every npm package with code in the bundle, e.g. `@aws-sdk/client-s3@3.1175.0`. */
+  packages: string[];
 }
 
 /**
- * The Lambda nodejs22.x runtime ships AWS SDK v3, so its clients stay out of the bundles (smaller
- * bundles, faster init). Exception: clients too new to be guaranteed in the runtime's SDK copy are
- * bundled — S3 Vectors is from mid-2025.
- */
-const bundledAwsClients: ReadonlySet<string> = new Set(['@aws-sdk/client-s3vectors']);
-
-/**
- * LanceDB is the embedded default vector store, never selected on AWS: a native module esbuild cannot
- * bundle. shared/container.ts imports its adapter lazily (only when RAG_VECTOR_STORE=lancedb), so in a
- * bundle these requires never run; apache-arrow is only used by that adapter (~200 KB saved).
+ * Every `@aws-sdk/*` and `@smithy/*` package the code calls is bundled, at the version package.json pins:
+ * the nodejs22.x runtime's own SDK copy is "a specific minor version of the AWS SDK for JavaScript v3, not
+ * the latest", which "depends on the runtime version and your AWS Region"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html#nodejs-sdk-included), and "Lambda
+ * periodically updates the SDK libraries in the Node.js runtime"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/nodejs-package.html); both read 2026-11-30. Rerank,
+ * ApplyGuardrail, S3 Vectors and IngestKnowledgeBaseDocuments are recent APIs such a copy may lack, and a
+ * version we never tested may arrive without a deploy. Bundled, no `require('@aws-sdk/…')` is left to
+ * resolve against the runtime's copy: each function runs the SDK its tests ran.
+ *
+ * Only LanceDB stays out, as before: the embedded default vector store, never selected on AWS, and a
+ * native module esbuild cannot bundle. shared/container.ts imports its adapter lazily (only when
+ * RAG_VECTOR_STORE=lancedb), so in a bundle these requires never run; apache-arrow is only used by that
+ * adapter (~200 KB saved).
  */
 const embeddedOnlyExternals: readonly string[] = ['@lancedb/lancedb', 'apache-arrow'];
 
-function packageName(specifier: string): string {
-  const parts = specifier.split('/');
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
+/** The installed packages whose code esbuild put into an output (metafile paths are relative to rootDir). */
+async function bundledPackages(output: Metafile['outputs'][string], rootDir: string): Promise<string[]> {
+  const packageDirs = new Set<string>();
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const at = input.lastIndexOf('node_modules/');
+    if (at < 0 || bytesInOutput === 0) continue;
+    const parts = input.slice(at + 'node_modules/'.length).split('/');
+    const name = parts[0]?.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? '');
+    packageDirs.add(`${input.slice(0, at)}node_modules/${name}`);
+  }
+  const packages = await Promise.all(
+    [...packageDirs].map(async (dir) => {
+      const { name, version } = JSON.parse(await readFile(path.join(rootDir, dir, 'package.json'), 'utf8')) as { name: string; version: string };
+      return `${name}@${version}`;
+    }),
+  );
+  return [...new Set(packages)].sort();
 }
-
-/** Marks `@aws-sdk/*` external except the clients listed in `bundledAwsClients`. */
-export function isExternal(specifier: string): boolean {
-  const name = packageName(specifier);
-  if (embeddedOnlyExternals.includes(name)) return true;
-  return name.startsWith('@aws-sdk/') && !bundledAwsClients.has(name);
-}
-
-const externalsPlugin: Plugin = {
-  name: 'rag-externals',
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^(@aws-sdk\/|@lancedb\/|apache-arrow$)/ }, (args) => {
-      // Imports made from inside a bundled client (its own @aws-sdk/core etc.) are bundled with it.
-      const fromBundledClient = [...bundledAwsClients].some((client) => args.importer.includes(`${path.sep}node_modules${path.sep}${client}${path.sep}`));
-      if (!fromBundledClient && isExternal(args.path)) return { path: args.path, external: true };
-      return undefined;
-    });
-  },
-};
 
 function selectFunctions(names: readonly string[] | undefined): FunctionEntry[] {
   if (!names || names.length === 0) return [...functionCatalog];
@@ -96,10 +97,13 @@ async function bundleOne(entry: FunctionEntry, rootDir: string, outDir: string, 
     metafile: true,
     legalComments: 'none',
     logLevel: 'silent',
-    plugins: [externalsPlugin],
+    // A package name here also covers its subpaths (`apache-arrow/...`).
+    external: [...embeddedOnlyExternals],
   });
   const metafile: Metafile = result.metafile;
-  const [code, map] = await Promise.all([stat(outfile), stat(`${outfile}.map`)]);
+  const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('.js'))?.[1];
+  if (!output) throw new Error(`esbuild reported no output for ${entry.name}`);
+  const [code, map, packages] = await Promise.all([stat(outfile), stat(`${outfile}.map`), bundledPackages(output, rootDir)]);
   return {
     name: entry.name,
     module: entry.module,
@@ -107,6 +111,7 @@ async function bundleOne(entry: FunctionEntry, rootDir: string, outDir: string, 
     bytes: code.size,
     sourceMapBytes: map.size,
     inputs: Object.keys(metafile.inputs).length,
+    packages,
   };
 }
 

@@ -29,6 +29,15 @@ const listState = allow('s3:ListBucket', { 'Fn::GetAtt': ['StateBucket', 'Arn'] 
 const listDocuments = allow('s3:ListBucket', { 'Fn::GetAtt': ['DocumentsBucket', 'Arn'] });
 const vectorIndex = { 'Fn::GetAtt': ['VectorIndex', 'IndexArn'] };
 const vectors = (actions) => allow(actions, vectorIndex);
+const knowledgeBase = (actions) => allow(actions, { 'Fn::GetAtt': ['KnowledgeBase', 'KnowledgeBaseArn'] });
+/**
+ * The vector store's grants: S3 Vectors in converse mode (our index), the Knowledge Base's document
+ * API in knowledge-base mode (shared/vectors/knowledge-base-store.ts); each only in its mode.
+ */
+const store = (s3vectorsActions, knowledgeBaseActions) => [
+  ...(s3vectorsActions.length > 0 ? [unlessKnowledgeBase(vectors(s3vectorsActions))] : []),
+  ...(knowledgeBaseActions.length > 0 ? [whenKnowledgeBase(knowledgeBase(knowledgeBaseActions))] : []),
+];
 const stateMachine = (name) => sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:\${self:custom.${name}StateMachineName}`);
 const applyGuardrail = allow('bedrock:ApplyGuardrail', { 'Fn::GetAtt': ['Guardrail', 'GuardrailArn'] });
 
@@ -91,45 +100,67 @@ async function grants(context) {
       stateObjects(['s3:GetObject', 's3:PutObject'], 'manifests/*', 'work/*'),
       listState,
       // An unchanged version is verified by its chunk ids.
-      vectors('s3vectors:GetVectors'),
+      ...store(['s3vectors:GetVectors'], ['bedrock:GetKnowledgeBaseDocuments']),
     ],
     'ingest-chunk': [stateObjects(['s3:GetObject', 's3:PutObject'], 'work/*')],
     'ingest-embed-batch': [
       // The batch's chunks (work/) and the document's manifest (still live, or withdrawn after a failure).
       stateObjects('s3:GetObject', 'work/*', 'manifests/*'),
       listState,
-      embedding,
-      unlessKnowledgeBase(vectors(['s3vectors:PutVectors', 's3vectors:GetVectors'])),
+      // The Knowledge Base embeds the chunks itself: no embedding model in that mode.
+      unlessKnowledgeBase(embedding),
+      // A batch still running when its ingestion failed withdraws the chunks it wrote (DeleteVectors).
+      ...store(
+        ['s3vectors:PutVectors', 's3vectors:GetVectors', 's3vectors:DeleteVectors'],
+        [
+          'bedrock:GetDataSource',
+          'bedrock:IngestKnowledgeBaseDocuments',
+          'bedrock:GetKnowledgeBaseDocuments',
+          'bedrock:ListKnowledgeBaseDocuments',
+          'bedrock:DeleteKnowledgeBaseDocuments',
+        ],
+      ),
     ],
     // Finalize and RecordFailure delete a known generation by its chunk ids: GetVectors, then DeleteVectors.
+    // A Knowledge Base lists a generation's documents by their id prefix (shared/vectors/knowledge-base-store.ts).
     'ingest-finalize': [
       stateObjects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
       listState,
-      vectors(['s3vectors:GetVectors', 's3vectors:DeleteVectors']),
+      ...store(
+        ['s3vectors:GetVectors', 's3vectors:DeleteVectors'],
+        ['bedrock:GetKnowledgeBaseDocuments', 'bedrock:ListKnowledgeBaseDocuments', 'bedrock:DeleteKnowledgeBaseDocuments'],
+      ),
     ],
     'ingest-record-failure': [
       stateObjects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
       listState,
-      vectors(['s3vectors:GetVectors', 's3vectors:DeleteVectors']),
+      ...store(
+        ['s3vectors:GetVectors', 's3vectors:DeleteVectors'],
+        ['bedrock:GetKnowledgeBaseDocuments', 'bedrock:ListKnowledgeBaseDocuments', 'bedrock:DeleteKnowledgeBaseDocuments'],
+      ),
     ],
     'ingest-delete-document': [
       // Lists and HEADs (s3:GetObject) work files a dead execution left, deletes them and the manifest.
       stateObjects(['s3:GetObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
       listState,
       // Deletes by document, not by ids: a scan (ListVectors with metadata needs GetVectors).
-      vectors(['s3vectors:ListVectors', 's3vectors:GetVectors', 's3vectors:DeleteVectors']),
+      ...store(
+        ['s3vectors:ListVectors', 's3vectors:GetVectors', 's3vectors:DeleteVectors'],
+        ['bedrock:ListKnowledgeBaseDocuments', 'bedrock:DeleteKnowledgeBaseDocuments', 'bedrock:GetKnowledgeBaseDocuments'],
+      ),
     ],
     'query-validate': [],
     'query-guard-input': [applyGuardrail],
+    // Retrieve and Rerank run only in converse mode: the Knowledge Base retrieves and reranks itself.
     'query-retrieve': [
-      embedding,
+      unlessKnowledgeBase(embedding),
       // A filtered query with metadata needs GetVectors as well as QueryVectors
       // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_S3VectorBuckets_QueryVectors.html, read 2026-11-30).
-      vectors(['s3vectors:QueryVectors', 's3vectors:GetVectors']),
+      ...store(['s3vectors:QueryVectors', 's3vectors:GetVectors'], []),
     ],
-    'query-rerank': [vectors('s3vectors:GetVectors'), ...rerank],
+    'query-rerank': [...store(['s3vectors:GetVectors'], []), ...rerank.map(unlessKnowledgeBase)],
     'query-generate': [
-      vectors('s3vectors:GetVectors'),
+      ...store(['s3vectors:GetVectors'], []),
       applyGuardrail,
       allow('bedrock:InvokeModel', generation),
       ...generationMarketplace,
@@ -141,7 +172,8 @@ async function grants(context) {
       whenKnowledgeBase(allow('bedrock:InvokeModel', modelArns(models.rerank))),
       ...(generationMarketplace.length === 0 ? marketplace(models.rerank).map(whenKnowledgeBase) : []),
     ],
-    'query-citations': [vectors('s3vectors:GetVectors')],
+    // Citations read the cited chunks back: GetVectors, or Retrieve filtered by chunk id on a Knowledge Base.
+    'query-citations': store(['s3vectors:GetVectors'], ['bedrock:Retrieve']),
     'reindex-plan': [
       // Lists the documents and HEADs them (HeadObject is authorised by s3:GetObject); reads manifests.
       listDocuments,

@@ -9,6 +9,7 @@ import { checkIam, formatFinding } from '../../scripts/check-iam';
 import { buildFunctionBundles } from '../../scripts/build-functions';
 import { loadConfig } from '../../shared/config/config';
 import { DEFAULT_MODELS } from '../../shared/models/catalog';
+import guardrailStack = require('../../stack/guardrail.js');
 import { S3_VECTORS_NON_FILTERABLE_KEYS } from '../../shared/vectors/s3-vectors-store';
 import { DEPLOYMENT, functionEnvironment } from '../iam/emulated-stack';
 
@@ -32,6 +33,7 @@ interface CfnResource {
 interface CfnTemplate {
   Resources: Record<string, CfnResource>;
   Conditions?: JsonObject;
+  Outputs?: JsonObject;
 }
 
 const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -351,6 +353,38 @@ describe('serverless package (offline)', () => {
     expect((obj(guardrail.SensitiveInformationPolicyConfig).PiiEntitiesConfig as JsonObject[]).length).toBeGreaterThan(0);
     expect((obj(guardrail.TopicPolicyConfig).TopicsConfig as JsonObject[]).every((t) => t.Type === 'DENY')).toBe(true);
     expect(resourcesOfType('AWS::Bedrock::GuardrailVersion')).toHaveLength(1);
+  });
+
+  it('replaces the guardrail version whenever the guardrail definition changes (its description carries the hash)', () => {
+    // Prepare
+    const definition = template.Resources.Guardrail?.Properties;
+
+    // Act
+    const version = template.Resources.GuardrailVersion?.Properties;
+
+    // Assess: the Description is create-only, so a new hash means a new version.
+    expect(version?.Description).toBe(`Guardrail definition ${guardrailStack.definitionHash(definition)}`);
+  });
+
+  it('publishes alarms to a topic CloudWatch can use: a customer managed key whose policy lets CloudWatch encrypt', () => {
+    // Prepare
+    const topic = template.Resources.AlarmTopic?.Properties ?? {};
+
+    // Act
+    const keyId = obj(topic.KmsMasterKeyId).Ref;
+    const statements = (obj(template.Resources[String(keyId)]?.Properties.KeyPolicy).Statement as JsonObject[] | undefined) ?? [];
+    const cloudwatch = statements.find((s) => obj(s.Principal).Service === 'cloudwatch.amazonaws.com');
+
+    // Assess: never the AWS managed alias/aws/sns, whose key policy CloudWatch cannot use.
+    expect(topic.KmsMasterKeyId).not.toBe('alias/aws/sns');
+    expect(template.Resources[String(keyId)]?.Type).toBe('AWS::KMS::Key');
+    expect(cloudwatch?.Action).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+    for (const [, alarm] of resourcesOfType('AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+
+  it('declares HttpApiUrl once, as the framework generates it (no merged Fn::Join + Fn::Sub)', () => {
+    const output = obj(obj(template.Outputs).HttpApiUrl);
+    expect(Object.keys(obj(output.Value))).toEqual(['Fn::Join']);
   });
 
   it('makes the Knowledge Base optional through a CloudFormation condition', () => {

@@ -13,12 +13,24 @@ import { type EmulatedStack, startEmulatedStack } from '../iam/emulated-stack';
 import { KEPT_GRANTS } from '../iam/unused-grants';
 
 /**
- * The IAM proof, converse mode: the life of a document and a question — upload, ingest, update, a
- * failure and its re-drive, delete, a missed event caught by the re-index sweep, queries and listings —
- * run on the packaged stack's environment with every AWS call judged against the calling function's
- * role in the packaged template. Any denied call fails; every grant no call used needs a written reason;
- * no statement may be redundant.
+ * The IAM proof, in both generator modes: the life of a document and a question — upload, ingest,
+ * update, an unchanged re-upload, failures and a re-drive, delete, a missed event caught by the re-index
+ * sweep, queries and listings — run on the packaged stack's environment (packaged for that mode) with
+ * every AWS call judged against the calling function's role in the packaged template. Any denied call
+ * fails; every grant no call used needs a written reason; no statement may be redundant.
  */
+interface Mode {
+  name: string;
+  params: Record<string, string>;
+  /** Functions that make no AWS call in this mode. */
+  silent: readonly string[];
+}
+
+const MODES: Mode[] = [
+  { name: 'converse', params: {}, silent: ['api-health', 'query-validate'] },
+  // The Knowledge Base retrieves and reranks inside RetrieveAndGenerate: no Retrieve or Rerank task runs.
+  { name: 'knowledge base', params: { knowledgeBase: 'true' }, silent: ['api-health', 'query-validate', 'query-retrieve', 'query-rerank'] },
+];
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const fixtures = path.resolve(__dirname, '../fixtures/documents');
 const TENANT = 'default';
@@ -35,12 +47,19 @@ const describeCall = (c: RecordedCall): string =>
 
 const describeGrant = (g: UnusedGrant): string => `${g.function}: ${g.action} on ${g.resource}`;
 
-describe('IAM proof: every AWS call of the emulated stack is allowed by its function role (converse mode)', () => {
+/** `function: action` of every grant in any mode's packaged roles. */
+const grantedInSomeMode = new Set<string>();
+
+describe.each(MODES)('IAM proof ($name mode): every AWS call of the emulated stack is allowed by its function role', (mode) => {
   useFakeAwsCredentials(S3RVER_CREDENTIALS);
   let stack: EmulatedStack;
   let trigger: Handler;
 
   const url = (route: string) => `${stack.runtime.url}${route}`;
+  const knowledgeBaseMode = mode.params.knowledgeBase === 'true';
+  /** Chunks written to the index: our embedding calls, or documents sent to the Knowledge Base. */
+  const indexWrites = () =>
+    knowledgeBaseMode ? stack.knowledgeBase.callsOf('IngestKnowledgeBaseDocuments').length : stack.bedrock.callsOf('InvokeModel').length;
   const manifest = (key: string) => stack.runtime.services.manifests.get(TENANT, documentIdFor(TENANT, key));
   /** A user puts an object in the bucket (no function involved) and S3 emits its event to the trigger. */
   const putObject = async (key: string, bytes: Buffer | string): Promise<void> => {
@@ -50,7 +69,7 @@ describe('IAM proof: every AWS call of the emulated stack is allowed by its func
   };
 
   beforeAll(async () => {
-    stack = await startEmulatedStack({ env: { RAG_CHUNK_SIZE: '300', RAG_CHUNK_OVERLAP: '40', RAG_EMBED_BATCH_SIZE: '4' } });
+    stack = await startEmulatedStack({ params: mode.params, env: { RAG_CHUNK_SIZE: '300', RAG_CHUNK_OVERLAP: '40', RAG_EMBED_BATCH_SIZE: '4' } });
     trigger = ((await import('../../functions/ingest/trigger')) as { handler: Handler }).handler;
   }, 180_000);
 
@@ -109,7 +128,7 @@ describe('IAM proof: every AWS call of the emulated stack is allowed by its func
     // Prepare: the same bytes under a multipart ETag, as S3 reports a multipart upload.
     const key = `${TENANT}/observatory.md`;
     const before = await manifest(key);
-    const embedsBefore = stack.bedrock.callsOf('InvokeModel').length;
+    const writesBefore = indexWrites();
     const head = await stack.runtime.services.documents.head(key);
 
     // Act
@@ -120,9 +139,10 @@ describe('IAM proof: every AWS call of the emulated stack is allowed by its func
     const after = await manifest(key);
     expect(after?.status).toBe('INDEXED');
     expect(after?.version).toBe(before?.version);
-    expect(stack.bedrock.callsOf('InvokeModel').length).toBe(embedsBefore);
+    expect(indexWrites()).toBe(writesBefore);
     // The live generation was verified by its chunk ids.
-    expect(stack.proof.calls.some((c) => c.function === 'ingest-extract' && c.command === 'S3VectorsClient.GetVectorsCommand')).toBe(true);
+    const lookup = knowledgeBaseMode ? 'BedrockAgentClient.GetKnowledgeBaseDocumentsCommand' : 'S3VectorsClient.GetVectorsCommand';
+    expect(stack.proof.calls.some((c) => c.function === 'ingest-extract' && c.command === lookup)).toBe(true);
   }, 60_000);
 
   it('fails an object event whose object is already gone with "no longer exists" (S3 answered 404, not 403)', async () => {
@@ -145,16 +165,20 @@ describe('IAM proof: every AWS call of the emulated stack is allowed by its func
   }, 60_000);
 
   it('records a failure after chunking: partial chunks and work files are removed, the document is FAILED', async () => {
-    // Prepare: the embedding model rejects the first request of this document.
+    // Prepare: the index write of this document's first batch is rejected (our embedding model, or the
+    // Knowledge Base's ingestion API).
     const key = `${TENANT}/ferry-notes.txt`;
     const modelId = stack.config.aws.embeddingModelId ?? '';
-    stack.bedrock.modelFaults.set(modelId, { status: 400, code: 'ValidationException', message: 'Malformed input request', times: 1 });
+    const rejected = { status: 400, code: 'ValidationException', message: 'Malformed input request' };
+    if (knowledgeBaseMode) stack.knowledgeBase.setFaults({ next: [rejected] });
+    else stack.bedrock.modelFaults.set(modelId, { ...rejected, times: 1 });
     try {
       // Act
       await putObject(key, `${'The ferry leaves the north pier every forty minutes in summer. '.repeat(12)}`);
       await stack.runtime.settle();
     } finally {
       stack.bedrock.modelFaults.delete(modelId);
+      stack.knowledgeBase.setFaults({});
     }
 
     // Assess
@@ -162,6 +186,29 @@ describe('IAM proof: every AWS call of the emulated stack is allowed by its func
     expect(failed?.status).toBe('FAILED');
     expect((await stack.runtime.services.state.list(`work/${TENANT}/${documentIdFor(TENANT, key)}/`)).items).toEqual([]);
     expect(stack.proof.calls.some((c) => c.function === 'ingest-record-failure' && c.command === 'S3Client.DeleteObjectCommand')).toBe(true);
+  }, 60_000);
+
+  it('withdraws a batch that finishes after its ingestion failed: its chunks leave the index', async () => {
+    // Prepare: the document that failed above, and a batch of another attempt of it that Step Functions
+    // still runs (Map iterations are not cancelled mid-invocation).
+    const key = `${TENANT}/ferry-notes.txt`;
+    const documentId = documentIdFor(TENANT, key);
+    expect((await manifest(key))?.status).toBe('FAILED');
+    const text = 'A late batch of the ferry notes. The ferry leaves the north pier every forty minutes.';
+    const fingerprint = 'a'.repeat(32);
+    const chunks = stack.runtime.services.chunker.chunk({ text, contentType: 'text/plain' }, { documentId, fingerprint });
+    const identity = { tenant: TENANT, documentId, key, version: 'b'.repeat(64), contentType: 'text/plain', fingerprint };
+    const batchKey = `work/${TENANT}/${documentId}/${fingerprint}/batch-00000.json`;
+    await stack.runtime.services.state.put(batchKey, JSON.stringify({ identity, chunks }), { contentType: 'application/json' });
+    const embedBatch = ((await import('../../functions/ingest/embed-batch')) as { handler: Handler }).handler;
+
+    // Act
+    const late = embedBatch({ tenant: TENANT, documentId, fingerprint, batchKey }, lambdaContext('ingest-embed-batch'));
+
+    // Assess
+    await expect(late).rejects.toThrow(/withdrawn/);
+    expect(await stack.runtime.services.vectors.countDocument(TENANT, documentId, fingerprint)).toBe(0);
+    await stack.runtime.services.state.delete(batchKey);
   }, 60_000);
 
   it('records a failure and re-drives it', async () => {
@@ -213,7 +260,7 @@ describe('IAM proof: every AWS call of the emulated stack is allowed by its func
     expect(stack.proof.denied().map(describeCall)).toEqual([]);
     // Every function that touches AWS in this mode was seen, so the proof covers each role.
     const seen = new Set(stack.proof.calls.map((c) => c.function));
-    const expected = functionCatalog.map((f) => f.name).filter((name) => !['api-health', 'query-validate'].includes(name));
+    const expected = functionCatalog.map((f) => f.name).filter((name) => !mode.silent.includes(name));
     expect(expected.filter((name) => !seen.has(name))).toEqual([]);
   });
 
@@ -221,12 +268,21 @@ describe('IAM proof: every AWS call of the emulated stack is allowed by its func
     const unused = await stack.proof.unusedGrants(functionCatalog.map((f) => f.name));
     const kept = (g: UnusedGrant) => KEPT_GRANTS.some((k) => k.action === g.action && (k.functions === '*' || k.functions.includes(g.function)));
     expect(unused.filter((g) => !kept(g)).map(describeGrant)).toEqual([]);
-    // Every written reason still names a grant that exists, so the list cannot rot.
-    const granted = (action: string, fn: string) => stack.proof.grantsOf(fn).some((statementAction) => statementAction === action);
-    const stale = KEPT_GRANTS.flatMap((k) =>
-      (k.functions === '*' ? functionCatalog.map((f) => f.name) : k.functions).filter((fn) => !granted(k.action, fn)).map((fn) => `${fn}: ${k.action}`),
-    );
-    expect(stale).toEqual([]);
+    // Remember what this mode grants: every written reason must name a grant of some mode (below).
+    for (const fn of functionCatalog.map((f) => f.name)) for (const action of stack.proof.grantsOf(fn)) grantedInSomeMode.add(`${fn}: ${action}`);
     expect(await stack.proof.redundantStatements()).toEqual([]);
   }, 120_000);
+});
+
+describe('reasons for kept grants', () => {
+  it('name only grants that exist in some mode, so the list cannot rot', () => {
+    // Runs after both modes (jest keeps declaration order within a file).
+    expect(grantedInSomeMode.size).toBeGreaterThan(0);
+    const stale = KEPT_GRANTS.flatMap((k) =>
+      (k.functions === '*' ? functionCatalog.map((f) => f.name) : k.functions)
+        .map((fn) => `${fn}: ${k.action}`)
+        .filter((grant) => !grantedInSomeMode.has(grant)),
+    );
+    expect(stale).toEqual([]);
+  });
 });

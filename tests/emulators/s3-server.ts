@@ -17,6 +17,50 @@ export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3R
 
 const CHILD_SCRIPT = `
 const S3rver = require(process.argv[1]);
+const fs = require('node:fs/promises');
+const nodePath = require('node:path');
+const { createHash, randomBytes } = require('node:crypto');
+// S3 makes a PUT visible whole or not at all. s3rver's filesystem store answers a PUT before the bytes are
+// flushed and writes in place, so a GET racing a PUT (a duplicate event reading the manifest a running
+// ingestion rewrites) can read a torn file. Write to a temporary file, then rename: atomic on POSIX.
+const FilesystemStore = require(nodePath.join(nodePath.dirname(require.resolve(process.argv[1])), 'stores', 'filesystem.js'));
+FilesystemStore.prototype.putObject = async function putObject(object) {
+  const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+  await fs.mkdir(nodePath.dirname(objectPath), { recursive: true });
+  const chunks = [];
+  if (Buffer.isBuffer(object.content)) chunks.push(object.content);
+  else for await (const chunk of object.content) chunks.push(Buffer.from(chunk));
+  const content = Buffer.concat(chunks);
+  const md5 = createHash('md5').update(content).digest('hex');
+  const temporary = objectPath + '.' + randomBytes(6).toString('hex') + '.tmp';
+  await fs.writeFile(temporary, content);
+  await fs.rename(temporary, objectPath);
+  await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+  return { size: content.length, md5 };
+};
+// A GET sizes the object from one stat and reads it from a later open: a PUT landing in between gives a
+// torn read. Read the bytes from one open file instead (a rename leaves an opened file intact), and
+// describe what was read.
+const { Readable } = require('node:stream');
+const S3Object = require(nodePath.join(nodePath.dirname(require.resolve(process.argv[1])), 'models', 'object.js'));
+const originalGetObject = FilesystemStore.prototype.getObject;
+FilesystemStore.prototype.getObject = async function getObject(bucket, key, options) {
+  if (options && (options.start !== undefined || options.end !== undefined)) return originalGetObject.call(this, bucket, key, options);
+  let content;
+  try {
+    content = await fs.readFile(this.getResourcePath(bucket, key, 'object'));
+  } catch (err) {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  }
+  const metadata = await this.getMetadata(bucket, key).catch((err) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (!metadata) return null;
+  const md5 = createHash('md5').update(content).digest('hex');
+  return new S3Object(bucket, key, Readable.from([content]), { ...metadata, etag: JSON.stringify(md5), 'content-length': content.length });
+};
 const [directory, buckets] = [process.argv[2], JSON.parse(process.argv[3])];
 new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) })
   .run()

@@ -8,7 +8,9 @@ import { createStepFunctionsWorkflows } from '../../shared/workflows/step-functi
 import { S3_VECTORS_NON_FILTERABLE_KEYS } from '../../shared/vectors/s3-vectors-store';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { type CfnTemplate, packageStack } from '../../scripts/package-stack';
+import { BedrockAgentEmulator } from '../emulators/bedrock-agent-emulator';
 import { BedrockAgentRuntimeEmulator } from '../emulators/bedrock-agent-runtime-emulator';
+import { KnowledgeBaseDocuments } from '../emulators/knowledge-base-documents';
 import { BedrockRuntimeEmulator } from '../emulators/bedrock-runtime-emulator';
 import { type RunningS3Server, startS3Server } from '../emulators/s3-server';
 import { S3VectorsEmulator } from '../emulators/s3vectors-emulator';
@@ -36,8 +38,8 @@ export const DEPLOYMENT: Deployment = {
     Guardrail: 'gremulated01',
     GuardrailVersion: '1',
     VectorBucket: 'rag-ci-vectors',
-    KnowledgeBase: 'KBEMULATED1',
-    KnowledgeBaseDataSource: 'DSEMULATED1',
+    KnowledgeBase: 'KBEMULATE1',
+    KnowledgeBaseDataSource: 'DSEMULATE1',
   },
 };
 
@@ -59,6 +61,8 @@ export interface EmulatedStack {
   s3: RunningS3Server;
   bedrock: BedrockRuntimeEmulator;
   agent: BedrockAgentRuntimeEmulator;
+  /** The Knowledge Base's document API and the documents it holds (knowledge-base mode). */
+  knowledgeBase: BedrockAgentEmulator;
   vectors: S3VectorsEmulator;
   sfn: StepFunctionsEmulator;
   stop(): Promise<void>;
@@ -90,14 +94,27 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
   const env = functionEnvironment(template, 'api-query');
   const s3 = await startS3Server([env.RAG_DOCUMENTS_BUCKET ?? '', env.RAG_STATE_BUCKET ?? '']);
   const bedrock = new BedrockRuntimeEmulator();
-  const agent = new BedrockAgentRuntimeEmulator();
+  const documents = new KnowledgeBaseDocuments();
+  const agent = new BedrockAgentRuntimeEmulator({ documents });
+  const knowledgeBase = new BedrockAgentEmulator(documents);
   const vectors = new S3VectorsEmulator();
   const sfn = new StepFunctionsEmulator();
-  const [bedrockUrl, agentUrl, vectorsUrl, sfnUrl] = await Promise.all([bedrock.start(), agent.start(), vectors.start(), sfn.start()]);
-  vectors.createIndex(env.RAG_S3VECTORS_BUCKET ?? '', env.RAG_S3VECTORS_INDEX ?? '', {
-    dimension: Number(env.RAG_EMBEDDING_DIMENSIONS),
-    nonFilterableMetadataKeys: [...S3_VECTORS_NON_FILTERABLE_KEYS],
-  });
+  const [bedrockUrl, agentUrl, knowledgeBaseUrl, vectorsUrl, sfnUrl] = await Promise.all([
+    bedrock.start(),
+    agent.start(),
+    knowledgeBase.start(),
+    vectors.start(),
+    sfn.start(),
+  ]);
+  if (env.RAG_KNOWLEDGE_BASE_ID && env.RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID) {
+    // As the template declares it: a CUSTOM data source with chunking NONE.
+    documents.createDataSource(env.RAG_KNOWLEDGE_BASE_ID, env.RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID, { chunkingStrategy: 'NONE' });
+  } else {
+    vectors.createIndex(env.RAG_S3VECTORS_BUCKET ?? '', env.RAG_S3VECTORS_INDEX ?? '', {
+      dimension: Number(env.RAG_EMBEDDING_DIMENSIONS),
+      nonFilterableMetadataKeys: [...S3_VECTORS_NON_FILTERABLE_KEYS],
+    });
+  }
 
   const dir = await mkdtemp(path.join(tmpdir(), 'rag-emulated-stack-'));
   const config = loadConfig({
@@ -113,6 +130,8 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
     RAG_S3_FORCE_PATH_STYLE: 'on',
     RAG_BEDROCK_ENDPOINT: bedrockUrl,
     RAG_BEDROCK_AGENT_ENDPOINT: agentUrl,
+    RAG_BEDROCK_AGENT_BUILD_ENDPOINT: knowledgeBaseUrl,
+    RAG_KNOWLEDGE_BASE_POLL_INTERVAL_MS: '10',
     RAG_S3VECTORS_ENDPOINT: vectorsUrl,
     RAG_SFN_ENDPOINT: sfnUrl,
     RAG_EMBED_RPS: '1000',
@@ -151,12 +170,13 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
     s3,
     bedrock,
     agent,
+    knowledgeBase,
     vectors,
     sfn,
     stop: async () => {
       await runtime.stop();
       removePlugin();
-      await Promise.all([bedrock.stop(), agent.stop(), vectors.stop(), sfn.stop(), s3.stop()]);
+      await Promise.all([bedrock.stop(), agent.stop(), knowledgeBase.stop(), vectors.stop(), sfn.stop(), s3.stop()]);
       await rm(dir, { recursive: true, force: true });
     },
   };

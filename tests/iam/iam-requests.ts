@@ -167,6 +167,8 @@ const MAPPERS: Record<string, Mapper> = {
   'BedrockAgentClient.DeleteKnowledgeBaseDocumentsCommand': knowledgeBaseDocuments('bedrock:DeleteKnowledgeBaseDocuments'),
   'BedrockAgentClient.GetKnowledgeBaseDocumentsCommand': knowledgeBaseDocuments('bedrock:GetKnowledgeBaseDocuments'),
   'BedrockAgentClient.ListKnowledgeBaseDocumentsCommand': knowledgeBaseDocuments('bedrock:ListKnowledgeBaseDocuments'),
+  // GetDataSource is authorised on the knowledge base it belongs to (resource type knowledge-base).
+  'BedrockAgentClient.GetDataSourceCommand': knowledgeBaseDocuments('bedrock:GetDataSource'),
   'SFNClient.StartExecutionCommand': (_site, input) => [{ action: 'states:StartExecution', resource: text(input.stateMachineArn), context: {} }],
   'SFNClient.StartSyncExecutionCommand': (_site, input) => [{ action: 'states:StartSyncExecution', resource: text(input.stateMachineArn), context: {} }],
 };

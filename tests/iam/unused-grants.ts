@@ -37,12 +37,12 @@ export const KEPT_GRANTS: readonly KeptGrant[] = [
     reason:
       'They read a manifest that is missing only when a delete event removed it mid-ingestion (the code handles "missing"); S3 answers that read 404 only with s3:ListBucket, else 403 and the step fails. A race the run does not stage.',
   },
-  {
-    action: 's3vectors:DeleteVectors',
+  ...['s3vectors:DeleteVectors', 'bedrock:DeleteKnowledgeBaseDocuments', 'bedrock:GetKnowledgeBaseDocuments'].map((action) => ({
+    action,
     functions: ['ingest-record-failure'],
     reason:
-      "Removes the failed attempt's partial chunks. In the staged failure the attempt's other batches may withdraw their own chunks first, so whether any are left to delete is a race; GetVectors of the same statement is exercised.",
-  },
+      "Removes (and, on a Knowledge Base, waits out the removal of) the failed attempt's partial chunks. In the staged failure the attempt's other batches may withdraw their own chunks first, so whether any are left is a race; the statement's list or get action is exercised, and the same delete is proven by the late-batch withdrawal of ingest-embed-batch.",
+  })),
   {
     action: 'aws-marketplace:ViewSubscriptions',
     functions: ['query-rerank', 'query-generate'],
