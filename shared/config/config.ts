@@ -20,6 +20,19 @@ const list = z.string().transform((v) =>
 /** Bedrock model ids look like "amazon.titan-embed-text-v2:0", "us.anthropic.claude-3-5-haiku-20241022-v1:0" or an ARN. */
 const modelId = z.string().regex(/^(arn:aws[\w-]*:bedrock:[\w-]*:\d*:[\w./:-]+|[a-z0-9-]+(\.[\w-]+)+(:\d+)?(:[\w-]+)?)$/, 'is not a Bedrock model id or ARN');
 
+/**
+ * Uploads go through API Gateway HTTP API to a synchronously invoked Lambda, whose request payload is
+ * limited to 6 MB ("For synchronous invocations, the maximum payload size is 6 MB":
+ * https://docs.aws.amazon.com/cli/latest/reference/lambda/invoke.html, read 2026-11-30). HTTP API passes a
+ * binary body base64-encoded inside the event (4 bytes for every 3), and the event's headers and request
+ * context take room too (64 KiB kept for them): so at most (6 MiB - 64 KiB) x 3/4 bytes of file, about
+ * 4.45 MiB. The default stays a little below.
+ */
+export const LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+export const EVENT_ENVELOPE_BYTES = 64 * 1024;
+export const MAX_UPLOAD_BYTES_LIMIT = Math.floor(((LAMBDA_SYNC_PAYLOAD_BYTES - EVENT_ENVELOPE_BYTES) * 3) / 4);
+export const DEFAULT_MAX_UPLOAD_BYTES = Math.floor(4.4 * 1024 * 1024);
+
 const envSchema = z.object({
   // --- local runtime ---
   HOST: z.string().default('127.0.0.1'),
@@ -58,8 +71,8 @@ const envSchema = z.object({
   RAG_EMBED_RPS: num(0.1, 10000).default(5),
   RAG_MAX_FILE_BYTES: int(1, 2_000_000_000).default(50 * 1024 * 1024),
   RAG_MAX_PAGES: int(1, 100000).default(2000),
-  /** Uploads through the API: Lambda's synchronous payload limit is 6 MB, larger files go straight to S3. */
-  RAG_MAX_UPLOAD_BYTES: int(1, 6 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** Uploads through the API (larger files go straight to the bucket); see MAX_UPLOAD_BYTES_LIMIT. */
+  RAG_MAX_UPLOAD_BYTES: int(1, MAX_UPLOAD_BYTES_LIMIT).default(DEFAULT_MAX_UPLOAD_BYTES),
   // --- query ---
   RAG_MAX_QUESTION_CHARS: int(10, 100000).default(2000),
   RAG_TOP_K: int(1, 100).default(5),

@@ -12,7 +12,11 @@ export interface IngestionRequest {
 
 export interface StartedExecution {
   executionName: string;
-  /** False when an execution with the same name already exists (duplicate event): nothing new was started. */
+  /**
+   * False when the orchestrator refused the name (an execution of it already ran, or runs with other
+   * input: a duplicate event). Step Functions answers an identical request for a running execution with
+   * that execution, so a duplicate can also come back `true`; either way no second execution runs.
+   */
   started: boolean;
 }
 

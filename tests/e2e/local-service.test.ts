@@ -159,7 +159,7 @@ describe('local service end to end', () => {
     expect((await put('a/..%2F..%2Fescape.txt', 'x')).status).toBe(400);
     expect((await put('empty.txt', '')).status).toBe(400);
     expect((await put('.hidden.txt', 'x')).status).toBe(400);
-    const tooBig = await put('big.txt', Buffer.alloc(5 * 1024 * 1024 + 1, 'a'));
+    const tooBig = await put('big.txt', Buffer.alloc(runtime.config.ingestion.maxUploadBytes + 1, 'a'));
     expect(tooBig.status).toBe(413);
     expect(tooBig.body.error.code).toBe('PayloadTooLargeError');
   });

@@ -4,7 +4,7 @@ import { type EmulatorRequest, type EmulatorResponse, ServiceEmulator } from './
  * AWS Step Functions on 127.0.0.1, speaking the awsJson1_0 protocol the real `@aws-sdk/client-sfn`
  * uses: `POST /` with `X-Amz-Target: AWSStepFunctions.<Operation>`, JSON bodies, errors as
  * `{"__type": "<Code>", "message": ...}` with status 400. Implemented: StartExecution (Standard
- * machines; a name reused on the same machine -> ExecutionAlreadyExists), StartSyncExecution (Express
+ * machines; the same name and input again returns the execution, another input -> ExecutionAlreadyExists), StartSyncExecution (Express
  * machines; the test decides the outcome: SUCCEEDED with output, FAILED with error + cause, TIMED_OUT).
  * Clients must set `disableHostPrefix: true`: the SDK otherwise prefixes StartSyncExecution's host
  * with "sync-", which cannot resolve for 127.0.0.1.
@@ -39,7 +39,7 @@ function ok(body: unknown): EmulatorResponse {
 
 export class StepFunctionsEmulator extends ServiceEmulator<SfnCall> {
   readonly machines = new Map<string, EmulatedStateMachine>();
-  private readonly executions = new Map<string, Set<string>>();
+  private readonly executions = new Map<string, Map<string, { input: string; startDate: number }>>();
   private counter = 0;
 
   constructor() {
@@ -84,9 +84,15 @@ export class StepFunctionsEmulator extends ServiceEmulator<SfnCall> {
     const now = Date.now() / 1000;
     if (!sync) {
       if (machine.type !== 'STANDARD') return error('StateMachineTypeNotSupported', 'Use StartSyncExecution for Express state machines');
-      const names = this.executions.get(arn) ?? new Set<string>();
-      if (names.has(name)) return error('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
-      names.add(name);
+      // StartExecution is idempotent for the same name and input (the existing execution is returned and
+      // nothing new runs); the same name with another input is ExecutionAlreadyExists
+      // (StartExecutionCommand docs, @aws-sdk/client-sfn 3.1164.0). AWS also refuses the name once that
+      // execution has closed; the emulator does not track closing, so it keeps answering idempotently.
+      const names = this.executions.get(arn) ?? new Map<string, { input: string; startDate: number }>();
+      const existing = names.get(name);
+      if (existing && existing.input !== input) return error('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+      if (existing) return ok({ executionArn, startDate: existing.startDate });
+      names.set(name, { input, startDate: now });
       this.executions.set(arn, names);
       machine.start?.(parsed, name);
       return ok({ executionArn, startDate: now });

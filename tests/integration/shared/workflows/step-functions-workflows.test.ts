@@ -71,14 +71,23 @@ describe('StepFunctionsWorkflows over the awsJson1_0 wire format', () => {
   };
 
   it('starts an ingestion named from the object version, and a duplicate event starts nothing', async () => {
-    // Prepare
+    // Prepare: count the executions Step Functions really starts.
     const subject = workflows();
+    const started: string[] = [];
+    const machine = emulator.machines.get(INGEST_ARN);
+    emulator.machines.set(INGEST_ARN, { type: 'STANDARD', start: (_input, name) => started.push(name) });
     // Act
     const first = await subject.startIngestion(REQUEST);
+    // The same event again (same name, same input): Step Functions returns the running execution.
     const duplicate = await subject.startIngestion({ ...REQUEST });
+    // The same object version from another source (same name, other input): refused.
+    const other = await subject.startIngestion({ ...REQUEST, reason: 'reindex' });
+    if (machine) emulator.machines.set(INGEST_ARN, machine);
     // Assess
     expect(first).toEqual({ executionName: ingestionExecutionName(REQUEST), started: true });
-    expect(duplicate).toEqual({ executionName: first.executionName, started: false });
+    expect(duplicate.executionName).toBe(first.executionName);
+    expect(other).toEqual({ executionName: first.executionName, started: false });
+    expect(started).toEqual([first.executionName]);
     const [call] = emulator.callsOf('StartExecution');
     expect(call?.body.stateMachineArn).toBe(INGEST_ARN);
     expect(JSON.parse(String(call?.body.input))).toEqual(REQUEST);
@@ -148,10 +157,13 @@ describe('StepFunctionsWorkflows over the awsJson1_0 wire format', () => {
     // Act
     const first = await subject.startReindex('schedule');
     const again = await subject.startReindex('schedule');
-    // Assess
+    const manual = await subject.startReindex('manual');
+    // Assess: a doubled tick in the same minute names the same execution (Step Functions runs it once).
     expect(first.started).toBe(true);
     expect(first.executionName).toBe('reindex-schedule-20260102T0304');
-    expect(again.started).toBe(false);
+    expect(again.executionName).toBe(first.executionName);
+    expect(manual.executionName).toBe('reindex-manual-20260102T0304');
+    expect(emulator.callsOf('StartExecution').map((c) => c.body.name)).toEqual([first.executionName, first.executionName, manual.executionName]);
     expect(emulator.callsOf('StartExecution')[0]?.body.stateMachineArn).toBe(REINDEX_ARN);
   });
 

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../../../shared/config/config';
+import { EVENT_ENVELOPE_BYTES, LAMBDA_SYNC_PAYLOAD_BYTES, loadConfig, MAX_UPLOAD_BYTES_LIMIT } from '../../../../shared/config/config';
 import { ConfigurationError } from '../../../../shared/errors';
 
 describe('loadConfig', () => {
@@ -55,5 +55,19 @@ describe('loadConfig', () => {
       RAG_GENERATION_MODEL_IDS: 'eu.anthropic.claude-3-5-haiku-20241022-v1:0, amazon.nova-lite-v1:0',
     });
     expect(ok.aws.generationModelIds).toEqual(['eu.anthropic.claude-3-5-haiku-20241022-v1:0', 'amazon.nova-lite-v1:0']);
+  });
+
+  it('caps API uploads so that the base64 body and the event fit in a synchronous Lambda payload (6 MB)', () => {
+    // Prepare: HTTP API sends a binary body base64-encoded, 4 bytes for every 3.
+    const eventBytes = (fileBytes: number) => Math.ceil(fileBytes / 3) * 4 + EVENT_ENVELOPE_BYTES;
+
+    // Act
+    const defaults = loadConfig({}).ingestion.maxUploadBytes;
+
+    // Assess
+    expect(eventBytes(defaults)).toBeLessThanOrEqual(LAMBDA_SYNC_PAYLOAD_BYTES);
+    expect(eventBytes(MAX_UPLOAD_BYTES_LIMIT)).toBeLessThanOrEqual(LAMBDA_SYNC_PAYLOAD_BYTES);
+    expect(() => loadConfig({ RAG_MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES_LIMIT + 1) })).toThrow(/RAG_MAX_UPLOAD_BYTES/);
+    expect(loadConfig({ RAG_MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES_LIMIT) }).ingestion.maxUploadBytes).toBe(MAX_UPLOAD_BYTES_LIMIT);
   });
 });
