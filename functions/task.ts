@@ -6,7 +6,9 @@ import type { Services } from '../shared/pipeline/services';
 
 /**
  * Builds a state machine Task handler: validate the task input with its schema, run one
- * use-case, return its output. Errors keep their names so ASL Retry/Catch can match them.
+ * use-case, return its output. Errors keep their names so ASL Retry/Catch can match them: an
+ * input that breaks the schema is a `ValidationError` with one issue per field, and the
+ * use-case never sees it.
  */
 export function taskHandler<TSchema extends z.ZodType, TResult>(
   schema: TSchema,
@@ -18,7 +20,7 @@ export function taskHandler<TSchema extends z.ZodType, TResult>(
     if (!parsed.success) {
       throw new ValidationError(
         'Invalid task input',
-        parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+        parsed.error.issues.map((issue) => ({ path: issue.path.join('.') || '(input)', message: issue.message })),
       );
     }
     return parsed.data;
@@ -28,8 +30,28 @@ export function taskHandler<TSchema extends z.ZodType, TResult>(
     return parsed.success && label ? label(parsed.data) : undefined;
   };
   return (services) =>
-    withObservability(async (event: unknown, _context: Context): Promise<TResult> => run(await services(), parse(event)), {
-      correlationId: (event) => pick(event, labels.correlationId),
-      tenant: (event) => pick(event, labels.tenant),
-    });
+    withObservability(
+      async (event: unknown, _context: Context): Promise<TResult> => {
+        const input = parse(event);
+        return run(await services(), input);
+      },
+      {
+        correlationId: (event) => pick(event, labels.correlationId),
+        tenant: (event) => pick(event, labels.tenant),
+      },
+    );
 }
+
+type Same<A, B> = (<G>() => G extends A ? 1 : 2) extends <G>() => G extends B ? 1 : 2 ? true : false;
+/** A type without its string index signature: what a `.loose()` object schema declares. */
+type Declared<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
+
+/** Fails to compile unless its argument is `true`. */
+export type Assert<T extends true> = T;
+
+/**
+ * True when a schema describes exactly a use-case type, field for field and optional for
+ * optional (a `.loose()` schema's index signature aside). `type _Check = Assert<SchemaMatches<typeof
+ * schema, UseCaseType>>` stops compiling when the two drift apart.
+ */
+export type SchemaMatches<TSchema extends z.ZodType, T> = Same<Declared<z.output<TSchema>>, T>;

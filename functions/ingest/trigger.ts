@@ -9,7 +9,8 @@ import { taskHandler } from '../task';
 /**
  * EventBridge "Object Created" / "Object Deleted" from the documents bucket (locally: the folder
  * watcher emits the same events) -> one ingest execution whose name derives from the object
- * version, so duplicate deliveries start nothing new.
+ * version, so duplicate deliveries start nothing new. AWS owns the envelope and adds fields to it
+ * (version, id, source, request-id, ...), so other fields pass; the ones read here are checked.
  */
 export const s3EventSchema = z
   .object({

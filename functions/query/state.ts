@@ -1,20 +1,163 @@
 import { z } from 'zod';
-import type { QueryWorkflowInput } from '../../shared/pipeline/query-contract';
-import type { QueryState } from '../../shared/pipeline/query';
+import type { GeneratedCitation } from '../../shared/generation/generator';
+import type { GuardrailFinding } from '../../shared/guardrails/guardrail';
+import { tenantPattern } from '../../shared/pipeline/document-keys';
+import type { GenerationOutput, InputGuardOutput, QueryState, RankedOutput, RetrievalOutput, ValidatedQuery } from '../../shared/pipeline/query';
+import { type GuardrailSummary, type QueryWorkflowInput, queryFiltersSchema, queryRequestSchema } from '../../shared/pipeline/query-contract';
+import type { Assert, SchemaMatches } from '../task';
 
-/** The query state machine's input, as ValidateQuery receives it (its contents are checked by validateQuery). */
-export const workflowInputSchema = z.custom<QueryWorkflowInput>(
-  (value) => typeof value === 'object' && value !== null && 'tenant' in value && 'requestId' in value,
-  'must carry tenant and requestId',
-);
+/**
+ * The input of each query Task, in full (statemachines/query.asl.json). Every Task takes the whole
+ * execution state (no InputPath or Parameters): the workflow input plus the ResultPath of each step
+ * so far; InputAllowed decides which steps ran (blocked: none, knowledge-base: Generate, otherwise
+ * Retrieve, Rerank and Generate). Past ValidateQuery the state lets other top-level fields through
+ * (`.loose()`); the step results nested in it are checked field by field.
+ */
+const requestId = z.string().min(1);
+const tenant = z.string().regex(tenantPattern);
+const count = z.number().int().nonnegative();
 
-/** The state after ValidateQuery and GuardInput, as later Tasks receive it. */
-export const queryStateSchema = z.custom<QueryState>(
-  (value) => typeof value === 'object' && value !== null && 'query' in value && 'inputGuard' in value,
-  'must carry query and inputGuard',
-);
+/**
+ * Task "ValidateQuery": the execution input, the public request contract (which rejects unknown
+ * fields) plus identity from the edge. The limits come from configuration, which validateQuery
+ * applies; here they are left open so the contract's shape has one source.
+ */
+export const validateSchema = queryRequestSchema({ maxQuestionChars: Number.POSITIVE_INFINITY, maxTopK: Number.POSITIVE_INFINITY }).extend({
+  requestId,
+  tenant,
+});
+type _QueryWorkflowInput = Assert<SchemaMatches<typeof validateSchema, QueryWorkflowInput>>;
+
+/** ValidateQuery's result, at `$.query`. */
+export const validatedQuerySchema = z.object({
+  requestId,
+  tenant,
+  question: z.string().min(1),
+  topK: z.number().int().min(1),
+  candidates: z.number().int().min(1),
+  filter: queryFiltersSchema,
+  promptVersion: z.string().min(1),
+  mode: z.enum(['own-retrieval', 'knowledge-base']),
+  sessionId: z.string().min(1).optional(),
+});
+type _ValidatedQuery = Assert<SchemaMatches<typeof validatedQuerySchema, ValidatedQuery>>;
+
+const guardrailFindingSchema = z.object({
+  type: z.enum(['PII', 'DENIED_TOPIC', 'PROMPT_ATTACK', 'GROUNDING', 'CONTENT', 'WORD']),
+  detail: z.string(),
+  action: z.enum(['BLOCKED', 'ANONYMIZED', 'DETECTED']),
+});
+type _GuardrailFinding = Assert<SchemaMatches<typeof guardrailFindingSchema, GuardrailFinding>>;
+
+const guardrailSummarySchema = z.object({
+  action: z.enum(['NONE', 'INTERVENED']),
+  blocked: z.boolean(),
+  findings: z.array(guardrailFindingSchema),
+  groundingScore: z.number().min(0).max(1).optional(),
+  guardrailId: z.string().min(1),
+});
+type _GuardrailSummary = Assert<SchemaMatches<typeof guardrailSummarySchema, GuardrailSummary>>;
+
+/** GuardInput's result, at `$.inputGuard`. */
+export const inputGuardOutputSchema = z.object({
+  blocked: z.boolean(),
+  question: z.string(),
+  verdict: guardrailSummarySchema,
+  message: z.string().optional(),
+});
+type _InputGuardOutput = Assert<SchemaMatches<typeof inputGuardOutputSchema, InputGuardOutput>>;
+
+const chunkRefSchema = z.object({ id: z.string().min(1), score: z.number() });
+
+/** Retrieve's result, at `$.retrieval`. */
+export const retrievalOutputSchema = z.object({ candidates: z.array(chunkRefSchema), embeddingTokens: count, embeddingModel: z.string().min(1) });
+type _RetrievalOutput = Assert<SchemaMatches<typeof retrievalOutputSchema, RetrievalOutput>>;
+
+/** Rerank's result, at `$.ranked`. */
+export const rankedOutputSchema = z.object({ chunks: z.array(chunkRefSchema) });
+type _RankedOutput = Assert<SchemaMatches<typeof rankedOutputSchema, RankedOutput>>;
+
+const spanSchema = z.object({ start: count, end: count });
+const generatedCitationSchema = z.object({
+  chunkId: z.string().min(1),
+  marker: z.number().int().min(1).optional(),
+  answerSpan: spanSchema.optional(),
+  excerptSpan: spanSchema.optional(),
+  excerpt: z.string().optional(),
+  uri: z.string().optional(),
+});
+type _GeneratedCitation = Assert<SchemaMatches<typeof generatedCitationSchema, GeneratedCitation>>;
+
+/** Generate's result, at `$.generation`. */
+export const generationOutputSchema = z.object({
+  text: z.string(),
+  citations: z.array(generatedCitationSchema),
+  usage: z.object({ inputTokens: count, outputTokens: count }),
+  model: z.string().min(1),
+  fallbackUsed: z.boolean(),
+  guardrail: guardrailSummarySchema,
+  sessionId: z.string().optional(),
+  chunkIds: z.array(z.string().min(1)),
+});
+type _GenerationOutput = Assert<SchemaMatches<typeof generationOutputSchema, GenerationOutput>>;
+
+/** Everything the state can hold by the end (QueryState); each Task's schema below narrows it to the paths that reach the Task. */
+const stateSchema = validateSchema.loose();
+export const queryStateSchema = stateSchema.extend({
+  query: validatedQuerySchema,
+  inputGuard: inputGuardOutputSchema,
+  retrieval: retrievalOutputSchema.optional(),
+  ranked: rankedOutputSchema.optional(),
+  generation: generationOutputSchema.optional(),
+});
+type _QueryState = Assert<SchemaMatches<typeof queryStateSchema, QueryState>>;
+
+/** Past InputAllowed every path but the blocked one. */
+const allowedInputGuardSchema = inputGuardOutputSchema.extend({ blocked: z.literal(false) });
+/** Retrieve and Rerank run only on the own-retrieval path. */
+const ownRetrievalPath = {
+  query: validatedQuerySchema.extend({ mode: z.literal('own-retrieval') }),
+  inputGuard: allowedInputGuardSchema,
+};
+
+/** The results a state holds on its path once Generate has run: none when blocked, the steps of its mode otherwise. */
+function resultsOnPath(state: { query: ValidatedQuery; inputGuard: InputGuardOutput }): ('retrieval' | 'ranked' | 'generation')[] {
+  if (state.inputGuard.blocked) return [];
+  return state.query.mode === 'knowledge-base' ? ['generation'] : ['retrieval', 'ranked', 'generation'];
+}
+
+function requireResults(before: 'Generate' | 'ResolveCitations') {
+  return (state: QueryState, ctx: z.RefinementCtx): void => {
+    for (const result of resultsOnPath(state)) {
+      if (before === 'Generate' && result === 'generation') continue;
+      if (state[result] === undefined) ctx.addIssue({ code: 'custom', path: [result], message: `is required before ${before} in ${state.query.mode} mode` });
+    }
+  };
+}
+
+/** Task "GuardInput": the workflow input and ValidateQuery's result. */
+export const guardInputSchema = stateSchema.extend({ query: validatedQuerySchema });
+
+/** Task "Retrieve": plus GuardInput's result. */
+export const retrieveSchema = stateSchema.extend(ownRetrievalPath);
+
+/** Task "Rerank": plus Retrieve's result. */
+export const rerankSchema = retrieveSchema.extend({ retrieval: retrievalOutputSchema });
+
+/** Task "Generate": Retrieve's and Rerank's results on the own-retrieval path, none on the knowledge-base path. */
+export const generateSchema = stateSchema
+  .extend({
+    query: validatedQuerySchema,
+    inputGuard: allowedInputGuardSchema,
+    retrieval: retrievalOutputSchema.optional(),
+    ranked: rankedOutputSchema.optional(),
+  })
+  .superRefine(requireResults('Generate'));
+
+/** Task "ResolveCitations": every path ends here, the blocked one straight from InputAllowed. */
+export const citationsSchema = queryStateSchema.superRefine(requireResults('ResolveCitations'));
 
 export const labels = {
-  correlationId: (state: { requestId?: string }) => state.requestId,
-  tenant: (state: { tenant?: string }) => state.tenant,
+  correlationId: (state: { requestId: string }) => state.requestId,
+  tenant: (state: { tenant: string }) => state.tenant,
 };

@@ -1,8 +1,8 @@
 import { getServices } from '../../shared/container';
 import { validateQuery } from '../../shared/pipeline/query';
 import { taskHandler } from '../task';
-import { labels, workflowInputSchema } from './state';
+import { labels, validateSchema } from './state';
 
-/** Query Task "ValidateQuery": re-check the request, apply defaults from configuration. */
-export const makeHandler = taskHandler(workflowInputSchema, async (services, input) => validateQuery(services, input), labels);
+/** Query Task "ValidateQuery": re-check the request against the configured limits, apply defaults from configuration. */
+export const makeHandler = taskHandler(validateSchema, async (services, input) => validateQuery(services, input), labels);
 export const handler = makeHandler(getServices);
