@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { awsRegionSchema } from '../shared/config/aws-identifiers';
 import { findModel, foundationModelRegions, validateDeploymentModels } from '../shared/models/catalog';
 
 /**
@@ -7,7 +8,6 @@ import { findModel, foundationModelRegions, validateDeploymentModels } from '../
  * chosen Region does not offer, stops packaging with a message that names the parameter, the model and
  * the Region, instead of a stack that deploys and then fails on every request.
  */
-const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** CloudWatch Logs retention values (AWS::Logs::LogGroup RetentionInDays, read 2026-11-30:
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-loggroup.html). */
@@ -21,7 +21,7 @@ const number = (min: number, max: number) => z.coerce.number().min(min).max(max)
 export const stackParamsSchema = z.object({
   /** Stage names become part of every function name: `serverless-rag-<stage>-ingest-delete-document` must stay within Lambda's 64 characters. */
   stage: z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be 1-20 lower-case letters, digits or hyphens, starting with a letter'),
-  region: z.string().regex(AWS_REGION, 'is not an AWS Region name'),
+  region: awsRegionSchema,
   jwtIssuerUrl: z.url({ protocol: /^https$/ }),
   jwtAudience: z.string().min(1),
   tenantClaim: z.string().min(1),

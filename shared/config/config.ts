@@ -1,11 +1,22 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ConfigurationError } from '../errors';
+import {
+  awsRegionSchema,
+  bedrockFoundationModelArnSchema,
+  bedrockModelIdSchema,
+  knowledgeBaseDataSourceIdSchema,
+  knowledgeBaseIdSchema,
+  s3BucketNameSchema,
+  stateMachineArnSchema,
+} from './aws-identifiers';
 
 /**
  * The one typed configuration. Nothing else reads `process.env`.
- * Every knob has a safe default for the embedded runtime; AWS adapters require their settings
- * (bucket, region, model ids) and fail at start with the variable's name when they are missing.
+ * One schema: each variable's format (AWS identifiers from ./aws-identifiers), then the rules across
+ * variables, then the nested `AppConfig`, whose type is the schema's output. Every knob has a safe
+ * default for the embedded runtime; AWS adapters require their settings (bucket, region, model ids)
+ * and fail at start with the variable's name when they are missing.
  */
 
 const bool = z.enum(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'on' || v === 'true' || v === '1' || v === 'yes');
@@ -17,8 +28,6 @@ const list = z.string().transform((v) =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0),
 );
-/** Bedrock model ids look like "amazon.titan-embed-text-v2:0", "us.anthropic.claude-3-5-haiku-20241022-v1:0" or an ARN. */
-const modelId = z.string().regex(/^(arn:aws[\w-]*:bedrock:[\w-]*:\d*:[\w./:-]+|[a-z0-9-]+(\.[\w-]+)+(:\d+)?(:[\w-]+)?)$/, 'is not a Bedrock model id or ARN');
 
 /**
  * Uploads go through API Gateway HTTP API to a synchronously invoked Lambda, whose request payload is
@@ -84,12 +93,9 @@ const envSchema = z.object({
     .regex(/^[\w.-]+$/)
     .default('v1'),
   // --- AWS ---
-  AWS_REGION: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'is not an AWS region')
-    .optional(),
-  RAG_DOCUMENTS_BUCKET: z.string().optional(),
-  RAG_STATE_BUCKET: z.string().optional(),
+  AWS_REGION: awsRegionSchema.optional(),
+  RAG_DOCUMENTS_BUCKET: s3BucketNameSchema.optional(),
+  RAG_STATE_BUCKET: s3BucketNameSchema.optional(),
   RAG_S3_ENDPOINT: z.url().optional(),
   RAG_S3_FORCE_PATH_STYLE: bool.default(false),
   RAG_BEDROCK_ENDPOINT: z.url().optional(),
@@ -100,16 +106,12 @@ const envSchema = z.object({
   RAG_SFN_ENDPOINT: z.url().optional(),
   RAG_S3VECTORS_BUCKET: z.string().optional(),
   RAG_S3VECTORS_INDEX: z.string().optional(),
-  RAG_EMBEDDING_MODEL_ID: modelId.optional(),
+  RAG_EMBEDDING_MODEL_ID: bedrockModelIdSchema.optional(),
   RAG_EMBEDDING_DIMENSIONS: z.enum(['256', '384', '512', '1024', '1536']).transform(Number).optional(),
-  RAG_RERANK_MODEL_ARN: z.string().optional(),
-  RAG_GENERATION_MODEL_IDS: list.pipe(z.array(modelId)).optional(),
-  RAG_KNOWLEDGE_BASE_ID: z.string().optional(),
-  /** Ids are `^[0-9a-zA-Z]{10}$` (Bedrock Agent API reference, IngestKnowledgeBaseDocuments URI parameters, read 2026-11-30). */
-  RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID: z
-    .string()
-    .regex(/^[0-9a-zA-Z]{10}$/, 'is not a data source id (10 letters and digits)')
-    .optional(),
+  RAG_RERANK_MODEL_ARN: bedrockFoundationModelArnSchema.optional(),
+  RAG_GENERATION_MODEL_IDS: list.pipe(z.array(bedrockModelIdSchema)).optional(),
+  RAG_KNOWLEDGE_BASE_ID: knowledgeBaseIdSchema.optional(),
+  RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID: knowledgeBaseDataSourceIdSchema.optional(),
   /** How long one ingest step waits for the Knowledge Base to finish indexing (or deleting) what it sent. */
   RAG_KNOWLEDGE_BASE_INDEXING_TIMEOUT_SECONDS: int(1, 840).default(120),
   RAG_KNOWLEDGE_BASE_POLL_INTERVAL_MS: int(1, 60000).default(1000),
@@ -118,143 +120,72 @@ const envSchema = z.object({
   RAG_AWS_CONNECT_TIMEOUT_MS: int(10, 60000).default(1000),
   RAG_AWS_REQUEST_TIMEOUT_MS: int(100, 900000).default(30000),
   RAG_AWS_MAX_ATTEMPTS: int(1, 10).default(3),
-  RAG_INGEST_STATE_MACHINE_ARN: z.string().optional(),
-  RAG_QUERY_STATE_MACHINE_ARN: z.string().optional(),
-  RAG_REINDEX_STATE_MACHINE_ARN: z.string().optional(),
+  RAG_INGEST_STATE_MACHINE_ARN: stateMachineArnSchema.optional(),
+  RAG_QUERY_STATE_MACHINE_ARN: stateMachineArnSchema.optional(),
+  RAG_REINDEX_STATE_MACHINE_ARN: stateMachineArnSchema.optional(),
 });
 
-export type Env = z.input<typeof envSchema>;
+type EnvValues = z.output<typeof envSchema>;
+type Variable = keyof EnvValues;
+type AdapterSwitch = 'RAG_BLOB_STORE' | 'RAG_EMBEDDER' | 'RAG_VECTOR_STORE' | 'RAG_RERANKER' | 'RAG_GENERATOR' | 'RAG_GUARDRAIL' | 'RAG_WORKFLOWS';
 
-export interface AppConfig {
-  server: { host: string; port: number };
-  local: {
-    dataDir: string;
-    documentsDir: string;
-    stateDir: string;
-    /** LanceDB folder or object-store URI. */
-    vectorsUri: string;
-    samples: boolean;
-    reindexIntervalSeconds: number;
-    watch: boolean;
-  };
-  logLevel: string;
-  adapters: {
-    blobStore: 'filesystem' | 's3';
-    embedder: 'local' | 'bedrock-titan' | 'bedrock-cohere';
-    vectorStore: 'lancedb' | 's3vectors' | 'knowledge-base';
-    reranker: 'local' | 'bedrock' | 'none';
-    generator: 'extractive' | 'bedrock-converse' | 'bedrock-knowledge-base';
-    guardrail: 'local' | 'bedrock';
-    workflows: 'local' | 'stepfunctions';
-  };
-  tenancy: { defaultTenant: string; tenantClaim: string };
-  ingestion: {
-    chunkSize: number;
-    chunkOverlap: number;
-    embedBatchSize: number;
-    embedConcurrency: number;
-    embedRequestsPerSecond: number;
-    maxFileBytes: number;
-    maxPages: number;
-    maxUploadBytes: number;
-  };
-  query: {
-    maxQuestionChars: number;
-    defaultTopK: number;
-    maxTopK: number;
-    candidates: number;
-    minRelevance: number;
-    promptVersion: string;
-  };
-  aws: {
-    region?: string;
-    documentsBucket?: string;
-    stateBucket?: string;
-    s3Endpoint?: string;
-    s3ForcePathStyle: boolean;
-    bedrockEndpoint?: string;
-    bedrockAgentEndpoint?: string;
-    bedrockAgentBuildEndpoint?: string;
-    s3VectorsEndpoint?: string;
-    sfnEndpoint?: string;
-    s3VectorsBucket?: string;
-    s3VectorsIndex?: string;
-    embeddingModelId?: string;
-    embeddingDimensions?: number;
-    rerankModelArn?: string;
-    generationModelIds: string[];
-    knowledgeBaseId?: string;
-    knowledgeBaseDataSourceId?: string;
-    /** Bounded wait for the Knowledge Base's asynchronous indexing and deletion of documents. */
-    knowledgeBaseIndexing: { timeoutMs: number; pollIntervalMs: number };
-    guardrailId?: string;
-    guardrailVersion: string;
-    connectTimeoutMs: number;
-    requestTimeoutMs: number;
-    maxAttempts: number;
-    ingestStateMachineArn?: string;
-    queryStateMachineArn?: string;
-    reindexStateMachineArn?: string;
-  };
+/**
+ * The AWS adapters, by the switch value that selects them, and the settings each cannot start without.
+ * Every adapter listed here also needs AWS_REGION.
+ */
+const AWS_ADAPTER_SETTINGS: { [S in AdapterSwitch]: Partial<Record<EnvValues[S], readonly Variable[]>> } = {
+  RAG_BLOB_STORE: { s3: ['RAG_DOCUMENTS_BUCKET', 'RAG_STATE_BUCKET'] },
+  RAG_EMBEDDER: { 'bedrock-titan': ['RAG_EMBEDDING_MODEL_ID'], 'bedrock-cohere': ['RAG_EMBEDDING_MODEL_ID'] },
+  RAG_VECTOR_STORE: {
+    s3vectors: ['RAG_S3VECTORS_BUCKET', 'RAG_S3VECTORS_INDEX'],
+    'knowledge-base': ['RAG_KNOWLEDGE_BASE_ID', 'RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID'],
+  },
+  RAG_RERANKER: { bedrock: ['RAG_RERANK_MODEL_ARN'] },
+  RAG_GENERATOR: { 'bedrock-converse': ['RAG_GENERATION_MODEL_IDS'], 'bedrock-knowledge-base': ['RAG_GENERATION_MODEL_IDS', 'RAG_KNOWLEDGE_BASE_ID'] },
+  RAG_GUARDRAIL: { bedrock: ['RAG_GUARDRAIL_ID'] },
+  RAG_WORKFLOWS: { stepfunctions: ['RAG_INGEST_STATE_MACHINE_ARN', 'RAG_QUERY_STATE_MACHINE_ARN'] },
+};
+
+function isMissing(value: unknown): boolean {
+  return value === undefined || (Array.isArray(value) && value.length === 0);
 }
 
-function formatIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-}
-
-/** Settings each AWS adapter cannot start without. */
-function requireAwsSettings(c: AppConfig): void {
-  const missing: string[] = [];
-  const need = (cond: boolean, variable: string) => {
-    if (cond) missing.push(variable);
-  };
-  const usesAws =
-    c.adapters.blobStore === 's3' ||
-    c.adapters.embedder !== 'local' ||
-    c.adapters.vectorStore !== 'lancedb' ||
-    c.adapters.reranker === 'bedrock' ||
-    c.adapters.generator !== 'extractive' ||
-    c.adapters.guardrail === 'bedrock' ||
-    c.adapters.workflows === 'stepfunctions';
-  need(usesAws && !c.aws.region, 'AWS_REGION');
-  need(c.adapters.blobStore === 's3' && !c.aws.documentsBucket, 'RAG_DOCUMENTS_BUCKET');
-  need(c.adapters.blobStore === 's3' && !c.aws.stateBucket, 'RAG_STATE_BUCKET');
-  need(c.adapters.embedder !== 'local' && !c.aws.embeddingModelId, 'RAG_EMBEDDING_MODEL_ID');
-  need(c.adapters.vectorStore === 's3vectors' && !c.aws.s3VectorsBucket, 'RAG_S3VECTORS_BUCKET');
-  need(c.adapters.vectorStore === 's3vectors' && !c.aws.s3VectorsIndex, 'RAG_S3VECTORS_INDEX');
-  need(c.adapters.reranker === 'bedrock' && !c.aws.rerankModelArn, 'RAG_RERANK_MODEL_ARN');
-  need(c.adapters.generator !== 'extractive' && c.aws.generationModelIds.length === 0, 'RAG_GENERATION_MODEL_IDS');
-  need((c.adapters.generator === 'bedrock-knowledge-base' || c.adapters.vectorStore === 'knowledge-base') && !c.aws.knowledgeBaseId, 'RAG_KNOWLEDGE_BASE_ID');
-  need(c.adapters.vectorStore === 'knowledge-base' && !c.aws.knowledgeBaseDataSourceId, 'RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID');
-  need(c.adapters.guardrail === 'bedrock' && !c.aws.guardrailId, 'RAG_GUARDRAIL_ID');
-  need(c.adapters.workflows === 'stepfunctions' && !c.aws.ingestStateMachineArn, 'RAG_INGEST_STATE_MACHINE_ARN');
-  need(c.adapters.workflows === 'stepfunctions' && !c.aws.queryStateMachineArn, 'RAG_QUERY_STATE_MACHINE_ARN');
-  if (missing.length > 0) {
-    throw new ConfigurationError(`Missing configuration for the selected AWS adapters: ${missing.join(', ')}`);
+/** Each missing setting once, naming every selected adapter that needs it. */
+function requireAwsSettings(e: EnvValues, ctx: z.RefinementCtx<EnvValues>): void {
+  const requiredBy = new Map<Variable, string[]>();
+  for (const name of Object.keys(AWS_ADAPTER_SETTINGS) as AdapterSwitch[]) {
+    const selected = e[name];
+    const settings = (AWS_ADAPTER_SETTINGS[name] as Partial<Record<string, readonly Variable[]>>)[selected];
+    if (!settings) continue;
+    for (const variable of ['AWS_REGION', ...settings] as const) {
+      requiredBy.set(variable, [...(requiredBy.get(variable) ?? []), `${name}=${selected}`]);
+    }
+  }
+  for (const [variable, adapters] of requiredBy) {
+    if (isMissing(e[variable])) ctx.addIssue({ code: 'custom', path: [variable], message: `is required by ${adapters.join(', ')}` });
   }
 }
 
-/** Validates the environment once; throws ConfigurationError naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigurationError(`Invalid configuration: ${formatIssues(parsed.error)}`);
-  }
-  const e = parsed.data;
+function checkCrossFieldRules(e: EnvValues, ctx: z.RefinementCtx<EnvValues>): void {
   if (e.RAG_CHUNK_OVERLAP >= e.RAG_CHUNK_SIZE) {
-    throw new ConfigurationError('Invalid configuration: RAG_CHUNK_OVERLAP must be smaller than RAG_CHUNK_SIZE');
+    ctx.addIssue({ code: 'custom', path: ['RAG_CHUNK_OVERLAP'], message: `must be smaller than RAG_CHUNK_SIZE (${e.RAG_CHUNK_SIZE})` });
   }
   if (e.RAG_TOP_K > e.RAG_MAX_TOP_K) {
-    throw new ConfigurationError('Invalid configuration: RAG_TOP_K must not exceed RAG_MAX_TOP_K');
+    ctx.addIssue({ code: 'custom', path: ['RAG_TOP_K'], message: `must not exceed RAG_MAX_TOP_K (${e.RAG_MAX_TOP_K})` });
   }
+  requireAwsSettings(e, ctx);
+}
+
+/** The nested configuration the rest of the code reads. */
+function toAppConfig(e: EnvValues) {
   const dataDir = path.resolve(e.RAG_DATA_DIR);
-  const config: AppConfig = {
+  return {
     server: { host: e.HOST, port: e.PORT },
     local: {
       dataDir,
       documentsDir: path.resolve(e.RAG_DOCUMENTS_DIR ?? path.join(dataDir, 'documents')),
       stateDir: path.join(dataDir, 'state'),
+      /** LanceDB folder or object-store URI. */
       vectorsUri: e.RAG_LANCEDB_URI ?? path.join(dataDir, 'vectors'),
       samples: e.RAG_SAMPLES,
       reindexIntervalSeconds: e.RAG_REINDEX_INTERVAL_SECONDS,
@@ -308,6 +239,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       generationModelIds: e.RAG_GENERATION_MODEL_IDS ?? [],
       knowledgeBaseId: e.RAG_KNOWLEDGE_BASE_ID,
       knowledgeBaseDataSourceId: e.RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID,
+      /** Bounded wait for the Knowledge Base's asynchronous indexing and deletion of documents. */
       knowledgeBaseIndexing: {
         timeoutMs: e.RAG_KNOWLEDGE_BASE_INDEXING_TIMEOUT_SECONDS * 1000,
         pollIntervalMs: e.RAG_KNOWLEDGE_BASE_POLL_INTERVAL_MS,
@@ -322,6 +254,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reindexStateMachineArn: e.RAG_REINDEX_STATE_MACHINE_ARN,
     },
   };
-  requireAwsSettings(config);
-  return config;
+}
+
+/** The environment in, the nested configuration out: per-variable formats, then the rules across variables. */
+export const configSchema = envSchema.superRefine(checkCrossFieldRules).transform(toAppConfig);
+
+export type Env = z.input<typeof configSchema>;
+export type AppConfig = z.output<typeof configSchema>;
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+}
+
+/** Validates the environment once; throws ConfigurationError naming every bad or missing variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigurationError(`Invalid configuration: ${formatIssues(parsed.error)}`);
+  }
+  return parsed.data;
 }

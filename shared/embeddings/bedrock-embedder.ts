@@ -2,6 +2,7 @@ import { BedrockRuntimeClient, InvokeModelCommand } from '@aws-sdk/client-bedroc
 import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
 import { toRagError } from '../aws/bedrock-runtime-errors';
+import { assertIdentifier, awsRegionSchema, bedrockModelIdSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import { ConfigurationError, DependencyUnavailableError, ValidationError } from '../errors';
 import { RateLimiter } from '../reliability/rate-limiter';
@@ -211,9 +212,9 @@ export function createBedrockEmbedder(config: AppConfig, client?: BedrockRuntime
   if (kind !== 'bedrock-titan' && kind !== 'bedrock-cohere') {
     throw new ConfigurationError(`RAG_EMBEDDER is '${kind}', not a Bedrock embedder`);
   }
-  if (!config.aws.region) throw new ConfigurationError('AWS_REGION is required for the Bedrock embedder');
+  assertIdentifier(awsRegionSchema, config.aws.region, 'AWS_REGION', 'the Bedrock embedder');
   const modelId = config.aws.embeddingModelId;
-  if (!modelId) throw new ConfigurationError('RAG_EMBEDDING_MODEL_ID is required for the Bedrock embedder');
+  assertIdentifier(bedrockModelIdSchema, modelId, 'RAG_EMBEDDING_MODEL_ID', 'the Bedrock embedder');
   const family = kind === 'bedrock-titan' ? /titan-embed-text-v2/ : /cohere\.embed-/;
   if (!family.test(modelId)) {
     throw new ConfigurationError(`RAG_EMBEDDING_MODEL_ID '${modelId}' is not a model of RAG_EMBEDDER=${kind}`);

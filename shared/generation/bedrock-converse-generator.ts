@@ -14,6 +14,7 @@ import { parseCitationMarkers } from './citation-markers';
 import { ModelFallbackChain } from './model-fallback';
 import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
+import { assertIdentifier, awsRegionSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import { ConfigurationError, DependencyUnavailableError, describeError } from '../errors';
 import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail';
@@ -203,7 +204,7 @@ export class ConverseGenerator implements Generator {
 }
 
 export function createConverseGenerator(config: AppConfig, client?: BedrockRuntimeClient): Generator {
-  if (!config.aws.region) throw new ConfigurationError('AWS_REGION is required for the Bedrock Converse generator');
+  assertIdentifier(awsRegionSchema, config.aws.region, 'AWS_REGION', 'the Bedrock Converse generator');
   if (config.aws.generationModelIds.length === 0) {
     throw new ConfigurationError('RAG_GENERATION_MODEL_IDS is required for the Bedrock Converse generator');
   }

@@ -13,6 +13,7 @@ import {
 import { ModelFallbackChain } from './model-fallback';
 import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
+import { assertIdentifier, awsRegionSchema, knowledgeBaseIdSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import { ConfigurationError, DependencyUnavailableError, describeError, ValidationError } from '../errors';
 import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail';
@@ -151,9 +152,7 @@ export class KnowledgeBaseGenerator implements Generator {
   constructor(private readonly options: KnowledgeBaseGeneratorOptions) {
     const primary = options.modelIds[0];
     if (!primary) throw new ConfigurationError('RAG_GENERATION_MODEL_IDS must list at least one model');
-    if (!/^[0-9a-zA-Z]{1,10}$/.test(options.knowledgeBaseId)) {
-      throw new ConfigurationError(`RAG_KNOWLEDGE_BASE_ID "${options.knowledgeBaseId}" is not a Knowledge Base id (up to 10 letters and digits)`);
-    }
+    assertIdentifier(knowledgeBaseIdSchema, options.knowledgeBaseId, 'RAG_KNOWLEDGE_BASE_ID');
     this.modelId = primary;
     this.chain = new ModelFallbackChain(
       options.modelIds,
@@ -312,8 +311,8 @@ export class KnowledgeBaseGenerator implements Generator {
 
 export function createKnowledgeBaseGenerator(config: AppConfig, client?: BedrockAgentRuntimeClient): Generator {
   const { region, knowledgeBaseId, generationModelIds, rerankModelArn, guardrailId, guardrailVersion } = config.aws;
-  if (!region) throw new ConfigurationError('AWS_REGION is required for the Knowledge Base generator');
-  if (!knowledgeBaseId) throw new ConfigurationError('RAG_KNOWLEDGE_BASE_ID is required for the Knowledge Base generator');
+  assertIdentifier(awsRegionSchema, region, 'AWS_REGION', 'the Knowledge Base generator');
+  assertIdentifier(knowledgeBaseIdSchema, knowledgeBaseId, 'RAG_KNOWLEDGE_BASE_ID', 'the Knowledge Base generator');
   if (generationModelIds.length === 0) throw new ConfigurationError('RAG_GENERATION_MODEL_IDS is required for the Knowledge Base generator');
   // Fail at start, not on the first question, when the configured prompt version is missing or malformed.
   loadPrompt(GENERATION_PROMPT, config.query.promptVersion);

@@ -8,6 +8,7 @@ import {
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
+import { assertIdentifier, awsRegionSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import { ConfigurationError } from '../errors';
 import type { GroundingSource, Guardrail, GuardrailFinding, GuardrailVerdict } from './guardrail';
@@ -158,7 +159,7 @@ export class BedrockGuardrail implements Guardrail {
 }
 
 export function createBedrockGuardrail(config: AppConfig, client?: BedrockRuntimeClient): Guardrail {
-  if (!config.aws.region) throw new ConfigurationError('AWS_REGION is required for the Bedrock guardrail');
+  assertIdentifier(awsRegionSchema, config.aws.region, 'AWS_REGION', 'the Bedrock guardrail');
   const guardrailId = config.aws.guardrailId;
   if (!guardrailId) throw new ConfigurationError('RAG_GUARDRAIL_ID is required for the Bedrock guardrail');
   return new BedrockGuardrail({

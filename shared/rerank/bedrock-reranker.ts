@@ -2,6 +2,7 @@ import { BedrockAgentRuntimeClient, RerankCommand, type RerankCommandInput } fro
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
+import { assertIdentifier, awsRegionSchema, bedrockFoundationModelArnSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import type { ScoredChunk } from '../documents/chunk';
 import { ConfigurationError } from '../errors';
@@ -19,9 +20,6 @@ import type { Reranker } from './reranker';
 
 export const RERANK_MAX_DOCUMENTS = 100;
 
-/** Bedrock reranking model ARNs: arn:aws:bedrock:<region>::foundation-model/<amazon.rerank-v1:0 | cohere.rerank-v3-5:0>. */
-const RERANK_MODEL_ARN = /^arn:aws[\w-]*:bedrock:[a-z0-9-]+:\d*:foundation-model\/[\w.:-]+$/;
-
 export interface BedrockRerankerOptions {
   client: BedrockAgentRuntimeClient;
   modelArn: string;
@@ -34,9 +32,7 @@ export class BedrockReranker implements Reranker {
   private readonly batchSize: number;
 
   constructor(private readonly options: BedrockRerankerOptions) {
-    if (!RERANK_MODEL_ARN.test(options.modelArn)) {
-      throw new ConfigurationError(`RAG_RERANK_MODEL_ARN "${options.modelArn}" is not a Bedrock foundation-model ARN`);
-    }
+    assertIdentifier(bedrockFoundationModelArnSchema, options.modelArn, 'RAG_RERANK_MODEL_ARN');
     const batchSize = options.batchSize ?? RERANK_MAX_DOCUMENTS;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > RERANK_MAX_DOCUMENTS) {
       throw new ConfigurationError(`Rerank batch size must be an integer from 1 to ${RERANK_MAX_DOCUMENTS}`);
@@ -83,8 +79,8 @@ export class BedrockReranker implements Reranker {
 }
 
 export function createBedrockReranker(config: AppConfig, client?: BedrockAgentRuntimeClient): Reranker {
-  if (!config.aws.region) throw new ConfigurationError('AWS_REGION is required for the Bedrock reranker');
-  if (!config.aws.rerankModelArn) throw new ConfigurationError('RAG_RERANK_MODEL_ARN is required for the Bedrock reranker');
+  assertIdentifier(awsRegionSchema, config.aws.region, 'AWS_REGION', 'the Bedrock reranker');
+  assertIdentifier(bedrockFoundationModelArnSchema, config.aws.rerankModelArn, 'RAG_RERANK_MODEL_ARN', 'the Bedrock reranker');
   return new BedrockReranker({
     client: client ?? instrumentAwsClient(new BedrockAgentRuntimeClient(awsClientOptions(config, config.aws.bedrockAgentEndpoint))),
     modelArn: config.aws.rerankModelArn,

@@ -14,6 +14,7 @@ import { BedrockAgentRuntimeClient, type KnowledgeBaseRetrievalResult, type Retr
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
+import { assertIdentifier, awsRegionSchema, knowledgeBaseDataSourceIdSchema, knowledgeBaseIdSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import type { IndexedChunk, ScoredChunk, StoredChunk } from '../documents/chunk';
 import { ConfigurationError, DependencyUnavailableError, IndexConsistencyError, ValidationError } from '../errors';
@@ -190,12 +191,8 @@ export class KnowledgeBaseStore implements VectorStore {
   private dataSourceChecked?: Promise<void>;
 
   constructor(private readonly options: KnowledgeBaseStoreOptions) {
-    for (const [name, value] of [
-      ['RAG_KNOWLEDGE_BASE_ID', options.knowledgeBaseId],
-      ['RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID', options.dataSourceId],
-    ] as const) {
-      if (!/^[0-9a-zA-Z]{10}$/.test(value)) throw new ConfigurationError(`${name} "${value}" is not a Bedrock id (10 letters and digits)`);
-    }
+    assertIdentifier(knowledgeBaseIdSchema, options.knowledgeBaseId, 'RAG_KNOWLEDGE_BASE_ID');
+    assertIdentifier(knowledgeBaseDataSourceIdSchema, options.dataSourceId, 'RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID');
     const { timeoutMs, pollIntervalMs } = options.indexing;
     if (!(timeoutMs > 0) || !(pollIntervalMs > 0)) throw new ConfigurationError('Knowledge Base indexing timeout and poll interval must be positive');
     this.target = { knowledgeBaseId: options.knowledgeBaseId, dataSourceId: options.dataSourceId };
@@ -555,9 +552,9 @@ export class KnowledgeBaseStore implements VectorStore {
 
 export function createKnowledgeBaseStore(config: AppConfig, clients: { agent?: BedrockAgentClient; runtime?: BedrockAgentRuntimeClient } = {}): VectorStore {
   const { region, knowledgeBaseId, knowledgeBaseDataSourceId, documentsBucket, knowledgeBaseIndexing } = config.aws;
-  if (!region) throw new ConfigurationError('AWS_REGION is required for the Knowledge Base store');
-  if (!knowledgeBaseId) throw new ConfigurationError('RAG_KNOWLEDGE_BASE_ID is required for the Knowledge Base store');
-  if (!knowledgeBaseDataSourceId) throw new ConfigurationError('RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID is required for the Knowledge Base store');
+  assertIdentifier(awsRegionSchema, region, 'AWS_REGION', 'the Knowledge Base store');
+  assertIdentifier(knowledgeBaseIdSchema, knowledgeBaseId, 'RAG_KNOWLEDGE_BASE_ID', 'the Knowledge Base store');
+  assertIdentifier(knowledgeBaseDataSourceIdSchema, knowledgeBaseDataSourceId, 'RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID', 'the Knowledge Base store');
   return new KnowledgeBaseStore({
     agent: clients.agent ?? instrumentAwsClient(new BedrockAgentClient(awsClientOptions(config, config.aws.bedrockAgentBuildEndpoint))),
     runtime: clients.runtime ?? instrumentAwsClient(new BedrockAgentRuntimeClient(awsClientOptions(config, config.aws.bedrockAgentEndpoint))),

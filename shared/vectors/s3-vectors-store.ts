@@ -13,6 +13,7 @@ import type { DocumentType } from '@smithy/types';
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
+import { assertIdentifier, awsRegionSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import type { IndexedChunk, ScoredChunk, StoredChunk } from '../documents/chunk';
 import { ConfigurationError, IndexConsistencyError, ValidationError } from '../errors';
@@ -384,7 +385,7 @@ export class S3VectorsStore implements VectorStore {
 
 export function createS3VectorsStore(config: AppConfig, dimensions: number, client?: S3VectorsClient): VectorStore {
   const { s3VectorsBucket, s3VectorsIndex, region, documentsBucket } = config.aws;
-  if (!region) throw new ConfigurationError('AWS_REGION is required for the S3 Vectors store');
+  assertIdentifier(awsRegionSchema, region, 'AWS_REGION', 'the S3 Vectors store');
   if (!s3VectorsBucket) throw new ConfigurationError('RAG_S3VECTORS_BUCKET is required for the S3 Vectors store');
   if (!s3VectorsIndex) throw new ConfigurationError('RAG_S3VECTORS_INDEX is required for the S3 Vectors store');
   return new S3VectorsStore({

@@ -2,6 +2,7 @@ import { SFNClient, StartExecutionCommand, StartSyncExecutionCommand, type Start
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
+import { assertIdentifier, awsRegionSchema, stateMachineArnSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import {
   ConfigurationError,
@@ -41,7 +42,6 @@ export interface StepFunctionsWorkflowsOptions {
   now?: () => number;
 }
 
-const STATE_MACHINE_ARN = /^arn:aws[\w-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^\s:]{1,80}$/;
 const MAX_PAYLOAD_BYTES = 256 * 1024;
 const MAX_CAUSE_CHARS = 300;
 const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -105,12 +105,9 @@ export class StepFunctionsWorkflows implements Workflows {
   private readonly now: () => number;
 
   constructor(private readonly options: StepFunctionsWorkflowsOptions) {
-    const check = (arn: string | undefined, variable: string) => {
-      if (arn !== undefined && !STATE_MACHINE_ARN.test(arn)) throw new ConfigurationError(`${variable} "${arn}" is not a Step Functions state machine ARN`);
-    };
-    check(options.ingestStateMachineArn, 'RAG_INGEST_STATE_MACHINE_ARN');
-    check(options.queryStateMachineArn, 'RAG_QUERY_STATE_MACHINE_ARN');
-    check(options.reindexStateMachineArn, 'RAG_REINDEX_STATE_MACHINE_ARN');
+    assertIdentifier(stateMachineArnSchema, options.ingestStateMachineArn, 'RAG_INGEST_STATE_MACHINE_ARN');
+    assertIdentifier(stateMachineArnSchema, options.queryStateMachineArn, 'RAG_QUERY_STATE_MACHINE_ARN');
+    if (options.reindexStateMachineArn !== undefined) assertIdentifier(stateMachineArnSchema, options.reindexStateMachineArn, 'RAG_REINDEX_STATE_MACHINE_ARN');
     this.now = options.now ?? Date.now;
   }
 
@@ -180,9 +177,9 @@ export class StepFunctionsWorkflows implements Workflows {
 
 export function createStepFunctionsWorkflows(config: AppConfig, client?: SFNClient): Workflows {
   const { region, ingestStateMachineArn, queryStateMachineArn, reindexStateMachineArn } = config.aws;
-  if (!region) throw new ConfigurationError('AWS_REGION is required for Step Functions workflows');
-  if (!ingestStateMachineArn) throw new ConfigurationError('RAG_INGEST_STATE_MACHINE_ARN is required for Step Functions workflows');
-  if (!queryStateMachineArn) throw new ConfigurationError('RAG_QUERY_STATE_MACHINE_ARN is required for Step Functions workflows');
+  assertIdentifier(awsRegionSchema, region, 'AWS_REGION', 'Step Functions workflows');
+  assertIdentifier(stateMachineArnSchema, ingestStateMachineArn, 'RAG_INGEST_STATE_MACHINE_ARN', 'Step Functions workflows');
+  assertIdentifier(stateMachineArnSchema, queryStateMachineArn, 'RAG_QUERY_STATE_MACHINE_ARN', 'Step Functions workflows');
   return new StepFunctionsWorkflows({
     // With an endpoint override (emulator, VPC endpoint) the SDK must not prefix the host with
     // "sync-" for StartSyncExecution.

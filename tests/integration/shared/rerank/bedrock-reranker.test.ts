@@ -125,7 +125,8 @@ describe('BedrockReranker over the Bedrock Agent Runtime wire format', () => {
 
   it('rejects a malformed model ARN at construction', () => {
     // Prepare
-    const c = config({ RAG_RERANK_MODEL_ARN: 'cohere.rerank-v3-5:0' });
+    // loadConfig refuses it too; the adapter guards on its own for configurations built otherwise.
+    const c: AppConfig = { ...config(), aws: { ...config().aws, rerankModelArn: 'cohere.rerank-v3-5:0' } };
     // Act
     const build = () => createBedrockReranker(c);
     // Assess

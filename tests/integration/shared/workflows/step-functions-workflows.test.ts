@@ -202,7 +202,8 @@ describe('StepFunctionsWorkflows over the awsJson1_0 wire format', () => {
 
   it('fails early on malformed or missing configuration', () => {
     // Prepare
-    const malformed = config({ RAG_QUERY_STATE_MACHINE_ARN: 'rag-query' });
+    // loadConfig refuses it too; the adapter guards on its own for configurations built otherwise.
+    const malformed: AppConfig = { ...config(), aws: { ...config().aws, queryStateMachineArn: 'rag-query' } };
     const noReindex = loadConfig({
       AWS_REGION: 'us-east-1',
       RAG_WORKFLOWS: 'stepfunctions',

@@ -71,3 +71,160 @@ describe('loadConfig', () => {
     expect(loadConfig({ RAG_MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES_LIMIT) }).ingestion.maxUploadBytes).toBe(MAX_UPLOAD_BYTES_LIMIT);
   });
 });
+
+/** Every AWS setting, valid, so that one can be removed or broken at a time. */
+const AWS_ENV: Record<string, string> = {
+  AWS_REGION: 'eu-west-1',
+  RAG_DOCUMENTS_BUCKET: 'rag-documents',
+  RAG_STATE_BUCKET: 'rag-state',
+  RAG_EMBEDDING_MODEL_ID: 'amazon.titan-embed-text-v2:0',
+  RAG_S3VECTORS_BUCKET: 'rag-vectors',
+  RAG_S3VECTORS_INDEX: 'chunks',
+  RAG_KNOWLEDGE_BASE_ID: 'KB12345678',
+  RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID: 'DS12345678',
+  RAG_RERANK_MODEL_ARN: 'arn:aws:bedrock:eu-west-1::foundation-model/cohere.rerank-v3-5:0',
+  RAG_GENERATION_MODEL_IDS: 'eu.anthropic.claude-3-5-haiku-20241022-v1:0,amazon.nova-lite-v1:0',
+  RAG_GUARDRAIL_ID: 'gr0example1',
+  RAG_INGEST_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:rag-ingest',
+  RAG_QUERY_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:rag-query',
+  RAG_REINDEX_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:rag-reindex',
+};
+
+const only = (variables: readonly string[]): Record<string, string> => Object.fromEntries(variables.map((v) => [v, AWS_ENV[v] as string]));
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('loadConfig: settings the selected AWS adapters need', () => {
+  // Each AWS adapter, and what it cannot start without.
+  const required: [switchName: string, value: string, variables: string[]][] = [
+    ['RAG_BLOB_STORE', 's3', ['AWS_REGION', 'RAG_DOCUMENTS_BUCKET', 'RAG_STATE_BUCKET']],
+    ['RAG_EMBEDDER', 'bedrock-titan', ['AWS_REGION', 'RAG_EMBEDDING_MODEL_ID']],
+    ['RAG_EMBEDDER', 'bedrock-cohere', ['AWS_REGION', 'RAG_EMBEDDING_MODEL_ID']],
+    ['RAG_VECTOR_STORE', 's3vectors', ['AWS_REGION', 'RAG_S3VECTORS_BUCKET', 'RAG_S3VECTORS_INDEX']],
+    ['RAG_VECTOR_STORE', 'knowledge-base', ['AWS_REGION', 'RAG_KNOWLEDGE_BASE_ID', 'RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID']],
+    ['RAG_RERANKER', 'bedrock', ['AWS_REGION', 'RAG_RERANK_MODEL_ARN']],
+    ['RAG_GENERATOR', 'bedrock-converse', ['AWS_REGION', 'RAG_GENERATION_MODEL_IDS']],
+    ['RAG_GENERATOR', 'bedrock-knowledge-base', ['AWS_REGION', 'RAG_GENERATION_MODEL_IDS', 'RAG_KNOWLEDGE_BASE_ID']],
+    ['RAG_GUARDRAIL', 'bedrock', ['AWS_REGION', 'RAG_GUARDRAIL_ID']],
+    ['RAG_WORKFLOWS', 'stepfunctions', ['AWS_REGION', 'RAG_INGEST_STATE_MACHINE_ARN', 'RAG_QUERY_STATE_MACHINE_ARN']],
+  ];
+
+  it.each(required)('%s=%s starts with exactly its settings', (switchName, value, variables) => {
+    // Act
+    const config = loadConfig({ [switchName]: value, ...only(variables) });
+    // Assess
+    expect(Object.values(config.adapters)).toContain(value);
+  });
+
+  it.each(required.flatMap(([switchName, value, variables]) => variables.map((missing) => [switchName, value, missing, variables] as const)))(
+    '%s=%s without %s fails at start, naming the variable and the adapter that needs it',
+    (switchName, value, missing, variables) => {
+      // Prepare
+      const env = { [switchName]: value, ...only(variables.filter((v) => v !== missing)) };
+      // Act
+      const load = () => loadConfig(env);
+      // Assess
+      expect(load).toThrow(ConfigurationError);
+      expect(load).toThrow(new RegExp(`${missing}: is required by ${escapeRegExp(`${switchName}=${value}`)}`));
+    },
+  );
+
+  it('names a missing setting once, with every selected adapter that needs it', () => {
+    // Prepare
+    const env = {
+      RAG_VECTOR_STORE: 'knowledge-base',
+      RAG_GENERATOR: 'bedrock-knowledge-base',
+      ...only(['AWS_REGION', 'RAG_GENERATION_MODEL_IDS', 'RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID']),
+    };
+    // Act
+    const load = () => loadConfig(env);
+    // Assess
+    expect(load).toThrow(/RAG_KNOWLEDGE_BASE_ID: is required by RAG_VECTOR_STORE=knowledge-base, RAG_GENERATOR=bedrock-knowledge-base$/);
+  });
+
+  it('counts a model list with no model in it as missing', () => {
+    expect(() => loadConfig({ RAG_GENERATOR: 'bedrock-converse', AWS_REGION: 'eu-west-1', RAG_GENERATION_MODEL_IDS: ' , ' })).toThrow(
+      /RAG_GENERATION_MODEL_IDS: is required by RAG_GENERATOR=bedrock-converse/,
+    );
+  });
+
+  it('needs no AWS setting for the embedded adapters, even when some are set', () => {
+    expect(loadConfig({ RAG_DOCUMENTS_BUCKET: 'rag-documents' }).aws.region).toBeUndefined();
+  });
+});
+
+describe('loadConfig: rules across variables', () => {
+  it('wants the chunk overlap smaller than the chunk size', () => {
+    expect(loadConfig({ RAG_CHUNK_SIZE: '500', RAG_CHUNK_OVERLAP: '499' }).ingestion).toMatchObject({ chunkSize: 500, chunkOverlap: 499 });
+    expect(() => loadConfig({ RAG_CHUNK_SIZE: '500', RAG_CHUNK_OVERLAP: '500' })).toThrow(/RAG_CHUNK_OVERLAP: must be smaller than RAG_CHUNK_SIZE \(500\)/);
+    expect(() => loadConfig({ RAG_CHUNK_SIZE: '500', RAG_CHUNK_OVERLAP: '900' })).toThrow(ConfigurationError);
+  });
+
+  it('wants the default top K within the maximum', () => {
+    expect(loadConfig({ RAG_TOP_K: '20', RAG_MAX_TOP_K: '20' }).query).toMatchObject({ defaultTopK: 20, maxTopK: 20 });
+    expect(() => loadConfig({ RAG_TOP_K: '21', RAG_MAX_TOP_K: '20' })).toThrow(/RAG_TOP_K: must not exceed RAG_MAX_TOP_K \(20\)/);
+  });
+
+  it('reports every bad or missing variable in one error', () => {
+    // Act
+    const load = () =>
+      loadConfig({ RAG_BLOB_STORE: 's3', AWS_REGION: 'mars', RAG_STATE_BUCKET: 'Not_A_Bucket', RAG_CHUNK_SIZE: '500', RAG_CHUNK_OVERLAP: '500' });
+    // Assess
+    expect(load).toThrow(/AWS_REGION: is not an AWS Region/);
+    expect(load).toThrow(/RAG_STATE_BUCKET: is not an S3 bucket name/);
+    expect(load).toThrow(/RAG_CHUNK_OVERLAP: must be smaller/);
+    expect(load).toThrow(/RAG_DOCUMENTS_BUCKET: is required by RAG_BLOB_STORE=s3/);
+  });
+});
+
+describe('loadConfig: AWS identifiers', () => {
+  const malformed: [variable: string, value: string][] = [
+    ['AWS_REGION', 'US-EAST-1'],
+    ['RAG_DOCUMENTS_BUCKET', 'Not_A_Bucket'],
+    ['RAG_STATE_BUCKET', 'ab'],
+    ['RAG_EMBEDDING_MODEL_ID', 'Titan Embed!'],
+    ['RAG_GENERATION_MODEL_IDS', 'amazon.nova-lite-v1:0, claude 3 haiku'],
+    ['RAG_RERANK_MODEL_ARN', 'cohere.rerank-v3-5:0'],
+    ['RAG_KNOWLEDGE_BASE_ID', 'KB1234'],
+    ['RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID', 'not-an-id'],
+    ['RAG_INGEST_STATE_MACHINE_ARN', 'rag-ingest'],
+    ['RAG_QUERY_STATE_MACHINE_ARN', 'arn:aws:states:eu-west-1:123:stateMachine:rag-query'],
+    ['RAG_REINDEX_STATE_MACHINE_ARN', 'arn:aws:lambda:eu-west-1:123456789012:function:rag-reindex'],
+  ];
+
+  it.each(malformed)('rejects %s=%s at start, whichever adapters run', (variable, value) => {
+    // Act
+    const load = () => loadConfig({ ...AWS_ENV, [variable]: value });
+    // Assess
+    expect(load).toThrow(ConfigurationError);
+    expect(load).toThrow(new RegExp(`${variable}(\\.\\d+)?: is not`));
+  });
+
+  it('puts every AWS variable in its place in config.aws', () => {
+    // Act
+    const config = loadConfig({ ...AWS_ENV, RAG_KNOWLEDGE_BASE_INDEXING_TIMEOUT_SECONDS: '30', RAG_GUARDRAIL_VERSION: '3', LOG_LEVEL: 'debug' });
+    // Assess
+    expect(config.logLevel).toBe('DEBUG');
+    expect(config.aws).toEqual({
+      region: 'eu-west-1',
+      documentsBucket: 'rag-documents',
+      stateBucket: 'rag-state',
+      s3ForcePathStyle: false,
+      s3VectorsBucket: 'rag-vectors',
+      s3VectorsIndex: 'chunks',
+      embeddingModelId: 'amazon.titan-embed-text-v2:0',
+      rerankModelArn: AWS_ENV.RAG_RERANK_MODEL_ARN,
+      generationModelIds: ['eu.anthropic.claude-3-5-haiku-20241022-v1:0', 'amazon.nova-lite-v1:0'],
+      knowledgeBaseId: 'KB12345678',
+      knowledgeBaseDataSourceId: 'DS12345678',
+      knowledgeBaseIndexing: { timeoutMs: 30_000, pollIntervalMs: 1000 },
+      guardrailId: 'gr0example1',
+      guardrailVersion: '3',
+      connectTimeoutMs: 1000,
+      requestTimeoutMs: 30000,
+      maxAttempts: 3,
+      ingestStateMachineArn: AWS_ENV.RAG_INGEST_STATE_MACHINE_ARN,
+      queryStateMachineArn: AWS_ENV.RAG_QUERY_STATE_MACHINE_ARN,
+      reindexStateMachineArn: AWS_ENV.RAG_REINDEX_STATE_MACHINE_ARN,
+    });
+  });
+});
