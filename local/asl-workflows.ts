@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import PQueue from 'p-queue';
 import type { Context } from 'aws-lambda';
 import { functionCatalog } from '../functions/catalog';
 import { logger } from '../shared/observability/telemetry';
@@ -12,8 +13,9 @@ import { lambdaContext } from './lambda-context';
 /**
  * The Workflows port for the embedded runtime: the same ASL files as on AWS, run by a real ASL
  * interpreter (aws-local-stepfunctions), every Task state bound to the handler function its
- * `${Placeholder}` names in the function catalog. Ingestions run in the background on a small
- * queue; duplicate execution names are not started twice (as Step Functions refuses them).
+ * `${Placeholder}` names in the function catalog. Ingestions run in the background on a p-queue
+ * with bounded concurrency; duplicate execution names are not started twice (as Step Functions
+ * refuses them).
  */
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 type TaskBinding = { stateName: string; functionName: string; handler: LambdaHandler };
@@ -57,29 +59,11 @@ interface LoadedMachine {
   handlers: Record<string, (input: unknown) => Promise<unknown>>;
 }
 
-/** Counts Task invocations in flight: a failed Map does not cancel its running iterations, so "settled" must wait for them. */
-class InFlight {
-  private count = 0;
-  private waiters: (() => void)[] = [];
-  async track<T>(work: () => Promise<T>): Promise<T> {
-    this.count += 1;
-    try {
-      return await work();
-    } finally {
-      this.count -= 1;
-      if (this.count === 0) for (const resolve of this.waiters.splice(0)) resolve();
-    }
-  }
-  drained(): Promise<void> {
-    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
-  }
-}
-
-async function loadMachine(name: string, inFlight: InFlight): Promise<LoadedMachine> {
+async function loadMachine(name: string, tasks: PQueue): Promise<LoadedMachine> {
   const { definition, placeholders } = loadDefinition(name);
   const bindings = await bindTasks(definition, placeholders);
   const handlers = Object.fromEntries(
-    bindings.map((b) => [b.stateName, (input: unknown) => inFlight.track(() => b.handler(input, lambdaContext(b.functionName)))] as const),
+    bindings.map((b) => [b.stateName, (input: unknown) => tasks.add(() => b.handler(input, lambdaContext(b.functionName)))] as const),
   );
   return { machine: new StateMachine(definition as unknown as ConstructorParameters<typeof StateMachine>[0]), handlers };
 }
@@ -90,43 +74,41 @@ function unwrap(error: unknown): unknown {
 }
 
 export interface LocalWorkflowsOptions {
-  /** Ingestions running at once. */
-  ingestConcurrency?: number;
-  /** Retry waits in the ASL are scaled by this (tests use 0 to retry at once). */
+  /**
+   * Test seam (the local server keeps the default): any value but 1 retries every ASL Task at once
+   * instead of waiting out its Retry interval; tests pass 0.
+   */
   retryDelayScale?: number;
 }
 
+/** Ingestions running at once: on AWS each execution has its own Lambdas; here they all share one process. */
+const INGEST_CONCURRENCY = 2;
+
 export class LocalWorkflows implements Workflows {
-  private readonly queue: { name: string; request: IngestionRequest }[] = [];
+  /** Execution names queued or running: Step Functions refuses a second start of a running name. */
   private readonly known = new Set<string>();
-  private running = 0;
+  private readonly ingestions = new PQueue({ concurrency: INGEST_CONCURRENCY });
   private reindexRun?: Promise<void>;
-  private idleWaiters: (() => void)[] = [];
   readonly failures: { executionName: string; error: string }[] = [];
 
   private constructor(
     private readonly ingest: LoadedMachine,
     private readonly query: LoadedMachine,
     private readonly reindex: LoadedMachine,
-    private readonly options: Required<LocalWorkflowsOptions>,
-    private readonly inFlight: InFlight,
+    private readonly retryDelayScale: number,
+    /** Every Task invocation of every machine (unbounded: it only tracks them); a failed Map does not cancel its running iterations, so settle() waits for them too. */
+    private readonly tasks: PQueue,
   ) {}
 
   static async create(options: LocalWorkflowsOptions = {}): Promise<LocalWorkflows> {
-    const inFlight = new InFlight();
-    const [ingest, query, reindex] = await Promise.all([loadMachine('ingest', inFlight), loadMachine('query', inFlight), loadMachine('reindex', inFlight)]);
-    return new LocalWorkflows(
-      ingest,
-      query,
-      reindex,
-      { ingestConcurrency: options.ingestConcurrency ?? 2, retryDelayScale: options.retryDelayScale ?? 1 },
-      inFlight,
-    );
+    const tasks = new PQueue();
+    const [ingest, query, reindex] = await Promise.all([loadMachine('ingest', tasks), loadMachine('query', tasks), loadMachine('reindex', tasks)]);
+    return new LocalWorkflows(ingest, query, reindex, options.retryDelayScale ?? 1, tasks);
   }
 
   private async run(loaded: LoadedMachine, input: unknown): Promise<unknown> {
     const overrides: Record<string, unknown> = { taskResourceLocalHandlers: loaded.handlers };
-    if (this.options.retryDelayScale !== 1) {
+    if (this.retryDelayScale !== 1) {
       overrides.retryIntervalOverrides = Object.fromEntries(Object.keys(loaded.handlers).map((state) => [state, 0]));
     }
     const execution = loaded.machine.run(input as Parameters<StateMachine['run']>[0], { overrides });
@@ -141,39 +123,20 @@ export class LocalWorkflows implements Workflows {
     const executionName = ingestionExecutionName(request);
     if (this.known.has(executionName)) return { executionName, started: false };
     this.known.add(executionName);
-    this.queue.push({ name: executionName, request });
-    this.pump();
+    void this.ingestions.add(async () => {
+      try {
+        await this.run(this.ingest, request);
+      } catch (error) {
+        // The state machine already recorded the failure in the manifest; keep a short trace here.
+        const name = error instanceof Error ? error.name : 'UnknownError';
+        this.failures.push({ executionName, error: name });
+        logger.warn('Ingestion execution failed', { executionName, error: name });
+      } finally {
+        // A later event for the same object version (e.g. after a delete) may start again.
+        this.known.delete(executionName);
+      }
+    });
     return { executionName, started: true };
-  }
-
-  private pump(): void {
-    while (this.running < this.options.ingestConcurrency && this.queue.length > 0) {
-      const next = this.queue.shift();
-      if (!next) break;
-      this.running += 1;
-      void this.run(this.ingest, next.request)
-        .catch((error: unknown) => {
-          // The state machine already recorded the failure in the manifest; keep a short trace here.
-          const name = error instanceof Error ? error.name : 'UnknownError';
-          this.failures.push({ executionName: next.name, error: name });
-          logger.warn('Ingestion execution failed', { executionName: next.name, error: name });
-        })
-        .finally(() => {
-          this.running -= 1;
-          // A later event for the same object version (e.g. after a delete) may start again.
-          this.known.delete(next.name);
-          this.pump();
-          if (this.running === 0 && this.queue.length === 0) {
-            for (const resolve of this.idleWaiters.splice(0)) resolve();
-          }
-        });
-    }
-  }
-
-  /** Resolves when no ingestion is queued or running. */
-  idle(): Promise<void> {
-    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   async runQuery(input: QueryWorkflowInput): Promise<QueryResponse> {
@@ -198,8 +161,8 @@ export class LocalWorkflows implements Workflows {
   async settle(): Promise<void> {
     do {
       while (this.reindexRun) await this.reindexRun;
-      await this.idle();
-      await this.inFlight.drained();
-    } while (this.reindexRun || this.running > 0 || this.queue.length > 0);
+      await this.ingestions.onIdle();
+      await this.tasks.onIdle();
+    } while (this.reindexRun || this.ingestions.size > 0 || this.ingestions.pending > 0 || this.tasks.pending > 0);
   }
 }

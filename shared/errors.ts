@@ -3,7 +3,7 @@
  *
  * Names are stable: state machine `Retry`/`Catch` blocks match them by `name`
  * (Step Functions reads `errorType` from the Lambda error, which is `error.name`),
- * and the single HTTP mapper (`functions/api/http-errors.ts`) maps them to statuses.
+ * and the single HTTP mapper (`httpErrors` in `functions/api/http.ts`) maps them to statuses.
  * `expose` says whether the message is safe to show to a caller (middy convention: status < 500).
  */
 export interface FieldIssue {

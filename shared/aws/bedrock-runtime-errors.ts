@@ -1,9 +1,10 @@
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { DependencyUnavailableError, RagError, ThrottlingError, ValidationError } from '../errors';
 
 /**
  * How a failed Bedrock Runtime call should be treated once the SDK's own bounded retries are spent.
- * - throttled: quota exhausted (429); a lighter fallback model may still have capacity.
- * - unavailable: 5xx, model not ready, model timeout, socket errors; another model may serve.
+ * - throttled: quota exhausted (429, which includes ModelNotReady); a lighter fallback model may still have capacity.
+ * - unavailable: 5xx, timeouts (the SDK's or the model's), socket errors; another model may serve.
  * - model-unavailable: this model cannot serve this caller here (end of life, not offered in the
  *   Region, no access granted); another model may serve, retrying this one never will.
  * - rejected: the request itself is wrong (validation); no fallback helps.
@@ -48,21 +49,25 @@ export const BEDROCK_MODEL_UNAVAILABLE = {
   noAccess: { name: 'AccessDeniedException', status: 403, message: "You don't have access to the model with the specified model ID." },
 } as const;
 
-const THROTTLING_NAMES = new Set(['ThrottlingException', 'TooManyRequestsException', 'ServiceQuotaExceededException', 'throttlingException']);
-const UNAVAILABLE_NAMES = new Set([
-  'ServiceUnavailableException',
-  'InternalServerException',
-  'ModelNotReadyException',
+/**
+ * What Bedrock says that the SDK's own classification does not know. Everything else (429 and the
+ * throttling names, every 5xx, the SDK's timeouts, socket and DNS codes, the retryable trait) is left
+ * to @smithy/core/retry, the functions the SDK's retry strategy itself uses (v3.41.1, the version the
+ * pinned clients resolve).
+ */
+const BEDROCK_THROTTLING_NAMES = new Set([
+  // "Your request exceeds the service quota for your account": 400 in the SDK schema, not 429.
+  'ServiceQuotaExceededException',
+]);
+const BEDROCK_UNAVAILABLE_NAMES = new Set([
+  // 408 and 424 (client faults in the SDK schema): the model timed out or broke; another model may serve.
   'ModelTimeoutException',
   'ModelStreamErrorException',
-  'serviceUnavailableException',
-  'internalServerException',
-  'modelStreamErrorException',
-  'TimeoutError',
-  'RequestTimeout',
-  'AbortError',
 ]);
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE']);
+/** A streamed response body closed early (Node's code); Smithy's network codes cover sockets and DNS only. */
+const STREAM_CLOSED_CODES = new Set(['ERR_STREAM_PREMATURE_CLOSE']);
+
+type SmithyError = Parameters<typeof isTransientError>[0];
 
 /**
  * ValidationException messages that are about the model, not the request: the Region does not
@@ -80,7 +85,6 @@ interface SdkErrorShape {
   code?: unknown;
   message?: unknown;
   $fault?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
 }
 
 function shapeOf(error: unknown): SdkErrorShape {
@@ -104,14 +108,24 @@ export function modelUnavailableReason(error: unknown): ModelUnavailableReason |
   return undefined;
 }
 
+/**
+ * Smithy's order (getRetryErrorType in node_modules/@smithy/core/dist-cjs/submodules/retry/index.js):
+ * throttling, then transient, then server error. Not used: `isClockSkewError` (deprecated, and it
+ * lists AccessDeniedException, which Bedrock sends for model access). An AbortError stays rejected,
+ * as Smithy's `isTransientError` has it: the caller cancelled, so no other model should be tried.
+ */
 export function classifyBedrockFailure(error: unknown): BedrockFailureKind {
+  // Smithy reads properties of what it is given: anything thrown that is not an object is ours to judge.
+  if (typeof error !== 'object' || error === null) return 'rejected';
   const e = shapeOf(error);
+  const sdkError = error as SmithyError;
   const name = typeof e.name === 'string' ? e.name : '';
-  const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
-  if (THROTTLING_NAMES.has(name) || status === 429) return 'throttled';
-  if (UNAVAILABLE_NAMES.has(name)) return 'unavailable';
-  if (typeof e.code === 'string' && SOCKET_CODES.has(e.code)) return 'unavailable';
-  if (status !== undefined && status >= 500) return 'unavailable';
+  if (isThrottlingError(sdkError) || BEDROCK_THROTTLING_NAMES.has(name)) return 'throttled';
+  if (isTransientError(sdkError) || isServerError(sdkError)) return 'unavailable';
+  if (BEDROCK_UNAVAILABLE_NAMES.has(name)) return 'unavailable';
+  if (typeof e.code === 'string' && STREAM_CLOSED_CODES.has(e.code)) return 'unavailable';
+  // An exception event inside a response stream (ConverseStream, RetrieveAndGenerateStream) comes
+  // after HTTP 200 and carries no status, so Smithy's checks miss it; its modelled $fault says server.
   if (e.$fault === 'server') return 'unavailable';
   if (modelUnavailableReason(error)) return 'model-unavailable';
   return 'rejected';

@@ -4,16 +4,18 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
 import { runInInvocation } from './invocation-context';
-import { logger, MetricUnit, metrics, tracer } from './telemetry';
+import { logger, metrics, tracer } from './telemetry';
 
 export interface ObservabilityOptions<TEvent, TResult = unknown> {
-  /** Picks the correlation id (request id, document id) out of the event for every log line. */
+  /** Picks the correlation id (request id, document id) out of the event for every log line and as a trace annotation. */
   correlationId?: (event: TEvent) => string | undefined;
-  /** Picks the tenant out of the event for every log line and as a metric dimension. */
+  /** Picks the tenant out of the event for every log line and as a trace annotation. */
   tenant?: (event: TEvent) => string | undefined;
   /** Middlewares of the handler's own (e.g. the HTTP error mapper), innermost last. */
   use?: MiddlewareObj<TEvent, TResult, Error, Context>[];
 }
+
+export type LambdaHandler<TEvent, TResult> = (event: TEvent, context: Context) => Promise<TResult>;
 
 /**
  * The middy stack every handler uses: Lambda context + correlation id + tenant in every log line,
@@ -22,8 +24,6 @@ export interface ObservabilityOptions<TEvent, TResult = unknown> {
  * (function name, request id), so work that many concurrent invocations share in one local process
  * still knows whose it is.
  */
-export type LambdaHandler<TEvent, TResult> = (event: TEvent, context: Context) => Promise<TResult>;
-
 export function withObservability<TEvent, TResult>(
   handler: (event: TEvent, context: Context) => Promise<TResult>,
   options: ObservabilityOptions<TEvent, TResult> = {},
@@ -40,19 +40,9 @@ export function withObservability<TEvent, TResult>(
         if (tenant) tracer.putAnnotation('tenant', tenant);
       },
     })
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    // Registered after logMetrics so these run before it flushes (middy runs `after` in reverse).
-    .use({
-      // Blocks, not expressions: a middy middleware that returns a value replaces the response.
-      after: () => {
-        metrics.addMetric('Invocations', MetricUnit.Count, 1);
-      },
-      onError: (request) => {
-        metrics.addMetric('Invocations', MetricUnit.Count, 1);
-        metrics.addMetric('Errors', MetricUnit.Count, 1);
-        metrics.addMetadata('errorName', request.error?.name ?? 'UnknownError');
-      },
-    });
+    // No Invocations or Errors of our own: AWS/Lambda already publishes both per function
+    // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html).
+    .use(logMetrics(metrics, { captureColdStartMetric: true }));
   for (const middleware of options.use ?? []) stack.use(middleware);
   return (event, context) => runInInvocation({ functionName: context.functionName, awsRequestId: context.awsRequestId }, () => stack(event, context));
 }

@@ -10,7 +10,22 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 const serviceName = 'rag';
 
 export const logger = new Logger({ serviceName });
-export const metrics = new Metrics({ serviceName, namespace: 'ServerlessRag' });
+/**
+ * Powertools warns "No application metrics to publish" whenever an invocation records none (health,
+ * most Task steps): expected here, so that one message goes to debug; everything else keeps its level
+ * (the maintainers' advice: aws-powertools/powertools-lambda-typescript#2036).
+ */
+const EMPTY_FLUSH = 'No application metrics to publish';
+export const metrics = new Metrics({
+  serviceName,
+  namespace: 'ServerlessRag',
+  logger: {
+    debug: (message: string) => logger.debug(message),
+    info: (message: string) => logger.info(message),
+    error: (message: string) => logger.error(message),
+    warn: (message: string) => (message.startsWith(EMPTY_FLUSH) ? logger.debug(message) : logger.warn(message)),
+  },
+});
 export const tracer = new Tracer({ serviceName });
 
 export { MetricUnit };

@@ -3,6 +3,8 @@ import { realSleep } from './retry';
 /**
  * Client-side token bucket: keeps calls to a quota-limited API (Bedrock embeddings start near
  * 5 requests/s on new accounts) under the configured rate instead of discovering it via 429s.
+ * It counts requests, not tokens. Production passes only the rate: `burst` stays one second's worth,
+ * and `now` and `sleep` are test seams (a fake clock).
  */
 export class RateLimiter {
   private tokens: number;

@@ -8,10 +8,10 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Decides whether an error is worth another attempt (throttling, 5xx, timeouts). */
   isRetryable: (error: unknown) => boolean;
-  /** Injected for tests; defaults to a real timer. */
+  /** Defaults to a real timer; the smoke run passes its own so its tests need not wait. */
   sleep?: (ms: number) => Promise<void>;
+  /** Test seam (production leaves Math.random): a fixed jitter makes the delays assertable. */
   random?: () => number;
-  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
 
 export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -31,7 +31,6 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, p
       attempt += 1;
       if (attempt >= policy.maxAttempts || !policy.isRetryable(error)) throw error;
       const delay = fullJitterDelay(attempt, policy.baseDelayMs, policy.maxDelayMs, policy.random);
-      policy.onRetry?.(error, attempt, delay);
       await sleep(delay);
     }
   }

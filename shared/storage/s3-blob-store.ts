@@ -3,8 +3,9 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
+import { assertIdentifier, awsRegionSchema, s3BucketNameSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
-import { ConfigurationError, NotFoundError, RagError, ThrottlingError, ValidationError } from '../errors';
+import { ConfigurationError, NotFoundError, type RagError, ThrottlingError, ValidationError } from '../errors';
 import type { BlobHead, BlobPage, BlobStore, PutOptions } from './blob-store';
 
 /**
@@ -45,12 +46,8 @@ function isNotFound(error: unknown): boolean {
   return (typeof e.name === 'string' && NOT_FOUND_NAMES.has(e.name)) || e.$metadata?.httpStatusCode === 404;
 }
 
-/** S3 signals throttling with 503 SlowDown rather than 429: treat it as throttling, not an outage. */
+/** S3 signals throttling with 503 SlowDown rather than 429; Smithy's classification (in toRagError) knows it. */
 export function toS3Error(error: unknown, operation: string): RagError {
-  if (error instanceof RagError) return error;
-  if (typeof error === 'object' && error !== null && (error as SdkErrorShape).name === 'SlowDown') {
-    return new ThrottlingError(`${operation} throttled after retries (SlowDown)`, 2, { cause: error });
-  }
   return toRagError(error, operation);
 }
 
@@ -181,12 +178,9 @@ export class S3BlobStore implements BlobStore {
   }
 }
 
-/** S3 bucket names: 3-63 characters of lower-case letters, digits, dots and hyphens. */
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
 export function createS3BlobStore(config: AppConfig, bucket: string, client?: S3Client, keyPrefix?: string): BlobStore {
-  if (!BUCKET_NAME.test(bucket)) throw new ConfigurationError(`S3 bucket name "${bucket}" is not valid (3-63 of a-z 0-9 . -)`);
-  if (!config.aws.region) throw new ConfigurationError('AWS_REGION is required for the S3 blob store');
+  assertIdentifier(s3BucketNameSchema, bucket, 'Bucket', 'the S3 blob store');
+  assertIdentifier(awsRegionSchema, config.aws.region, 'AWS_REGION', 'the S3 blob store');
   return new S3BlobStore({
     client:
       client ??

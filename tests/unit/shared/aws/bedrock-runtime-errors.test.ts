@@ -63,6 +63,62 @@ describe('classifyBedrockFailure', () => {
   });
 });
 
+describe('classifyBedrockFailure: Smithy decides what it knows', () => {
+  const withCode = (code: string) => Object.assign(new Error(code), { code });
+
+  it.each([
+    // SlowDown and the wrapped reset are what this module's own name lists got wrong before Smithy.
+    { label: 'S3 SlowDown (503, a throttle in Smithy)', kind: 'throttled', error: sdkError('SlowDown', 503, 'Please reduce your request rate.') },
+    { label: 'a throttling name without a status', kind: 'throttled', error: Object.assign(new Error('slow'), { name: 'TooManyRequestsException' }) },
+    { label: '502 Bad Gateway', kind: 'unavailable', error: sdkError('BadGatewayException', 502, 'bad gateway') },
+    {
+      label: '501 without a fault trait, a 5xx outside the transient list',
+      kind: 'unavailable',
+      error: Object.assign(new Error('no'), { name: 'NotImplemented', $metadata: { httpStatusCode: 501 } }),
+    },
+    { label: 'a DNS failure', kind: 'unavailable', error: withCode('ENOTFOUND') },
+    { label: "the HTTP handler's timeout", kind: 'unavailable', error: Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }) },
+    { label: 'an error caused by a reset socket', kind: 'unavailable', error: Object.assign(new Error('wrapped'), { cause: withCode('ECONNRESET') }) },
+  ])('$label is $kind', ({ error, kind }) => {
+    // Act / Assess
+    expect(classifyBedrockFailure(error)).toBe(kind);
+  });
+
+  it('calls an aborted call rejected, as Smithy does: the caller cancelled, no other model should be tried', () => {
+    // Prepare
+    const aborted = Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    // Act / Assess
+    expect(classifyBedrockFailure(aborted)).toBe('rejected');
+  });
+
+  it('judges anything thrown that is not an object without reading its properties', () => {
+    // Act / Assess
+    for (const thrown of ['boom', null, undefined, 42]) expect(classifyBedrockFailure(thrown)).toBe('rejected');
+  });
+});
+
+describe('classifyBedrockFailure: what only Bedrock says', () => {
+  it.each([
+    {
+      label: 'a service quota exceeded (400, not 429)',
+      kind: 'throttled',
+      error: sdkError('ServiceQuotaExceededException', 400, 'Your request exceeds the service quota for your account.'),
+    },
+    { label: 'a model timeout (408)', kind: 'unavailable', error: sdkError('ModelTimeoutException', 408, 'Model has timed out in processing the request.') },
+    { label: 'a model stream error (424)', kind: 'unavailable', error: sdkError('ModelStreamErrorException', 424, 'Model stream error') },
+    {
+      // As ConverseStream surfaces it after a 200: the modelled class, $fault server, no $metadata (SDK 3.1164).
+      label: 'a server exception event mid-stream',
+      kind: 'unavailable',
+      error: Object.assign(new Error('Stream failed'), { name: 'InternalServerException', $fault: 'server', $metadata: undefined }),
+    },
+    { label: 'a response body closed early', kind: 'unavailable', error: Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }) },
+  ])('$label is $kind', ({ error, kind }) => {
+    // Act / Assess
+    expect(classifyBedrockFailure(error)).toBe(kind);
+  });
+});
+
 describe('toRagError', () => {
   it('maps an unavailable model to 503 with its reason, not to a 400 blaming the input', () => {
     // Act
@@ -79,5 +135,13 @@ describe('toRagError', () => {
     // Act / Assess
     expect(toRagError(BAD_INPUT, 'InvokeModel titan')).toBeInstanceOf(ValidationError);
     expect(toRagError(sdkError('ThrottlingException', 429, 'slow'), 'Converse x')).toBeInstanceOf(ThrottlingError);
+  });
+
+  it('maps S3 SlowDown to ThrottlingError (429 with Retry-After), not to an outage', () => {
+    // Act
+    const mapped = toRagError(sdkError('SlowDown', 503, 'Please reduce your request rate.'), 'S3 PutObject k');
+    // Assess
+    expect(mapped).toBeInstanceOf(ThrottlingError);
+    expect(mapped.message).toBe('S3 PutObject k throttled after retries (SlowDown)');
   });
 });

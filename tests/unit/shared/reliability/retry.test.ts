@@ -1,5 +1,4 @@
 import { fullJitterDelay, withRetry } from '../../../../shared/reliability/retry';
-import { RateLimiter } from '../../../../shared/reliability/rate-limiter';
 
 describe('withRetry', () => {
   const policy = (sleeps: number[]) => ({
@@ -15,67 +14,52 @@ describe('withRetry', () => {
   const throttle = () => Object.assign(new Error('slow down'), { name: 'ThrottlingError' });
 
   it('retries retryable errors with growing jittered delays, then succeeds', async () => {
+    // Prepare
     const sleeps: number[] = [];
     let calls = 0;
+    // Act
     const result = await withRetry(async () => {
       calls += 1;
       if (calls < 3) throw throttle();
       return 'ok';
     }, policy(sleeps));
+    // Assess
     expect(result).toBe('ok');
     expect(calls).toBe(3);
     expect(sleeps).toEqual([100, 200]);
   });
 
   it('gives up after maxAttempts and rethrows the last error', async () => {
+    // Prepare
     const sleeps: number[] = [];
     let calls = 0;
-    await expect(
-      withRetry(async () => {
-        calls += 1;
-        throw throttle();
-      }, policy(sleeps)),
-    ).rejects.toThrow('slow down');
+    // Act
+    const outcome = withRetry(async () => {
+      calls += 1;
+      throw throttle();
+    }, policy(sleeps));
+    // Assess
+    await expect(outcome).rejects.toThrow('slow down');
     expect(calls).toBe(4);
+    expect(sleeps).toEqual([100, 200, 400]);
   });
 
   it('does not retry errors that are not retryable', async () => {
+    // Prepare
     let calls = 0;
-    await expect(
-      withRetry(async () => {
-        calls += 1;
-        throw new Error('bad input');
-      }, policy([])),
-    ).rejects.toThrow('bad input');
+    // Act
+    const outcome = withRetry(async () => {
+      calls += 1;
+      throw new Error('bad input');
+    }, policy([]));
+    // Assess
+    await expect(outcome).rejects.toThrow('bad input');
     expect(calls).toBe(1);
   });
 
   it('caps the full-jitter ceiling at maxDelay', () => {
+    // Act / Assess
     expect(fullJitterDelay(10, 100, 1000, () => 0.999)).toBeLessThan(1000);
     expect(fullJitterDelay(1, 100, 1000, () => 0)).toBe(0);
-  });
-});
-
-describe('RateLimiter', () => {
-  it('lets a burst through, then spaces requests at the configured rate', async () => {
-    let clock = 0;
-    const waits: number[] = [];
-    const limiter = new RateLimiter(
-      2,
-      2,
-      () => clock,
-      async (ms) => {
-        waits.push(ms);
-        clock += ms;
-      },
-    );
-    for (let i = 0; i < 6; i += 1) await limiter.acquire();
-    // 2 from the burst, then 4 more at 2/s: 2 seconds of simulated time.
-    expect(clock).toBe(2000);
-    expect(waits.every((w) => w === 500)).toBe(true);
-  });
-
-  it('rejects a non-positive rate', () => {
-    expect(() => new RateLimiter(0)).toThrow(RangeError);
   });
 });
