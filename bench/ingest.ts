@@ -5,7 +5,7 @@ import { loadConfig } from '../shared/config/config';
 import { extractText } from '../shared/documents/extract';
 import { documentIdFor } from '../shared/documents/identity';
 import { startLocalRuntime } from '../local/runtime';
-import { startIngestion } from '../shared/pipeline/reindex';
+import { startIngestion } from '../shared/pipeline/start-ingestion';
 import { BedrockRuntimeEmulator } from '../tests/emulators/bedrock-runtime-emulator';
 import { QuotaProxy } from './quota-proxy';
 import { SyntheticText, seededRandom } from './synthetic';

@@ -7,7 +7,10 @@ import { DatasetFormatError } from './errors';
  *   corpus.jsonl        {"_id", "title"?, "text"}
  *   queries.jsonl       {"_id", "text"}
  *   qrels/<split>.tsv   query-id <TAB> corpus-id <TAB> score   (header line optional)
- * and for QA files (questions.jsonl: {"question", "answers": [...], "doc_ids"?: [...]}).
+ * and for QA files (questions.jsonl: {"question", "answers": [...], "doc_ids"?: [...], "wrong_answers"?: [...]}), where
+ * each answer is a string or, for an answer that needs several facts (two passages, two documents), an array of
+ * strings all required, and a wrong answer is a string that makes an answer wrong whatever else it says (the
+ * figure of a superseded version, say).
  * Every format problem is reported with the file and line, never as a bare JSON.parse error.
  */
 export interface BeirDocument {
@@ -45,12 +48,18 @@ export interface BeirDataset {
   };
 }
 
+/** One acceptable answer: a string, or several strings that must all appear. */
+export type ExpectedAnswer = string | string[];
+
 export interface QaItem {
   id: string;
   question: string;
-  answers: string[];
+  /** Alternatives: the answer is right when it contains one of them. */
+  answers: ExpectedAnswer[];
   /** Dataset document ids that support the answer, when known (citation precision needs them). */
   docIds?: string[];
+  /** Statements that make an answer wrong even when it also contains an expected answer. */
+  wrongAnswers?: string[];
 }
 
 function lines(content: string): { text: string; line: number }[] {
@@ -150,15 +159,24 @@ export function parseQa(content: string, file = 'questions.jsonl'): QaItem[] {
     const question = textField(row, 'question', file, line, true);
     if (question.trim() === '') throw new DatasetFormatError('"question" is empty', file, line);
     const answers = row.answers;
-    if (!Array.isArray(answers) || answers.length === 0 || !answers.every((a): a is string => typeof a === 'string' && a.trim() !== '')) {
-      throw new DatasetFormatError('"answers" must be a non-empty array of non-empty strings', file, line);
+    const nonEmpty = (a: unknown): a is string => typeof a === 'string' && a.trim() !== '';
+    if (
+      !Array.isArray(answers) ||
+      answers.length === 0 ||
+      !answers.every((a): a is ExpectedAnswer => nonEmpty(a) || (Array.isArray(a) && a.length > 0 && a.every(nonEmpty)))
+    ) {
+      throw new DatasetFormatError('"answers" must be a non-empty array of non-empty strings (or of non-empty arrays of them)', file, line);
     }
     const docIds = row.doc_ids;
     if (docIds !== undefined && (!Array.isArray(docIds) || !docIds.every((d): d is string => typeof d === 'string' && d !== ''))) {
       throw new DatasetFormatError('"doc_ids" must be an array of document ids', file, line);
     }
+    const wrongAnswers = row.wrong_answers;
+    if (wrongAnswers !== undefined && (!Array.isArray(wrongAnswers) || !wrongAnswers.every(nonEmpty))) {
+      throw new DatasetFormatError('"wrong_answers" must be an array of non-empty strings', file, line);
+    }
     const id = row._id !== undefined || row.id !== undefined ? idField(row, row._id !== undefined ? '_id' : 'id', file, line) : `q${index + 1}`;
-    return { id, question, answers, ...(docIds ? { docIds } : {}) };
+    return { id, question, answers, ...(docIds ? { docIds } : {}), ...(wrongAnswers ? { wrongAnswers } : {}) };
   });
 }
 

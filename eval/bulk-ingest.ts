@@ -1,3 +1,4 @@
+import PQueue from 'p-queue';
 import type { IndexedChunk } from '../shared/documents/chunk';
 import { extractText } from '../shared/documents/extract';
 import { documentIdFor, fingerprintFor, sha256Hex } from '../shared/documents/identity';
@@ -8,13 +9,14 @@ import type { BeirDocument } from './beir';
 /**
  * Bulk ingestion for evaluation. The service ingests one document per state machine execution; for a corpus of
  * thousands of documents that is minutes of orchestration overhead measuring nothing about quality. This path
- * produces the same index rows — the service's chunker over the extracted text, the service's embedder, the same
- * identity fields (documentIdFor, fingerprintFor, chunk ids from the chunker) — and writes them in large upserts,
- * because the LanceDB store refreshes its full-text index on every write.
+ * produces the same index rows as the ingest state machine given the same file — the service's extractor,
+ * chunker and embedder, the same identity fields (documentIdFor, fingerprintFor, chunk ids from the chunker) —
+ * and writes them in large upserts, because the LanceDB store refreshes its full-text index on every write.
+ * tests/integration/eval/bulk-ingest-equivalence.test.ts proves the rows equal, vectors included.
  */
 export interface BulkIngestOptions {
   tenant: string;
-  /** Object keys are `<keyPrefix><dataset id>.txt`; the prefix must start with `<tenant>/` like every service key. */
+  /** Object keys are `<keyPrefix><dataset id>.md`; the prefix must start with `<tenant>/` like every service key. */
   keyPrefix: string;
   /** Rows per upsert call. */
   upsertRows?: number;
@@ -36,34 +38,33 @@ export interface BulkIngestResult {
   timings: { totalMs: number; chunkMs: number; embedMs: number; upsertMs: number };
 }
 
-/** The bytes the service would store for a BEIR document: title, blank line, text. */
+/** The text of a BEIR document: title, blank line, text. */
 export function documentBody(doc: BeirDocument): string {
   const title = doc.title.trim();
   return title ? `${title}\n\n${doc.text}` : doc.text;
 }
 
+/**
+ * The file the service is given for a BEIR document: Markdown whose front matter carries the title (so the
+ * extractor sets it on every chunk, as for any titled page) and whose body is title + text. On cranfield and
+ * nfcorpus the extracted text is byte-identical to the plain-text reading of the body (checked for every
+ * document); a corpus with Markdown markup or line breaks inside paragraphs reads as the service reads Markdown.
+ */
+export function documentFile(doc: BeirDocument): Buffer {
+  const title = doc.title.replace(/\s+/g, ' ').trim();
+  // The extractor takes the rest of the `title:` line and drops one pair of enclosing quotes, nothing else.
+  return Buffer.from(title ? `---\ntitle: "${title}"\n---\n${documentBody(doc)}` : documentBody(doc), 'utf8');
+}
+
 /** The extension makes the key's format explicit whatever the dataset id looks like ("x.pdf", "12"). */
 export function documentKey(keyPrefix: string, datasetId: string): string {
-  return `${keyPrefix}${datasetId}.txt`;
+  return `${keyPrefix}${datasetId}.md`;
 }
 
 /** Inverse of documentKey; undefined for keys outside the prefix. */
 export function datasetIdOfKey(keyPrefix: string, key: string): string | undefined {
-  if (!key.startsWith(keyPrefix) || !key.endsWith('.txt')) return undefined;
-  return key.slice(keyPrefix.length, -'.txt'.length);
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
+  if (!key.startsWith(keyPrefix) || !key.endsWith('.md')) return undefined;
+  return key.slice(keyPrefix.length, -'.md'.length);
 }
 
 export async function bulkIngest(services: Services, corpus: readonly BeirDocument[], options: BulkIngestOptions): Promise<BulkIngestResult> {
@@ -79,6 +80,8 @@ export async function bulkIngest(services: Services, corpus: readonly BeirDocume
   let embeddingTokens = 0;
   let done = 0;
   let pendingRows: IndexedChunk[] = [];
+  // Embedding calls in flight, bounded as the ingest state machine's Map bounds them (RAG_EMBED_CONCURRENCY).
+  const embedCalls = new PQueue({ concurrency: config.ingestion.embedConcurrency });
   // One upsert in flight while the next round is chunked and embedded: the store writes on native threads.
   let inFlight: Promise<void> = Promise.resolve();
 
@@ -98,17 +101,12 @@ export async function bulkIngest(services: Services, corpus: readonly BeirDocume
     const t0 = performance.now();
     const pending: { identity: Omit<IndexedChunk, 'id' | 'index' | 'text' | 'location' | 'vector'>; chunks: ReturnType<typeof chunker.chunk> }[] = [];
     for (const doc of round) {
-      const body = documentBody(doc);
-      if (body.trim() === '') {
-        skipped += 1;
-        continue;
-      }
       const key = documentKey(options.keyPrefix, doc.id);
-      const bytes = Buffer.from(body, 'utf8');
+      const bytes = documentFile(doc);
       let extracted: Awaited<ReturnType<typeof extractText>>;
       try {
         extracted = await extractText(bytes, key, {
-          contentType: 'text/plain',
+          contentType: 'text/markdown',
           maxPages: config.ingestion.maxPages,
           maxBytes: config.ingestion.maxFileBytes,
         });
@@ -130,7 +128,7 @@ export async function bulkIngest(services: Services, corpus: readonly BeirDocume
       }
       datasetIdByDocumentId.set(documentId, doc.id);
       for (const chunk of chunks) datasetIdByChunkId.set(chunk.id, doc.id);
-      const title = extracted.title ?? (doc.title.trim() || undefined);
+      const title = extracted.title;
       pending.push({
         identity: {
           tenant: options.tenant,
@@ -150,7 +148,7 @@ export async function bulkIngest(services: Services, corpus: readonly BeirDocume
     const batches: (typeof flat)[] = [];
     for (let i = 0; i < flat.length; i += embedder.batchSize) batches.push(flat.slice(i, i + embedder.batchSize));
     const t1 = performance.now();
-    const embedded = await mapLimit(batches, config.ingestion.embedConcurrency, async (batch) => {
+    const embedBatch = async (batch: (typeof flat)[number][]): Promise<IndexedChunk[]> => {
       const result = await embedder.embed(
         batch.map((entry) => entry.chunk.text),
         'document',
@@ -167,7 +165,8 @@ export async function bulkIngest(services: Services, corpus: readonly BeirDocume
           vector: result.vectors[i] as number[],
         }),
       );
-    });
+    };
+    const embedded = await embedCalls.addAll(batches.map((batch) => () => embedBatch(batch)));
     timings.embedMs += performance.now() - t1;
     for (const rows of embedded) {
       pendingRows.push(...rows);

@@ -22,8 +22,9 @@ export interface CliOptions {
 
 export const USAGE = `Usage: npm run eval -- --dataset <dir> [options]
 
-Evaluates retrieval (and, with a QA file, answers) on a dataset in BEIR format, using the
-service's own retrieval, rerank and generation path over an index built in a temp folder.
+Evaluates retrieval (and, with a QA file, answers) on a dataset in BEIR format over an index
+built in a temp folder: answers come from the query state machine (the same ASL and handlers
+as npm start), rankings from its retrieve + rerank steps.
 
   --dataset <dir>     folder with corpus.jsonl, queries.jsonl, qrels/<split>.tsv (required)
   --split <name>      qrels split (default: test)
@@ -31,7 +32,7 @@ service's own retrieval, rerank and generation path over an index built in a tem
   --out <file>        also write the JSON result to this file
   --json              print only the JSON result on stdout (no table, no progress bar)
   --min-ndcg <x>      exit 1 when nDCG@10 is below x (CI quality gate)
-  --qa <file>         QA file (questions.jsonl: question, answers[], doc_ids[]);
+  --qa <file>         QA file (questions.jsonl: question, answers[], doc_ids[], wrong_answers[]);
                       default: <dataset>/questions.jsonl when present
   --no-qa             skip answer evaluation
   --per-query         include per-query metrics and rankings in the JSON

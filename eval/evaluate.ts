@@ -2,19 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type AppConfig, loadConfig } from '../shared/config/config';
-import { createServices } from '../shared/container';
 import type { Services } from '../shared/pipeline/services';
-import type { Workflows } from '../shared/workflows/workflows';
 import { type BeirDataset, loadBeirDataset, loadQaFile, type QaItem } from './beir';
 import { bulkIngest } from './bulk-ingest';
 import { UsageError } from './errors';
+import { type EvalRuntime, openEvalRuntime } from './eval-runtime';
 import type { Progress } from './progress';
 import { type QaMetrics, type QaOutcome, runQa } from './run-qa';
 import { type QueryOutcome, type RetrievalMetrics, runRetrieval } from './run-retrieval';
 
 /**
  * One evaluation: load a BEIR dataset, build an isolated index in a temp folder (never the user's .rag/),
- * run every judged query through the service's retrieval path, optionally answer a QA file, and report.
+ * rank every judged query as the query state machine does (eval/run-retrieval.ts), optionally answer a QA file
+ * through the query state machine itself, and report.
  */
 export interface EvaluateOptions {
   datasetDir: string;
@@ -68,11 +68,6 @@ export const DEFAULT_KS = [1, 3, 5, 10, 100];
 /** The request schema caps topK at 100 (RAG_MAX_TOP_K), so 100 is the deepest cut-off the service can answer. */
 export const MAX_DEPTH = 100;
 export const EVAL_TENANT = 'eval';
-
-const notAvailable = (): never => {
-  throw new Error('Workflows are not used by the evaluation');
-};
-const noWorkflows: Workflows = { startIngestion: notAvailable, runQuery: notAvailable, startReindex: notAvailable };
 
 /** The configuration under test, with storage redirected to `dir` and the query depth the metrics need. */
 export function evalConfig(env: Record<string, string | undefined>, dir: string, depth: number): AppConfig {
@@ -148,10 +143,16 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const dataset = await loadBeirDataset(options.datasetDir, options.split ?? 'test');
   const qa = await resolveQa(options, dataset);
   const dir = await mkdtemp(path.join(tmpdir(), 'rag-eval-'));
-  let services: Services | undefined;
+  let runtime: EvalRuntime | undefined;
   try {
     const config = evalConfig(options.env ?? {}, dir, depth);
-    services = await createServices(config, { workflows: noWorkflows });
+    runtime = await openEvalRuntime(config);
+    const { services } = runtime;
+    if (services.generator.mode === 'knowledge-base') {
+      throw new UsageError(
+        'The knowledge-base generator retrieves from its Knowledge Base, not from the index the evaluation builds: evaluate it with RAG_GENERATOR=extractive or bedrock-converse',
+      );
+    }
     const keyPrefix = `${EVAL_TENANT}/${dataset.name}/`;
 
     progress?.start('ingest', dataset.corpus.length);
@@ -178,7 +179,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
     let qaResult: Awaited<ReturnType<typeof runQa>> | undefined;
     if (qa) {
       progress?.start('qa', qa.items.length);
-      qaResult = await runQa(services, qa.items, {
+      qaResult = await runQa(runtime.runQuery, qa.items, {
         tenant: EVAL_TENANT,
         keyPrefix,
         datasetIdByChunkId: ingestion.datasetIdByChunkId,
@@ -207,7 +208,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       perQuery: retrieval.perQuery,
     };
   } finally {
-    await services?.vectors.close?.();
+    await runtime?.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

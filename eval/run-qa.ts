@@ -1,19 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { Services } from '../shared/pipeline/services';
-import { generate, guardInput, type QueryState, rerank, resolveCitations, retrieve, validateQuery } from '../shared/pipeline/query';
-import type { QueryResponse } from '../shared/pipeline/query-contract';
-import type { QaItem } from './beir';
+import type { QueryResponse, QueryWorkflowInput } from '../shared/contracts/query';
+import type { ExpectedAnswer, QaItem } from './beir';
 import { datasetIdOfKey } from './bulk-ingest';
 import { mean, type Percentiles, percentiles } from './metrics';
 
 /**
- * Answer quality over a QA file: every question goes through the whole query path of the service (validate,
- * guard input, retrieve, rerank, generate under the guardrail, resolve citations) with the configured topK.
+ * Answer quality over a QA file: every question is one execution of the query state machine (validate,
+ * guard input, retrieve, rerank, generate under the guardrail, resolve citations; eval/eval-runtime.ts) with
+ * the configured topK, and is scored on the response the API would return.
  */
 export interface QaOutcome {
   id: string;
-  /** The answer contains one of the expected answers (normalised, whole words). */
+  /**
+   * The answer contains one of the expected answers, every part of a multi-part one (normalised, whole words),
+   * and none of the wrong answers.
+   */
   contained: boolean;
+  /** The answer states one of the item's wrong answers (e.g. quotes the superseded version too). */
+  statesWrongAnswer?: boolean;
   citations: number;
   /** Cited chunks that come from one of the question's relevant documents; absent without doc_ids or citations. */
   citationPrecision?: number;
@@ -50,12 +54,23 @@ export function normalizeAnswer(text: string): string {
   return ` ${folded} `;
 }
 
-export function containsAnswer(answer: string, expected: readonly string[]): boolean {
+function containsPhrase(normalizedAnswer: string, phrase: string): boolean {
+  const needle = normalizeAnswer(phrase);
+  return needle.trim() !== '' && normalizedAnswer.includes(needle);
+}
+
+/** True when the answer contains one of the expected answers; an array answer needs every one of its parts. */
+export function containsAnswer(answer: string, expected: readonly ExpectedAnswer[]): boolean {
   const haystack = normalizeAnswer(answer);
-  return expected.some((candidate) => {
-    const needle = normalizeAnswer(candidate);
-    return needle.trim() !== '' && haystack.includes(needle);
-  });
+  return expected.some((candidate) =>
+    typeof candidate === 'string' ? containsPhrase(haystack, candidate) : candidate.length > 0 && candidate.every((part) => containsPhrase(haystack, part)),
+  );
+}
+
+/** True when the answer contains any of the wrong answers. */
+export function statesWrongAnswer(answer: string, wrong: readonly string[] | undefined): boolean {
+  const haystack = normalizeAnswer(answer);
+  return (wrong ?? []).some((phrase) => containsPhrase(haystack, phrase));
 }
 
 /** Share of cited chunks whose dataset document is relevant; undefined when there is nothing to measure. */
@@ -74,9 +89,11 @@ export function outcomeOf(
 ): QaOutcome {
   const precision = citationPrecision(response.citations.map(datasetIdOfCitation), item.docIds);
   const groundingFailed = response.guardrail.findings.some((finding) => finding.type === 'GROUNDING');
+  const wrong = !response.guardrail.blocked && statesWrongAnswer(response.answer, item.wrongAnswers);
   return {
     id: item.id,
-    contained: !response.guardrail.blocked && containsAnswer(response.answer, item.answers),
+    contained: !response.guardrail.blocked && !wrong && containsAnswer(response.answer, item.answers),
+    ...(wrong ? { statesWrongAnswer: true } : {}),
     citations: response.citations.length,
     ...(precision !== undefined ? { citationPrecision: precision } : {}),
     grounded: !blockedAtInput && !response.guardrail.blocked && response.citations.length > 0 && !groundingFailed,
@@ -103,6 +120,17 @@ export function summarizeQa(outcomes: readonly QaOutcome[]): QaMetrics {
   };
 }
 
+/** One query state machine execution: `EvalRuntime.runQuery`, or a stand-in (a baseline answerer, a test). */
+export type RunQuery = (input: QueryWorkflowInput) => Promise<QueryResponse>;
+
+/**
+ * The state machine skipped Retrieve and Generate (its InputAllowed Choice): nothing was embedded or
+ * generated, so the response carries zero usage next to the blocking verdict.
+ */
+export function blockedAtInput(response: QueryResponse): boolean {
+  return response.guardrail.blocked && response.usage.inputTokens === 0 && response.usage.outputTokens === 0;
+}
+
 export interface QaRunOptions {
   tenant: string;
   datasetIdByChunkId: ReadonlyMap<string, string>;
@@ -112,7 +140,7 @@ export interface QaRunOptions {
 }
 
 export async function runQa(
-  services: Services,
+  runQuery: RunQuery,
   items: readonly QaItem[],
   options: QaRunOptions,
 ): Promise<{ metrics: QaMetrics; perQuestion: QaOutcome[]; totalMs: number }> {
@@ -123,16 +151,8 @@ export async function runQa(
   for (const item of items) {
     const t0 = performance.now();
     try {
-      const query = validateQuery(services, { question: item.question, tenant: options.tenant, requestId: randomUUID() });
-      const inputGuard = await guardInput(services, query);
-      const state: QueryState = { question: item.question, tenant: options.tenant, requestId: query.requestId, query, inputGuard };
-      if (!inputGuard.blocked) {
-        state.retrieval = await retrieve(services, query, inputGuard.question);
-        state.ranked = await rerank(services, query, inputGuard.question, state.retrieval);
-        state.generation = await generate(services, state);
-      }
-      const response = await resolveCitations(services, state);
-      perQuestion.push(outcomeOf(item, response, datasetIdOfCitation, performance.now() - t0, inputGuard.blocked));
+      const response = await runQuery({ question: item.question, tenant: options.tenant, requestId: randomUUID() });
+      perQuestion.push(outcomeOf(item, response, datasetIdOfCitation, performance.now() - t0, blockedAtInput(response)));
     } catch (error) {
       perQuestion.push({
         id: item.id,

@@ -1,14 +1,35 @@
 import { randomUUID } from 'node:crypto';
+import { type ChunkRef, guardInput, rerank, retrieve, validateQuery } from '../shared/pipeline/query';
+import type { QueryWorkflowInput } from '../shared/contracts/query';
 import type { Services } from '../shared/pipeline/services';
-import { guardInput, rerank, retrieve, validateQuery } from '../shared/pipeline/query';
 import type { BeirQuery, Qrels } from './beir';
 import { aggregateByDocument, mapAtK, mean, mrrAtK, ndcgAtK, type Percentiles, percentiles, rankByScore, recallAtK } from './metrics';
 
 /**
- * Runs every judged query through the service's own retrieval path — validateQuery, guardInput, retrieve,
- * rerank, exactly the use-cases the query state machine's Tasks call — folds chunk hits into documents and
- * scores the document ranking with trec_eval's definitions.
+ * Retrieval metrics need the ranking, which the query state machine does not return (it answers), so every
+ * judged query takes the fast path below: the state machine's Tasks up to Rerank, called in-process with
+ * the same services. tests/integration/eval/retrieval-equivalence.test.ts proves that it yields the ranking
+ * the state machine hands to Generate (same chunk ids, order and scores). The document rankings are scored
+ * with trec_eval's definitions.
  */
+
+/** What the query state machine would rank for this input: `blocked` when its InputAllowed Choice skips retrieval. */
+export type ChunkRanking = { blocked: true } | { blocked: false; chunks: ChunkRef[] };
+
+/**
+ * ValidateQuery → GuardInput → InputAllowed → Retrieve → Rerank, as statemachines/query.asl.json chains them.
+ * A knowledge-base generator retrieves inside Generate: there is no ranking of ours to measure.
+ */
+export async function rankChunks(services: Services, input: QueryWorkflowInput): Promise<ChunkRanking> {
+  const query = validateQuery(services, input);
+  const inputGuard = await guardInput(services, query);
+  if (inputGuard.blocked) return { blocked: true };
+  if (query.mode === 'knowledge-base') throw new Error('In knowledge-base mode the Knowledge Base retrieves inside Generate; nothing to rank here');
+  const retrieval = await retrieve(services, query, inputGuard.question);
+  const ranked = await rerank(services, query, inputGuard.question, retrieval);
+  return { blocked: false, chunks: ranked.chunks };
+}
+
 export interface RetrievalRunOptions {
   tenant: string;
   /** Cut-offs for Recall@k; nDCG@10, MRR@10 and MAP@100 are always computed. */
@@ -89,15 +110,9 @@ export async function runRetrieval(
     let run: { id: string; score: number }[] = [];
     let error: string | undefined;
     try {
-      const validated = validateQuery(services, { question: query.text, topK: options.depth, tenant: options.tenant, requestId: randomUUID() });
-      const guard = await guardInput(services, validated);
-      if (guard.blocked) {
-        error = 'BlockedByInputGuardrail';
-      } else {
-        const retrieval = await retrieve(services, validated, guard.question);
-        const ranked = await rerank(services, validated, guard.question, retrieval);
-        run = aggregateByDocument(ranked.chunks.map((chunk) => ({ documentId: datasetIdByChunkId.get(chunk.id), score: chunk.score })));
-      }
+      const ranking = await rankChunks(services, { question: query.text, topK: options.depth, tenant: options.tenant, requestId: randomUUID() });
+      if (ranking.blocked) error = 'BlockedByInputGuardrail';
+      else run = aggregateByDocument(ranking.chunks.map((chunk) => ({ documentId: datasetIdByChunkId.get(chunk.id), score: chunk.score })));
     } catch (failure) {
       error = failure instanceof Error ? failure.name : 'UnknownError';
     }

@@ -2,19 +2,18 @@ import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { ValidationError } from '../shared/errors';
 import { type LambdaHandler, withObservability } from '../shared/observability/handler-stack';
-import type { Services } from '../shared/pipeline/services';
 
 /**
  * Builds a state machine Task handler: validate the task input with its schema, run one
- * use-case, return its output. Errors keep their names so ASL Retry/Catch can match them: an
- * input that breaks the schema is a `ValidationError` with one issue per field, and the
- * use-case never sees it.
+ * use-case with the ports it declares (`deps`, its `Pick<Services, ...>`), return its output.
+ * Errors keep their names so ASL Retry/Catch can match them: an input that breaks the schema is a
+ * `ValidationError` with one issue per field, and the use-case never sees it.
  */
-export function taskHandler<TSchema extends z.ZodType, TResult>(
+export function taskHandler<TSchema extends z.ZodType, TDeps, TResult>(
   schema: TSchema,
-  run: (services: Services, input: z.infer<TSchema>) => Promise<TResult>,
+  run: (deps: TDeps, input: z.infer<TSchema>) => Promise<TResult>,
   labels: { correlationId?: (input: z.infer<TSchema>) => string | undefined; tenant?: (input: z.infer<TSchema>) => string | undefined } = {},
-): (services: () => Promise<Services>) => LambdaHandler<unknown, TResult> {
+): (deps: () => Promise<TDeps>) => LambdaHandler<unknown, TResult> {
   const parse = (event: unknown): z.infer<TSchema> => {
     const parsed = schema.safeParse(event);
     if (!parsed.success) {
@@ -29,11 +28,11 @@ export function taskHandler<TSchema extends z.ZodType, TResult>(
     const parsed = schema.safeParse(event);
     return parsed.success && label ? label(parsed.data) : undefined;
   };
-  return (services) =>
+  return (deps) =>
     withObservability(
       async (event: unknown, _context: Context): Promise<TResult> => {
         const input = parse(event);
-        return run(await services(), input);
+        return run(await deps(), input);
       },
       {
         correlationId: (event) => pick(event, labels.correlationId),

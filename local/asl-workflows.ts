@@ -5,7 +5,7 @@ import PQueue from 'p-queue';
 import type { Context } from 'aws-lambda';
 import { functionCatalog } from '../functions/catalog';
 import { logger } from '../shared/observability/telemetry';
-import type { QueryResponse, QueryWorkflowInput } from '../shared/pipeline/query-contract';
+import type { QueryResponse, QueryWorkflowInput } from '../shared/contracts/query';
 import { ingestionExecutionName } from '../shared/workflows/execution-name';
 import type { IngestionRequest, StartedExecution, Workflows } from '../shared/workflows/workflows';
 import { lambdaContext } from './lambda-context';

@@ -47,7 +47,7 @@ export interface BundleManifestEntry extends BuiltFunction {
  * resolve against the runtime's copy: each function runs the SDK its tests ran.
  *
  * Only LanceDB stays out, as before: the embedded default vector store, never selected on AWS, and a
- * native module esbuild cannot bundle. shared/container.ts imports its adapter lazily (only when
+ * native module esbuild cannot bundle. shared/adapters/vector-store.ts imports its adapter lazily (only when
  * RAG_VECTOR_STORE=lancedb), so in a bundle these requires never run; apache-arrow is only used by that
  * adapter (~200 KB saved).
  */

@@ -1,12 +1,15 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { getServices } from '../../shared/container';
+import { documentsPort } from '../../shared/adapters/blob-store';
+import { manifestsPort } from '../../shared/adapters/manifest-store';
+import { servicesFor } from '../../shared/adapters/wiring';
+import { workflowsPort } from '../../shared/adapters/workflows';
 import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../shared/errors';
 import { withObservability } from '../../shared/observability/handler-stack';
 import { assertDocumentKey, isIgnoredKey } from '../../shared/pipeline/document-keys';
 import type { DocumentManifest } from '../../shared/pipeline/manifest';
-import { startIngestion } from '../../shared/pipeline/reindex';
 import type { Services } from '../../shared/pipeline/services';
+import { type StartIngestionDeps, startIngestion } from '../../shared/pipeline/start-ingestion';
 import { type HttpEvent, type HttpResult, httpErrors, json, tenantOf } from './http';
 
 /** GET /documents, GET|DELETE /documents/{documentId}, POST /documents/{documentId}/redrive, PUT /documents/content/{path+}. */
@@ -20,6 +23,9 @@ const listQuerySchema = z
   .strict();
 
 const documentIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'must be a document id');
+
+/** The ports these routes use: the documents store, the manifests, and the orchestrator to start ingestions. */
+type DocumentsDeps = Pick<Services, 'config' | 'documents' | 'manifests'> & StartIngestionDeps;
 
 /** What a caller sees of a manifest: no internal chunk ids. */
 export function documentView(manifest: DocumentManifest) {
@@ -45,13 +51,13 @@ function parseDocumentId(event: HttpEvent): string {
   return parsed.data;
 }
 
-async function requireManifest(deps: Services, tenant: string, documentId: string): Promise<DocumentManifest> {
+async function requireManifest(deps: Pick<Services, 'manifests'>, tenant: string, documentId: string): Promise<DocumentManifest> {
   const manifest = await deps.manifests.get(tenant, documentId);
   if (!manifest) throw new NotFoundError('No such document');
   return manifest;
 }
 
-async function listDocuments(deps: Services, tenant: string, event: HttpEvent): Promise<HttpResult> {
+async function listDocuments(deps: Pick<Services, 'manifests'>, tenant: string, event: HttpEvent): Promise<HttpResult> {
   const parsed = listQuerySchema.safeParse(event.queryStringParameters ?? {});
   if (!parsed.success) {
     throw new ValidationError(
@@ -69,7 +75,7 @@ async function listDocuments(deps: Services, tenant: string, event: HttpEvent): 
  * The object event that follows (S3 -> EventBridge, or the local watcher) carries the same ETag,
  * so it maps to the same execution name and starts nothing twice.
  */
-async function uploadDocument(deps: Services, tenant: string, event: HttpEvent): Promise<HttpResult> {
+async function uploadDocument(deps: DocumentsDeps, tenant: string, event: HttpEvent): Promise<HttpResult> {
   const relative = event.pathParameters?.path ?? '';
   if (relative.split('/').some((segment) => segment.length === 0 || segment === '.' || segment === '..')) {
     throw new ValidationError('Invalid document path', [{ path: 'path', message: 'must be a relative path without empty, "." or ".." segments' }]);
@@ -92,7 +98,7 @@ async function uploadDocument(deps: Services, tenant: string, event: HttpEvent):
   return json(202, { documentId, key, status: 'PENDING', bytes: body.length, execution: started.executionName });
 }
 
-export function makeHandler(services: () => Promise<Services>) {
+export function makeHandler(services: () => Promise<DocumentsDeps>) {
   return withObservability(
     async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
       const deps = await services();
@@ -127,4 +133,4 @@ export function makeHandler(services: () => Promise<Services>) {
   );
 }
 
-export const handler = makeHandler(getServices);
+export const handler = makeHandler(servicesFor(documentsPort, manifestsPort, workflowsPort));

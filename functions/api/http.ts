@@ -3,7 +3,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { z } from 'zod';
 import type { AppConfig } from '../../shared/config/config';
 import { ForbiddenError, PayloadTooLargeError, RagError, ThrottlingError, UnauthorizedError, ValidationError } from '../../shared/errors';
-import { isValidTenant } from '../../shared/pipeline/document-keys';
+import { isValidTenant } from '../../shared/contracts/tenant';
 import { logger } from '../../shared/observability/telemetry';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;

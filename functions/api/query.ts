@@ -1,13 +1,14 @@
 import type { Context } from 'aws-lambda';
-import { getServices } from '../../shared/container';
+import { servicesFor } from '../../shared/adapters/wiring';
+import { workflowsPort } from '../../shared/adapters/workflows';
 import { withObservability } from '../../shared/observability/handler-stack';
 import { logger, MetricUnit, metrics } from '../../shared/observability/telemetry';
-import { queryRequestSchema } from '../../shared/pipeline/query-contract';
+import { queryRequestSchema } from '../../shared/contracts/query';
 import type { Services } from '../../shared/pipeline/services';
 import { type HttpEvent, type HttpResult, httpErrors, json, parseJsonBody, tenantOf } from './http';
 
 /** POST /query: validate at the edge, run the query state machine synchronously, return its response. */
-export function makeHandler(services: () => Promise<Services>) {
+export function makeHandler(services: () => Promise<Pick<Services, 'config' | 'workflows'>>) {
   return withObservability(
     async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
       const deps = await services();
@@ -24,4 +25,4 @@ export function makeHandler(services: () => Promise<Services>) {
   );
 }
 
-export const handler = makeHandler(getServices);
+export const handler = makeHandler(servicesFor(workflowsPort));

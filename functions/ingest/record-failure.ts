@@ -1,12 +1,15 @@
-import { getServices } from '../../shared/container';
-import { recordFailure } from '../../shared/pipeline/ingest';
+import { statePort } from '../../shared/adapters/blob-store';
+import { manifestsPort } from '../../shared/adapters/manifest-store';
+import { vectorsPort } from '../../shared/adapters/vector-store';
+import { servicesFor } from '../../shared/adapters/wiring';
+import { type RecordFailureDeps, recordFailure } from '../../shared/pipeline/ingest';
 import { taskHandler } from '../task';
 import { recordFailureSchema, labels } from './state';
 
 /** Ingest Task "RecordFailure" (the Catch target): manifest FAILED with the reason, partial chunks removed. */
 export const makeHandler = taskHandler(
   recordFailureSchema,
-  (services, input) => recordFailure(services, input, input.error, input.document, input.chunks),
+  (services: RecordFailureDeps, input) => recordFailure(services, input, input.error, input.document, input.chunks),
   labels,
 );
-export const handler = makeHandler(getServices);
+export const handler = makeHandler(servicesFor(statePort, vectorsPort, manifestsPort));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { documentIdFor } from '../../shared/documents/identity';
-import { tenantPattern } from '../../shared/pipeline/document-keys';
+import { tenantPattern } from '../../shared/contracts/tenant';
 import type { ChunkOutput, EmbedBatchInput, ExtractOutput } from '../../shared/pipeline/ingest';
 import type { IngestionRequest } from '../../shared/workflows/workflows';
 import type { Assert, SchemaMatches } from '../task';

@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { getServices } from '../../shared/container';
+import { manifestsPort } from '../../shared/adapters/manifest-store';
+import { servicesFor } from '../../shared/adapters/wiring';
+import { workflowsPort } from '../../shared/adapters/workflows';
 import { logger } from '../../shared/observability/telemetry';
 import { isIgnoredKey, tenantOfKey } from '../../shared/pipeline/document-keys';
-import { startIngestion } from '../../shared/pipeline/reindex';
+import type { Services } from '../../shared/pipeline/services';
+import { type StartIngestionDeps, startIngestion } from '../../shared/pipeline/start-ingestion';
 import type { StartedExecution } from '../../shared/workflows/workflows';
 import { taskHandler } from '../task';
 
@@ -33,7 +36,7 @@ export const s3EventSchema = z
 
 export const makeHandler = taskHandler(
   s3EventSchema,
-  async (services, event): Promise<StartedExecution | { ignored: true; reason: string }> => {
+  async (services: StartIngestionDeps & Pick<Services, 'config'>, event): Promise<StartedExecution | { ignored: true; reason: string }> => {
     // EventBridge carries S3 keys URL-encoded, with '+' for spaces (as S3 notifications do).
     const key = decodeURIComponent(event.detail.object.key.replace(/\+/g, ' '));
     if (isIgnoredKey(key)) {
@@ -52,4 +55,4 @@ export const makeHandler = taskHandler(
   },
   { correlationId: (event) => event.detail.object.sequencer },
 );
-export const handler = makeHandler(getServices);
+export const handler = makeHandler(servicesFor(manifestsPort, workflowsPort));

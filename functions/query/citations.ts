@@ -1,8 +1,11 @@
-import { getServices } from '../../shared/container';
-import { resolveCitations } from '../../shared/pipeline/query';
+import { documentsPort } from '../../shared/adapters/blob-store';
+import { generatorPort } from '../../shared/adapters/generator';
+import { vectorsPort } from '../../shared/adapters/vector-store';
+import { servicesFor } from '../../shared/adapters/wiring';
+import { type ResolveCitationsDeps, resolveCitations } from '../../shared/pipeline/query';
 import { taskHandler } from '../task';
 import { citationsSchema, labels } from './state';
 
 /** Query Task "ResolveCitations": map citations to documents, price the request, shape the response. */
-export const makeHandler = taskHandler(citationsSchema, (services, state) => resolveCitations(services, state), labels);
-export const handler = makeHandler(getServices);
+export const makeHandler = taskHandler(citationsSchema, (services: ResolveCitationsDeps, state) => resolveCitations(services, state), labels);
+export const handler = makeHandler(servicesFor(documentsPort, vectorsPort, generatorPort));

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { GeneratedCitation } from '../../shared/generation/generator';
-import type { GuardrailFinding } from '../../shared/guardrails/guardrail';
-import { tenantPattern } from '../../shared/pipeline/document-keys';
+import { tenantPattern } from '../../shared/contracts/tenant';
 import type { GenerationOutput, InputGuardOutput, QueryState, RankedOutput, RetrievalOutput, ValidatedQuery } from '../../shared/pipeline/query';
-import { type GuardrailSummary, type QueryWorkflowInput, queryFiltersSchema, queryRequestSchema } from '../../shared/pipeline/query-contract';
+import { type GuardrailFinding, type GuardrailSummary, type QueryWorkflowInput, queryFiltersSchema, queryRequestSchema } from '../../shared/contracts/query';
 import type { Assert, SchemaMatches } from '../task';
 
 /**

@@ -10,14 +10,14 @@ import {
   type GuardrailTraceAssessment,
   type SystemContentBlock,
 } from '@aws-sdk/client-bedrock-runtime';
-import { parseCitationMarkers } from './citation-markers';
+import { parseCitationMarkers } from '../prompts/citation-markers';
 import { ModelFallbackChain } from './model-fallback';
 import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
 import { assertIdentifier, awsRegionSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import { ConfigurationError, DependencyUnavailableError, describeError } from '../errors';
-import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail';
+import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail-verdict';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
 import { loadPrompt, renderPrompt } from '../prompts';
 import type { GeneratedCitation, GenerationEvent, GenerationRequest, GenerationResult, Generator, TokenUsage } from './generator';

@@ -16,7 +16,7 @@ import { instrumentAwsClient } from '../aws/instrument';
 import { assertIdentifier, awsRegionSchema, knowledgeBaseIdSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import { ConfigurationError, DependencyUnavailableError, describeError, ValidationError } from '../errors';
-import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail';
+import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail-verdict';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
 import { loadPrompt } from '../prompts';
 import { planKnowledgeBaseFilter } from '../vectors/knowledge-base-filter';

@@ -2,7 +2,7 @@ import type { ScoredChunk } from '../documents/chunk';
 import { splitSentences } from '../documents/sentences';
 import { analyze } from '../embeddings/tokenizer';
 import { describeError } from '../errors';
-import { formatCitationMarker } from './citation-markers';
+import { formatCitationMarker } from '../prompts/citation-markers';
 import type { GeneratedCitation, GenerationEvent, GenerationRequest, GenerationResult, Generator } from './generator';
 import { estimateTokens } from './pricing';
 

@@ -1,5 +1,5 @@
 import { analyze } from '../embeddings/tokenizer';
-import { stripCitationMarkers } from '../generation/citation-markers';
+import { stripCitationMarkers } from '../prompts/citation-markers';
 
 /**
  * Lexical grounding: the share of an answer's content terms (stemmed, stopwords removed, citation

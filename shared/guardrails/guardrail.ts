@@ -1,12 +1,6 @@
-/** Port: checks input and output against policies, and redacts PII. */
-export type GuardrailFindingType = 'PII' | 'DENIED_TOPIC' | 'PROMPT_ATTACK' | 'GROUNDING' | 'CONTENT' | 'WORD';
+import type { GuardrailFinding } from '../contracts/query';
 
-export interface GuardrailFinding {
-  type: GuardrailFindingType;
-  /** Short machine-readable detail: the PII entity type, topic name, filter name. Never the matched text. */
-  detail: string;
-  action: 'BLOCKED' | 'ANONYMIZED' | 'DETECTED';
-}
+/** Port: checks input and output against policies, and redacts PII. */
 
 export interface GuardrailVerdict {
   /** NONE: passed; INTERVENED: blocked or rewritten by the guardrail. */

@@ -1,5 +1,6 @@
 import { assessGrounding } from './grounding';
-import type { GroundingSource, Guardrail, GuardrailFinding, GuardrailVerdict } from './guardrail';
+import type { GuardrailFinding } from '../contracts/query';
+import type { GroundingSource, Guardrail, GuardrailVerdict } from './guardrail';
 import { type PiiMatch, redactPii } from './pii';
 
 /**

@@ -1,8 +1,6 @@
 import { ValidationError } from '../errors';
 import { documentIdFor } from '../documents/identity';
-
-/** Tenant names: lower-case, safe in object keys, filters and metric dimensions. */
-export const tenantPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+import { tenantPattern } from '../contracts/tenant';
 
 /**
  * Objects live under `<tenant>/...` in the documents store; the first path segment is the
@@ -14,10 +12,6 @@ export function tenantOfKey(key: string, defaultTenant: string): string {
   if (slash <= 0) return defaultTenant;
   const tenant = key.slice(0, slash);
   return tenantPattern.test(tenant) ? tenant : defaultTenant;
-}
-
-export function isValidTenant(tenant: string): boolean {
-  return tenantPattern.test(tenant);
 }
 
 /** Keys we never ingest: folders, hidden files, editor temp files, metadata sidecars. */

@@ -1,17 +1,17 @@
 import type { Chunk, IndexedChunk } from '../documents/chunk';
-import { extractText, type ExtractedDocument } from '../documents/extract';
-import { documentIdFor, fingerprintFor, generationChunkIds, sha256Hex } from '../documents/identity';
-import { IndexConsistencyError, NotFoundError, UnsupportedDocumentError } from '../errors';
+import type { ExtractedDocument } from '../documents/extractors/document-types';
+import { documentIdFor, fingerprintFor, generationChunkIds } from '../documents/identity';
+import { IndexConsistencyError, UnsupportedDocumentError } from '../errors';
 import { logger, metrics, MetricUnit } from '../observability/telemetry';
-import type { DocumentManifest } from './manifest';
-import { workPrefix } from './manifest';
-import type { Services } from './services';
 import { indexedChunkIds } from '../vectors/vector-store';
+import { newManifest, workPrefix } from './manifest';
+import type { Services } from './services';
 
 /**
- * Ingestion use-cases, one per ingest state machine Task. Each step is idempotent, reads its
- * inputs from blob keys and writes its outputs to blob keys, so a retried or re-driven
- * execution resumes instead of redoing or duplicating work.
+ * Ingestion use-cases, one per ingest state machine Task (Extract has its own module,
+ * extract-document.ts, so that only its function bundles the document extractors). Each step is
+ * idempotent, reads its inputs from blob keys and writes its outputs to blob keys, so a retried or
+ * re-driven execution resumes instead of redoing or duplicating work.
  */
 
 export interface DocumentRef {
@@ -51,78 +51,30 @@ interface StoredBatch {
 
 const now = (): string => new Date().toISOString();
 
-function newManifest(tenant: string, key: string, documentId: string): DocumentManifest {
-  const at = now();
-  return { tenant, key, documentId, status: 'PENDING', chunkCount: 0, attempts: 0, createdAt: at, updatedAt: at };
-}
-
-/** Marks a document PENDING when it is new or its object changed; leaves an up-to-date manifest alone. */
-export async function markPending(services: Services, ref: DocumentRef, etag: string | undefined): Promise<void> {
-  const documentId = documentIdFor(ref.tenant, ref.key);
-  const manifest = await services.manifests.get(ref.tenant, documentId);
-  if (manifest && manifest.status !== 'FAILED' && manifest.etag === etag && etag !== undefined) return;
-  await services.manifests.put({ ...(manifest ?? newManifest(ref.tenant, ref.key, documentId)), status: 'PENDING', updatedAt: now() });
-}
-
 /**
  * How many chunks of one index generation are in the store and searchable. Chunk ids are
  * deterministic, so this is a lookup by key, not a scan: cheap on every store, S3 Vectors and a
  * Knowledge Base (document status by id) included.
  */
-async function storedChunks(services: Services, tenant: string, documentId: string, fingerprint: string, count: number): Promise<number> {
+export async function storedChunks(
+  services: Pick<Services, 'vectors'>,
+  tenant: string,
+  documentId: string,
+  fingerprint: string,
+  count: number,
+): Promise<number> {
   if (count === 0) return 0;
   return (await indexedChunkIds(services.vectors, { tenant, documentId, fingerprint }, generationChunkIds(documentId, fingerprint, count))).length;
 }
 
-function currentFingerprint(services: Services, version: string): string {
+/** The index generation of a document version: the version, chunked and embedded as configured now. */
+export function currentFingerprint(services: Pick<Services, 'chunker' | 'embedder'>, version: string): string {
   return fingerprintFor(version, services.chunker.configId, services.embedder.modelId, services.embedder.dimensions);
 }
 
-export async function extractDocument(services: Services, ref: DocumentRef): Promise<ExtractOutput> {
-  const { config, documents, manifests } = services;
-  const documentId = documentIdFor(ref.tenant, ref.key);
-  const head = await documents.head(ref.key);
-  if (!head) throw new NotFoundError(`Document ${documentId} no longer exists in the documents store`);
-  if (head.size > config.ingestion.maxFileBytes) {
-    throw new UnsupportedDocumentError(`File is ${head.size} bytes, above the limit of ${config.ingestion.maxFileBytes} bytes`);
-  }
-  const bytes = await documents.get(ref.key);
-  const version = sha256Hex(bytes);
-  const fingerprint = currentFingerprint(services, version);
-  const previous = await manifests.get(ref.tenant, documentId);
-  const manifest: DocumentManifest = previous ?? newManifest(ref.tenant, ref.key, documentId);
+export type ChunkExtractedDeps = Pick<Services, 'config' | 'state' | 'chunker'>;
 
-  if (
-    previous?.fingerprint === fingerprint &&
-    (await storedChunks(services, ref.tenant, documentId, fingerprint, previous.chunkCount)) === previous.chunkCount
-  ) {
-    if (previous.status !== 'INDEXED' || previous.etag !== head.etag) {
-      await manifests.put({ ...previous, status: 'INDEXED', etag: head.etag, failure: undefined, updatedAt: now() });
-    }
-    logger.info('Document unchanged, skipping', { documentId, version, bytes: bytes.length });
-    return { documentId, version, fingerprint, contentType: previous.contentType ?? 'application/octet-stream', bytes: bytes.length, unchanged: true };
-  }
-
-  await manifests.put({ ...manifest, status: 'PENDING', etag: head.etag, attempts: manifest.attempts + 1, updatedAt: now() });
-  const extracted = await extractText(bytes, ref.key, {
-    contentType: head.contentType,
-    maxPages: config.ingestion.maxPages,
-    maxBytes: config.ingestion.maxFileBytes,
-  });
-  const textKey = `${workPrefix(ref.tenant, documentId)}${fingerprint}/extracted.json`;
-  await services.state.put(textKey, JSON.stringify(extracted), { contentType: 'application/json' });
-  logger.info('Document extracted', {
-    documentId,
-    version,
-    bytes: bytes.length,
-    chars: extracted.text.length,
-    contentType: extracted.contentType,
-    pages: extracted.pages?.length,
-  });
-  return { documentId, version, fingerprint, contentType: extracted.contentType, bytes: bytes.length, unchanged: false, textKey };
-}
-
-export async function chunkExtracted(services: Services, ref: DocumentRef, document: ExtractOutput): Promise<ChunkOutput> {
+export async function chunkExtracted(services: ChunkExtractedDeps, ref: DocumentRef, document: ExtractOutput): Promise<ChunkOutput> {
   if (!document.textKey) throw new IndexConsistencyError('Chunk step called without extracted text');
   const extracted = JSON.parse((await services.state.get(document.textKey)).toString('utf8')) as ExtractedDocument;
   const chunks = services.chunker.chunk(extracted, { documentId: document.documentId, fingerprint: document.fingerprint });
@@ -148,12 +100,14 @@ export async function chunkExtracted(services: Services, ref: DocumentRef, docum
   return { chunkCount: chunks.length, batches, maxConcurrency: services.config.ingestion.embedConcurrency };
 }
 
+export type EmbedBatchDeps = Pick<Services, 'state' | 'vectors' | 'embedder' | 'manifests'>;
+
 /**
  * Embeds and indexes one batch. Chunks already in the index (a retried or re-driven batch) are not
  * embedded again. A store that embeds text itself (a Knowledge Base) gets the chunks without
  * vectors: our embedder is not called, so nothing is embedded twice.
  */
-export async function embedBatch(services: Services, input: EmbedBatchInput): Promise<{ embedded: number; skipped: number }> {
+export async function embedBatch(services: EmbedBatchDeps, input: EmbedBatchInput): Promise<{ embedded: number; skipped: number }> {
   const batch = JSON.parse((await services.state.get(input.batchKey)).toString('utf8')) as StoredBatch;
   const present = new Set(
     await indexedChunkIds(
@@ -196,7 +150,7 @@ export async function embedBatch(services: Services, input: EmbedBatchInput): Pr
   return { embedded: rows.length, skipped: batch.chunks.length - rows.length };
 }
 
-async function removeWorkFiles(services: Services, tenant: string, documentId: string): Promise<void> {
+async function removeWorkFiles(services: Pick<Services, 'state'>, tenant: string, documentId: string): Promise<void> {
   const prefix = workPrefix(tenant, documentId);
   let cursor: string | undefined;
   do {
@@ -206,8 +160,15 @@ async function removeWorkFiles(services: Services, tenant: string, documentId: s
   } while (cursor);
 }
 
+export type FinalizeDocumentDeps = Pick<Services, 'state' | 'vectors' | 'manifests' | 'chunker' | 'embedder'>;
+
 /** Makes the new generation live: checks every chunk is indexed, drops stale chunks, writes the manifest. */
-export async function finalizeDocument(services: Services, ref: DocumentRef, document: ExtractOutput, chunking: ChunkOutput): Promise<{ chunkCount: number }> {
+export async function finalizeDocument(
+  services: FinalizeDocumentDeps,
+  ref: DocumentRef,
+  document: ExtractOutput,
+  chunking: ChunkOutput,
+): Promise<{ chunkCount: number }> {
   const { vectors, manifests } = services;
   const indexed = await storedChunks(services, ref.tenant, document.documentId, document.fingerprint, chunking.chunkCount);
   if (indexed !== chunking.chunkCount) {
@@ -256,12 +217,14 @@ export function failureReason(error: { Error?: string; Cause?: string } | undefi
   return { error: name, reason: reason.slice(0, 1000) || name };
 }
 
+export type RecordFailureDeps = Pick<Services, 'state' | 'vectors' | 'manifests'>;
+
 /**
  * Records a failed ingestion: manifest FAILED with the reason, the failed attempt's partial
  * chunks removed (the previously live generation stays searchable), work files removed.
  */
 export async function recordFailure(
-  services: Services,
+  services: RecordFailureDeps,
   ref: DocumentRef,
   error: { Error?: string; Cause?: string } | undefined,
   document?: { fingerprint?: string },
@@ -282,11 +245,13 @@ export async function recordFailure(
   return { status: 'FAILED', reason };
 }
 
+export type DeleteDocumentDeps = Pick<Services, 'state' | 'vectors' | 'manifests'>;
+
 /**
  * A delete event: every vector of the document and its manifest go. This one deletes by
  * document rather than by known ids (a scan on S3 Vectors), so no stray chunk can outlive its object.
  */
-export async function deleteDocument(services: Services, ref: DocumentRef): Promise<{ deleted: true; documentId: string }> {
+export async function deleteDocument(services: DeleteDocumentDeps, ref: DocumentRef): Promise<{ deleted: true; documentId: string }> {
   const documentId = documentIdFor(ref.tenant, ref.key);
   await services.vectors.deleteDocument(ref.tenant, documentId);
   await removeWorkFiles(services, ref.tenant, documentId);

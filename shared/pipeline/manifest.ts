@@ -31,6 +31,12 @@ export interface DocumentManifest {
   indexedAt?: string;
 }
 
+/** The manifest of a document seen for the first time. */
+export function newManifest(tenant: string, key: string, documentId: string): DocumentManifest {
+  const at = new Date().toISOString();
+  return { tenant, key, documentId, status: 'PENDING', chunkCount: 0, attempts: 0, createdAt: at, updatedAt: at };
+}
+
 export function manifestKey(tenant: string, documentId: string): string {
   return `manifests/${tenant}/${documentId}.json`;
 }

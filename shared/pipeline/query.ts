@@ -6,8 +6,9 @@ import type { GuardrailVerdict } from '../guardrails/guardrail';
 import { sha256Hex } from '../documents/identity';
 import { ValidationError } from '../errors';
 import { logger, metrics, MetricUnit, traceStage } from '../observability/telemetry';
+import type { BlobStore } from '../storage/blob-store';
 import type { ChunkFilter } from '../vectors/vector-store';
-import { type Citation, type GuardrailSummary, type QueryResponse, type QueryWorkflowInput, queryRequestSchema } from './query-contract';
+import { type Citation, type GuardrailSummary, type QueryResponse, type QueryWorkflowInput, queryRequestSchema } from '../contracts/query';
 import type { Services } from './services';
 
 /**
@@ -82,8 +83,10 @@ export function summarizeVerdict(verdict: GuardrailVerdict): GuardrailSummary {
   };
 }
 
+export type ValidateQueryDeps = Pick<Services, 'config' | 'generator'>;
+
 /** Re-validates the workflow input (the state machine may be started by other callers than our API) and applies defaults. */
-export function validateQuery(services: Services, input: QueryWorkflowInput): ValidatedQuery {
+export function validateQuery(services: ValidateQueryDeps, input: QueryWorkflowInput): ValidatedQuery {
   const { config } = services;
   const { requestId, tenant, ...request } = input;
   const parsed = queryRequestSchema(config.query).safeParse(request);
@@ -108,7 +111,9 @@ export function validateQuery(services: Services, input: QueryWorkflowInput): Va
   };
 }
 
-export async function guardInput(services: Services, query: ValidatedQuery): Promise<InputGuardOutput> {
+export type GuardInputDeps = Pick<Services, 'guardrail'>;
+
+export async function guardInput(services: GuardInputDeps, query: ValidatedQuery): Promise<InputGuardOutput> {
   return traceStage('GuardInput', async () => {
     const verdict = await services.guardrail.checkInput(query.question);
     if (verdict.action === 'INTERVENED') metrics.addMetric('GuardrailInterventions', MetricUnit.Count, 1);
@@ -121,7 +126,9 @@ export async function guardInput(services: Services, query: ValidatedQuery): Pro
   });
 }
 
-export async function retrieve(services: Services, query: ValidatedQuery, question: string): Promise<RetrievalOutput> {
+export type RetrieveDeps = Pick<Services, 'embedder' | 'vectors'>;
+
+export async function retrieve(services: RetrieveDeps, query: ValidatedQuery, question: string): Promise<RetrievalOutput> {
   return traceStage('Retrieve', async () => {
     const { vectors, inputTokens } = await services.embedder.embed([question], 'query');
     const vector = vectors[0];
@@ -143,7 +150,7 @@ export async function retrieve(services: Services, query: ValidatedQuery, questi
 }
 
 /** Chunks by id in the given order, restricted to the tenant. */
-async function loadChunks(services: Services, tenant: string, refs: ChunkRef[]): Promise<ScoredChunk[]> {
+async function loadChunks(services: Pick<Services, 'vectors'>, tenant: string, refs: ChunkRef[]): Promise<ScoredChunk[]> {
   const stored = await services.vectors.getChunks(
     tenant,
     refs.map((r) => r.id),
@@ -155,7 +162,9 @@ async function loadChunks(services: Services, tenant: string, refs: ChunkRef[]):
   });
 }
 
-export async function rerank(services: Services, query: ValidatedQuery, question: string, retrieval: RetrievalOutput): Promise<RankedOutput> {
+export type RerankDeps = Pick<Services, 'config' | 'vectors' | 'reranker'>;
+
+export async function rerank(services: RerankDeps, query: ValidatedQuery, question: string, retrieval: RetrievalOutput): Promise<RankedOutput> {
   return traceStage('Rerank', async () => {
     const candidates = await loadChunks(services, query.tenant, retrieval.candidates);
     const ranked = services.reranker ? await services.reranker.rerank(question, candidates, query.topK) : candidates.slice(0, query.topK);
@@ -164,7 +173,9 @@ export async function rerank(services: Services, query: ValidatedQuery, question
   });
 }
 
-export async function generate(services: Services, state: QueryState): Promise<GenerationOutput> {
+export type GenerateDeps = Pick<Services, 'vectors' | 'generator' | 'guardrail'>;
+
+export async function generate(services: GenerateDeps, state: QueryState): Promise<GenerationOutput> {
   return traceStage('Generate', async () => {
     const { query, inputGuard } = state;
     const chunks = state.ranked ? await loadChunks(services, query.tenant, state.ranked.chunks) : [];
@@ -207,12 +218,12 @@ export async function generate(services: Services, state: QueryState): Promise<G
   });
 }
 
-function citationFromChunk(chunk: StoredChunk, generated: GeneratedCitation, uriFor: (key: string) => string): Citation {
+function citationFromChunk(chunk: StoredChunk, generated: GeneratedCitation, documents: BlobStore): Citation {
   return {
     ...(generated.marker !== undefined ? { marker: generated.marker } : {}),
     documentId: chunk.documentId,
     chunkId: chunk.id,
-    uri: uriFor(chunk.key),
+    uri: documents.uriFor(chunk.key),
     key: chunk.key,
     ...(chunk.title ? { title: chunk.title } : {}),
     excerpt: generated.excerpt ?? chunk.text,
@@ -228,11 +239,12 @@ function citationFromChunk(chunk: StoredChunk, generated: GeneratedCitation, uri
   };
 }
 
+export type ResolveCitationsDeps = Pick<Services, 'config' | 'documents' | 'vectors' | 'generator'>;
+
 /** Resolves citations to documents, prices the request and shapes the response. */
-export async function resolveCitations(services: Services, state: QueryState): Promise<QueryResponse> {
+export async function resolveCitations(services: ResolveCitationsDeps, state: QueryState): Promise<QueryResponse> {
   const { config } = services;
   const { query, inputGuard, generation } = state;
-  const uriFor = (key: string): string => (config.adapters.blobStore === 's3' ? `s3://${config.aws.documentsBucket}/${key}` : key);
   const embeddingTokens = state.retrieval?.embeddingTokens ?? 0;
   const embeddingCost = state.retrieval ? costUsd(state.retrieval.embeddingModel, { inputTokens: embeddingTokens, outputTokens: 0 }) : 0;
   if (!generation) {
@@ -251,7 +263,7 @@ export async function resolveCitations(services: Services, state: QueryState): P
   const chunks = new Map((await services.vectors.getChunks(query.tenant, ids)).map((c) => [c.id, c]));
   const citations: Citation[] = generation.citations.flatMap((generated) => {
     const chunk = chunks.get(generated.chunkId);
-    if (chunk) return [citationFromChunk(chunk, generated, uriFor)];
+    if (chunk) return [citationFromChunk(chunk, generated, services.documents)];
     // Knowledge Base mode: the service retrieved the chunk; keep what it told us.
     if (generated.uri && generated.excerpt) {
       return [

@@ -1,8 +1,7 @@
-import type { IngestionRequest, StartedExecution } from '../workflows/workflows';
 import { documentIdFor } from '../documents/identity';
 import { logger } from '../observability/telemetry';
+import type { IngestionRequest } from '../workflows/workflows';
 import { isIgnoredKey, tenantOfKey } from './document-keys';
-import { markPending } from './ingest';
 import type { Services } from './services';
 
 /**
@@ -21,7 +20,9 @@ export interface ReindexPage {
   nextCursor?: ReindexCursor;
 }
 
-export async function planReindexPage(services: Services, cursor: ReindexCursor | undefined, pageSize = 100): Promise<ReindexPage> {
+export type PlanReindexPageDeps = Pick<Services, 'config' | 'documents' | 'manifests' | 'chunker' | 'embedder'>;
+
+export async function planReindexPage(services: PlanReindexPageDeps, cursor: ReindexCursor | undefined, pageSize = 100): Promise<ReindexPage> {
   const { documents, manifests, config } = services;
   const at: ReindexCursor = cursor ?? { phase: 'documents' };
   const items: IngestionRequest[] = [];
@@ -53,10 +54,4 @@ export async function planReindexPage(services: Services, cursor: ReindexCursor 
   if (page.nextCursor) return { items, done: false, nextCursor: { phase: 'manifests', token: page.nextCursor } };
   logger.info('Re-index sweep planned its last page', { items: items.length });
   return { items, done: true };
-}
-
-/** Starts one ingestion (the idempotent execution name makes a duplicate start a no-op). */
-export async function startIngestion(services: Services, request: IngestionRequest): Promise<StartedExecution> {
-  if (request.action === 'upsert') await markPending(services, { tenant: request.tenant, key: request.key }, request.etag);
-  return services.workflows.startIngestion(request);
 }

@@ -9,7 +9,10 @@ import type { VectorStore } from '../vectors/vector-store';
 import type { Workflows } from '../workflows/workflows';
 import type { ManifestStore } from './manifest';
 
-/** Every port the use-cases need, chosen by configuration (shared/container.ts) or by a test. */
+/**
+ * Every port the use-cases need, each built from configuration by its factory in shared/adapters/ (or
+ * supplied by a test). A use-case takes the ports it uses, `Pick<Services, ...>`, never the whole set.
+ */
 export interface Services {
   config: AppConfig;
   /** The documents users upload (S3 bucket / local folder), keyed `<tenant>/<path>`. */

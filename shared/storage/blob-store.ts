@@ -29,4 +29,9 @@ export interface BlobStore {
   list(prefix: string, cursor?: string, limit?: number): Promise<BlobPage>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Where the object stored under `key` lives, for a reader of a citation to find it: `s3://bucket/key`
+   * on S3, the key itself locally. Computed, no I/O: the object need not exist.
+   */
+  uriFor(key: string): string;
 }

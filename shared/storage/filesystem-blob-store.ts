@@ -77,6 +77,11 @@ export class FilesystemBlobStore implements BlobStore {
     this.root = path.resolve(rootDir);
   }
 
+  /** The key itself: the documents folder is the user's own, and a key names its file there. */
+  uriFor(key: string): string {
+    return key;
+  }
+
   async get(key: string): Promise<Buffer> {
     const file = this.dataPath(key);
     try {

@@ -67,6 +67,10 @@ export class S3BlobStore implements BlobStore {
     this.keyPrefix = options.keyPrefix ?? '';
   }
 
+  uriFor(key: string): string {
+    return `s3://${this.bucket}/${this.fullKey(key)}`;
+  }
+
   async get(key: string): Promise<Buffer> {
     const body = await this.getStream(key);
     const chunks: Buffer[] = [];

@@ -1,5 +1,5 @@
 import type { RetrievalFilter } from '@aws-sdk/client-bedrock-agent-runtime';
-import { planKeyPrefix } from './s3-vectors-store';
+import { planKeyPrefix } from './chunk-metadata';
 import type { ChunkFilter } from './vector-store';
 
 /**

@@ -19,7 +19,7 @@ import type { AppConfig } from '../config/config';
 import type { IndexedChunk, ScoredChunk, StoredChunk } from '../documents/chunk';
 import { ConfigurationError, DependencyUnavailableError, IndexConsistencyError, ValidationError } from '../errors';
 import { allOf, planKnowledgeBaseFilter } from './knowledge-base-filter';
-import { keySegments, S3_VECTORS_LIMITS } from './s3-vectors-store';
+import { keySegments, S3_VECTORS_LIMITS } from './chunk-metadata';
 import type { ChunkGeneration, VectorQuery, VectorStore } from './vector-store';
 
 /**

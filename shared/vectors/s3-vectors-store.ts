@@ -17,6 +17,7 @@ import { assertIdentifier, awsRegionSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import type { IndexedChunk, ScoredChunk, StoredChunk } from '../documents/chunk';
 import { ConfigurationError, IndexConsistencyError, ValidationError } from '../errors';
+import { keySegments, planKeyPrefix, S3_VECTORS_LIMITS } from './chunk-metadata';
 import type { ChunkFilter, VectorQuery, VectorStore } from './vector-store';
 
 /**
@@ -43,18 +44,6 @@ import type { ChunkFilter, VectorQuery, VectorStore } from './vector-store';
  * they run in ingestion and re-index, never on the query path.
  */
 
-/** Limits from the S3 Vectors documentation. */
-export const S3_VECTORS_LIMITS = {
-  putBatch: 500,
-  deleteBatch: 500,
-  getBatch: 100,
-  listPage: 1000,
-  maxTopK: 100,
-  filterableMetadataBytes: 2048,
-  totalMetadataBytes: 40 * 1024,
-  keyBytes: 1024,
-} as const;
-
 /** Metadata keys to declare non-filterable when the index is created (at most 10 per index). */
 export const S3_VECTORS_NON_FILTERABLE_KEYS = [
   'AMAZON_BEDROCK_TEXT',
@@ -68,33 +57,7 @@ export const S3_VECTORS_NON_FILTERABLE_KEYS = [
   'title',
 ] as const;
 
-/** How many directory levels of a key are stored as filterable segments. */
-export const KEY_SEGMENT_FIELDS = ['p1', 'p2', 'p3', 'p4'] as const;
 const OVER_FETCH_FACTOR = 4;
-
-export interface KeyPrefixPlan {
-  /** Whole directory segments of the prefix that the service can match exactly. */
-  segments: { field: (typeof KEY_SEGMENT_FIELDS)[number]; value: string }[];
-  /** True when the segments do not express the whole prefix: results must be post-filtered by startsWith. */
-  needsPostFilter: boolean;
-}
-
-/** Splits a key prefix into exact segment conditions (shared with the Knowledge Base generator). */
-export function planKeyPrefix(prefix: string): KeyPrefixPlan {
-  const parts = prefix.split('/');
-  // The last part is after the final "/": empty for "a/b/", partial for "a/b".
-  const whole = parts.slice(0, -1);
-  const usable = whole.slice(0, KEY_SEGMENT_FIELDS.length);
-  const segments = usable.map((value, i) => ({ field: KEY_SEGMENT_FIELDS[i] as (typeof KEY_SEGMENT_FIELDS)[number], value }));
-  const needsPostFilter = (parts[parts.length - 1] ?? '') !== '' || whole.length > KEY_SEGMENT_FIELDS.length;
-  return { segments, needsPostFilter };
-}
-
-/** The directory segments of a key, for storage as p1..p4. */
-export function keySegments(key: string): Record<string, string> {
-  const dirs = key.split('/').slice(0, -1).slice(0, KEY_SEGMENT_FIELDS.length);
-  return Object.fromEntries(dirs.map((value, i) => [KEY_SEGMENT_FIELDS[i] as string, value]));
-}
 
 type Filter = Record<string, unknown>;
 

@@ -17,7 +17,7 @@ import {
   UnsupportedDocumentError,
   ValidationError,
 } from '../errors';
-import type { QueryResponse, QueryWorkflowInput } from '../pipeline/query-contract';
+import type { QueryResponse, QueryWorkflowInput } from '../contracts/query';
 import { ingestionExecutionName } from './execution-name';
 import type { IngestionRequest, StartedExecution, Workflows } from './workflows';
 

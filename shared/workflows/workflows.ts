@@ -1,4 +1,4 @@
-import type { QueryResponse, QueryWorkflowInput } from '../pipeline/query-contract';
+import type { QueryResponse, QueryWorkflowInput } from '../contracts/query';
 
 /** What starts an ingestion: an object event, the re-index sweep, a re-drive or an upload. */
 export interface IngestionRequest {

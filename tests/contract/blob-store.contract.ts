@@ -15,17 +15,25 @@ async function allKeys(store: BlobStore, prefix: string, limit: number): Promise
   return { keys, pages };
 }
 
+export interface ContractStore {
+  store: BlobStore;
+  cleanup: () => Promise<void>;
+  /** Where this adapter keeps the object of a key, as a reader finds it: `s3://bucket/<prefix>key`, or the key itself. */
+  locationOf: (key: string) => string;
+}
+
 /**
  * Behaviour every BlobStore adapter must show; run it against each adapter. `makeStore` is called
  * before each test and `cleanup` after it; tests also use their own key prefixes.
  */
-export function describeBlobStoreContract(name: string, makeStore: () => Promise<{ store: BlobStore; cleanup: () => Promise<void> }>): void {
+export function describeBlobStoreContract(name: string, makeStore: () => Promise<ContractStore>): void {
   describe(`BlobStore contract: ${name}`, () => {
     let store: BlobStore;
     let cleanup: () => Promise<void>;
+    let locationOf: (key: string) => string;
 
     beforeEach(async () => {
-      ({ store, cleanup } = await makeStore());
+      ({ store, cleanup, locationOf } = await makeStore());
     });
 
     afterEach(async () => {
@@ -158,6 +166,17 @@ export function describeBlobStoreContract(name: string, makeStore: () => Promise
       }
       await store.delete(keys[1] as string);
       expect((await store.list('uc/')).items).toHaveLength(2);
+    });
+
+    it('names where an object lives without reading it, the same before and after it is stored', async () => {
+      const key = 'uri/My Documents/résumé.pdf';
+
+      const before = store.uriFor(key);
+      await store.put(key, 'x');
+
+      expect(before).toBe(locationOf(key));
+      expect(store.uriFor(key)).toBe(before);
+      expect(store.uriFor('uri/other.pdf')).not.toBe(before);
     });
   });
 }

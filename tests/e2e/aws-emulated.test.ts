@@ -19,6 +19,8 @@ import { tempConfig } from '../helpers/temp-config';
  * The service with every AWS adapter selected — S3 (s3rver), Titan embeddings, S3 Vectors,
  * Bedrock Rerank, Converse with a fallback chain, Bedrock Guardrails — each one a real AWS SDK
  * client speaking the wire format to a local emulator, orchestrated by the same ASL files.
+ * beforeAll ingests the fixtures of tenant "default" that the query tests ask about; the
+ * throttling test ingests its own copies under another tenant, so the tests pass in any order.
  */
 // The defaults of shared/models/catalog.ts (DEFAULT_MODELS): active and offered in us-east-1.
 const PRIMARY = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
@@ -28,6 +30,19 @@ const fixtures = path.resolve(__dirname, '../fixtures/documents');
 const files = ['library-hours.txt', 'observatory.md', 'bakery.html'];
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
+/**
+ * The emulated model answers with the source sentence that shares most words with the question,
+ * then its marker ("… [2]."): that sentence must be in the excerpt of the citation with that marker.
+ */
+function expectQuotedFromCitation(body: QueryBody): void {
+  const quoted = /^(.+) \[(\d+)\]\.$/s.exec(body.answer);
+  expect(quoted).not.toBeNull();
+  const cited = body.citations.find((c) => c.marker === Number(quoted?.[2]));
+  expect(cited?.excerpt.replace(/\s+/g, ' ')).toContain(quoted?.[1]?.replace(/\s+/g, ' '));
+}
+
+/** A tenant of its own for the throttling test: its documents never compete with the query tests'. */
+const LOAD_TENANT = 'loadtest';
 
 describe('the service on AWS adapters over the wire (emulators)', () => {
   useFakeAwsCredentials(S3RVER_CREDENTIALS);
@@ -37,6 +52,17 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
   const agent = new BedrockAgentRuntimeEmulator();
   let runtime: LocalRuntime;
   let cleanup: () => Promise<void>;
+  let trigger: Handler;
+
+  /** Puts the fixtures under `tenant/` and sends the EventBridge events S3 would send for them. */
+  async function putAndTrigger(tenant: string): Promise<void> {
+    const { services } = runtime;
+    for (const file of files) await services.documents.put(`${tenant}/${file}`, await readFile(path.join(fixtures, file)));
+    for (const file of files) {
+      const head = await services.documents.head(`${tenant}/${file}`);
+      await trigger(s3Event('Object Created', `${tenant}/${file}`, { size: head?.size, etag: head?.etag }), lambdaContext('ingest-trigger'));
+    }
+  }
 
   beforeAll(async () => {
     s3 = await startS3Server(['rag-docs', 'rag-state']);
@@ -79,6 +105,10 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
       RAG_GUARDRAIL_VERSION: '1',
     });
     runtime = await startLocalRuntime(config, { retryDelayScale: 0 });
+    ({ handler: trigger } = (await import('../../functions/ingest/trigger')) as { handler: Handler });
+    // The corpus the query tests ask about.
+    await putAndTrigger('default');
+    await runtime.settle();
   }, 120_000);
 
   afterAll(async () => {
@@ -87,47 +117,70 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
     await cleanup?.();
   });
 
-  it('ingests every chunk under 30% injected embedding throttling: manifest counts equal stored vectors', async () => {
-    // Prepare: objects in the bucket, and EventBridge events for them as S3 would send.
+  it('ingests every chunk under injected embedding throttling: the SDK gives up, the state machine retries, every chunk is embedded, counts equal stored vectors', async () => {
+    // Prepare: refuse the whole first wave of InvokeModel requests, each text more often than the SDK
+    // tries (RAG_AWS_MAX_ATTEMPTS=3), so the first batches fail with ThrottlingError and only the ingest
+    // state machine's Retry can index them; then throttle 30% at random.
     const { services } = runtime;
-    for (const file of files) await services.documents.put(`default/${file}`, await readFile(path.join(fixtures, file)));
-    bedrock.setFaults({ throttleRate: 0.3, pathFilter: /\/invoke$/ });
-    const { handler: trigger } = (await import('../../functions/ingest/trigger')) as { handler: Handler };
+    const inFlight = 2 /* ingestions at once */ * 4 /* EmbedBatch Map concurrency */ * 4 /* texts per batch */;
+    const firstWave = Array.from({ length: 3 * inFlight }, () => ({ status: 429, code: 'ThrottlingException' }));
+    const requestsBefore = bedrock.http.requests.length;
+    const embeddedBefore = bedrock.callsOf('InvokeModel').length;
+    bedrock.setFaults({ next: firstWave, throttleRate: 0.3, pathFilter: /\/invoke$/ });
 
     // Act
-    for (const file of files) {
-      const head = await services.documents.head(`default/${file}`);
-      await trigger(s3Event('Object Created', `default/${file}`, { size: head?.size, etag: head?.etag }), lambdaContext('ingest-trigger'));
+    try {
+      await putAndTrigger(LOAD_TENANT);
+      await runtime.settle();
+    } finally {
+      bedrock.setFaults({});
     }
-    await runtime.settle();
-    bedrock.setFaults({});
 
-    // Assess
-    expect(bedrock.http.requests.filter((r) => r.status === 429).length).toBeGreaterThan(0);
+    // Assess: the throttles fired (the first wave, and more at random)...
+    const invokes = bedrock.http.requests.slice(requestsBefore).filter((r) => r.path.endsWith('/invoke'));
+    expect(invokes.filter((r) => r.status === 429).length).toBeGreaterThan(3 * inFlight);
+    // ...every document is whole...
+    let chunks = 0;
     for (const file of files) {
-      const documentId = documentIdFor('default', `default/${file}`);
-      const manifest = await services.manifests.get('default', documentId);
+      const documentId = documentIdFor(LOAD_TENANT, `${LOAD_TENANT}/${file}`);
+      const manifest = await services.manifests.get(LOAD_TENANT, documentId);
       expect({ file, status: manifest?.status }).toEqual({ file, status: 'INDEXED' });
       expect(manifest?.chunkCount).toBeGreaterThan(0);
-      expect(await services.vectors.countDocument('default', documentId)).toBe(manifest?.chunkCount);
+      expect(await services.vectors.countDocument(LOAD_TENANT, documentId)).toBe(manifest?.chunkCount);
+      chunks += manifest?.chunkCount ?? 0;
     }
+    // ...and every chunk got its vector from an answered InvokeModel (Titan: one text per call): the refused texts were retried, not skipped.
+    const answered = bedrock.callsOf('InvokeModel').length - embeddedBefore;
+    expect(answered).toBeGreaterThanOrEqual(chunks);
+    expect(invokes.filter((r) => r.status === 200).length).toBe(answered);
   }, 180_000);
 
   it('answers over HTTP with citations to the right document, from the primary model, under the guardrail', async () => {
+    // Prepare
+    const guardrailsBefore = bedrock.callsOf('ApplyGuardrail').length;
+    const reranksBefore = agent.callsOf('Rerank').length;
+    const vectorCallsBefore = vectors.calls.length;
+
+    // Act
     const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, {
       question: 'Until what time is the library open on Thursdays?',
     });
+
+    // Assess
     expect(res.status).toBe(200);
+    expectQuotedFromCitation(res.body);
+    expect(res.body.citations[0]?.excerpt).toContain('until 20:00 on Thursdays');
     expect(res.body.model).toBe(PRIMARY);
     expect(res.body.fallbackUsed).toBe(false);
     expect(res.body.citations[0]?.key).toBe('default/library-hours.txt');
     expect(res.body.citations[0]?.uri).toBe('s3://rag-docs/default/library-hours.txt');
-    expect(bedrock.callsOf('ApplyGuardrail').length).toBeGreaterThan(0);
-    expect(agent.callsOf('Rerank').length).toBeGreaterThan(0);
-    // Every vector query carried the tenant filter.
-    const queries = vectors.calls.filter((c) => c.operation === 'QueryVectors');
+    expect(res.body.usage.costUsd).toBeGreaterThan(0);
+    expect(bedrock.callsOf('ApplyGuardrail').length).toBeGreaterThan(guardrailsBefore);
+    expect(agent.callsOf('Rerank').length).toBeGreaterThan(reranksBefore);
+    // Every vector query of this request carried this tenant's filter.
+    const queries = vectors.calls.slice(vectorCallsBefore).filter((c) => c.operation === 'QueryVectors');
     expect(queries.length).toBeGreaterThan(0);
-    for (const q of queries) expect(JSON.stringify(q.body)).toContain('"tenant"');
+    for (const q of queries) expect(JSON.stringify(q.body.filter)).toContain('"tenant":{"$eq":"default"}');
   });
 
   it('falls back to the lighter model when the primary is throttled, and says so', async () => {
@@ -137,6 +190,9 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
       expect(res.status).toBe(200);
       expect(res.body.model).toBe(FALLBACK);
       expect(res.body.fallbackUsed).toBe(true);
+      expectQuotedFromCitation(res.body);
+      expect(res.body.citations[0]?.key).toBe('default/bakery.html');
+      expect(res.body.citations[0]?.excerpt).toContain('called Gertrude');
     } finally {
       bedrock.modelFaults.clear();
     }
@@ -153,6 +209,8 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
       expect(res.status).toBe(200);
       expect(res.body.model).toBe(FALLBACK);
       expect(res.body.fallbackUsed).toBe(true);
+      expectQuotedFromCitation(res.body);
+      expect(res.body.citations[0]?.key).toBe('default/bakery.html');
       const primaryStatuses = bedrock.http.requests.filter((r) => r.path.startsWith(`/model/${PRIMARY}/`)).map((r) => r.status);
       expect(primaryStatuses.at(-1)).toBe(404);
     } finally {

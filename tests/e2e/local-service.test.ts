@@ -1,5 +1,6 @@
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { tempConfig } from '../helpers/temp-config';
 import { type DocumentListing, eventually, parseQuestionTable, postJson, type QueryBody, request } from '../helpers/http';
@@ -7,8 +8,18 @@ import { type DocumentListing, eventually, parseQuestionTable, postJson, type Qu
 /**
  * The whole loop over HTTP: the local service on a free port, fixtures dropped into the
  * documents folder (the watcher turns them into S3 events), questions asked, citations checked.
+ * The fixtures ingested in beforeAll are never changed by a test: a test that edits or deletes
+ * a file drops its own first, so the tests pass in any order.
  */
 const fixtures = path.resolve(__dirname, '../fixtures/documents');
+
+/** A one-page PDF with a text layer. */
+async function pdfWithText(text: string): Promise<Buffer> {
+  const pdf = await PDFDocument.create();
+  const font = await pdf.embedFont(StandardFonts.Helvetica);
+  pdf.addPage([595, 842]).drawText(text, { x: 56, y: 780, size: 11, font });
+  return Buffer.from(await pdf.save());
+}
 const goodFiles = ['library-hours.txt', 'observatory.md', 'bakery.html', 'ferry-timetable.pdf', 'community-garden.docx', 'bike-share.json', 'street-trees.csv'];
 
 describe('local service end to end', () => {
@@ -18,6 +29,15 @@ describe('local service end to end', () => {
 
   const listDocuments = async () => (await request<DocumentListing>(`${runtime.url}/documents`)).body.documents;
   const ask = (question: string) => postJson<QueryBody>(`${runtime.url}/query`, { question });
+  const documentOf = async (file: string) => (await listDocuments()).find((d) => d.key === `default/fixtures/${file}`);
+  /** Drops a file into the watched folder and waits until this version of it is indexed. */
+  const dropAndIndex = async (file: string, text: string, previousVersion?: string) => {
+    await writeFile(path.join(folder, file), text);
+    return eventually(async () => {
+      const doc = await documentOf(file);
+      return doc?.status === 'INDEXED' && doc.version !== previousVersion ? doc : undefined;
+    }, `${file} to be indexed`);
+  };
 
   beforeAll(async () => {
     const temp = await tempConfig({ RAG_WATCH: 'on' });
@@ -97,6 +117,7 @@ describe('local service end to end', () => {
     expect(res.status).toBe(200);
     expect(res.body.guardrail.blocked).toBe(true);
     expect(res.body.guardrail.action).toBe('INTERVENED');
+    expect(res.body.answer).toBe('Sorry, I cannot answer that question.');
     expect(res.body.citations).toEqual([]);
     expect(res.body.usage.inputTokens).toBe(0);
   });
@@ -119,16 +140,21 @@ describe('local service end to end', () => {
   });
 
   it('re-indexes an edited file and answers from the new text', async () => {
-    const before = (await listDocuments()).find((d) => d.key.endsWith('library-hours.txt'));
-    const text = await readFile(path.join(fixtures, 'library-hours.txt'), 'utf8');
-    await writeFile(path.join(folder, 'library-hours.txt'), text.replace('until 20:00 on Thursdays', 'until 21:30 on Thursdays'));
-    await eventually(async () => {
-      const doc = (await listDocuments()).find((d) => d.key.endsWith('library-hours.txt'));
-      return doc?.status === 'INDEXED' && doc.version !== before?.version ? doc : undefined;
-    }, 'the edited file to be re-indexed');
-    const res = await ask('Until what time is the library open on Thursdays?');
-    expect(res.body.answer).toContain('21:30');
-    expect(res.body.answer).not.toContain('20:00 on Thursdays');
+    // Prepare: a file of this test's own, indexed and answered from
+    const question = 'When does the ice rink close for resurfacing?';
+    const first = await dropAndIndex('ice-rink.txt', 'Ice rink notes.\n\nThe ice rink closes for resurfacing at 14:20 every day.');
+    const before = await ask(question);
+    expect(before.body.answer).toContain('14:20');
+
+    // Act: edit it
+    const edited = await dropAndIndex('ice-rink.txt', 'Ice rink notes.\n\nThe ice rink closes for resurfacing at 15:45 every day.', first.version);
+    const res = await ask(question);
+
+    // Assess
+    expect(edited.version).not.toBe(first.version);
+    expect(res.body.citations[0]?.key).toBe('default/fixtures/ice-rink.txt');
+    expect(res.body.answer).toContain('15:45');
+    expect(res.body.answer).not.toContain('14:20');
   });
 
   it('takes an upload over HTTP (text and binary), indexes it and answers from it', async () => {
@@ -139,51 +165,84 @@ describe('local service end to end', () => {
         body,
       });
     const text = await put('uploads/notes/canal.md', '# Canal\n\nThe canal lock opens at 07:45 every weekday morning.', 'text/markdown');
-    const pdf = await put('uploads/ferry-copy.pdf', await readFile(path.join(fixtures, 'ferry-timetable.pdf')), 'application/pdf');
+    // A PDF of its own (a copy of a fixture would compete with the fixture for its questions).
+    const pdf = await put('uploads/harbour.pdf', await pdfWithText('The harbour crane lifts at most 40 tonnes per load.'), 'application/pdf');
     expect(text.status).toBe(202);
     expect(text.body).toMatchObject({ key: 'default/uploads/notes/canal.md', status: 'PENDING' });
     expect(pdf.status).toBe(202);
+    expect(pdf.body).toMatchObject({ key: 'default/uploads/harbour.pdf', status: 'PENDING' });
     await eventually(async () => {
       const docs = await listDocuments();
       const uploaded = docs.filter((d) => d.key.startsWith('default/uploads/'));
       return uploaded.length === 2 && uploaded.every((d) => d.status === 'INDEXED') ? uploaded : undefined;
     }, 'both uploads to be indexed');
-    const res = await ask('When does the canal lock open?');
-    expect(res.body.citations[0]?.key).toBe('default/uploads/notes/canal.md');
-    expect(res.body.answer).toContain('07:45');
+    const canal = await ask('When does the canal lock open?');
+    const harbour = await ask('How much can the harbour crane lift?');
+    expect(canal.body.citations[0]?.key).toBe('default/uploads/notes/canal.md');
+    expect(canal.body.answer).toContain('07:45');
+    // The binary upload was extracted as a PDF, not stored as text.
+    expect(harbour.body.citations[0]?.key).toBe('default/uploads/harbour.pdf');
+    expect(harbour.body.answer).toContain('40 tonnes');
   });
 
   it('refuses bad uploads with a reason', async () => {
     const put = (relative: string, body: Buffer | string) =>
       request<{ error: { code: string } }>(`${runtime.url}/documents/content/${relative}`, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body });
-    expect((await put('a/..%2F..%2Fescape.txt', 'x')).status).toBe(400);
-    expect((await put('empty.txt', '')).status).toBe(400);
-    expect((await put('.hidden.txt', 'x')).status).toBe(400);
+    for (const [relative, body] of [
+      ['a/..%2F..%2Fescape.txt', 'x'],
+      ['empty.txt', ''],
+      ['.hidden.txt', 'x'],
+    ] as const) {
+      const res = await put(relative, body);
+      expect({ relative, status: res.status, code: res.body.error?.code }).toEqual({ relative, status: 400, code: 'ValidationError' });
+    }
     const tooBig = await put('big.txt', Buffer.alloc(runtime.config.ingestion.maxUploadBytes + 1, 'a'));
     expect(tooBig.status).toBe(413);
     expect(tooBig.body.error.code).toBe('PayloadTooLargeError');
   });
 
   it('forgets a deleted file: it leaves the document list and no answer cites it', async () => {
-    await rm(path.join(folder, 'observatory.md'));
-    await eventually(
-      async () => ((await listDocuments()).some((d) => d.key.endsWith('observatory.md')) ? undefined : true),
-      'the deleted file to leave the list',
-    );
+    // Prepare: a file of this test's own, indexed and cited
+    const question = 'Who rings the clock tower bell at noon?';
+    await dropAndIndex('clock-tower.md', '# Clock tower\n\nThe clock tower bell is rung twelve times at noon by the verger.');
+    const before = await ask(question);
+    expect(before.body.citations[0]?.key).toBe('default/fixtures/clock-tower.md');
+
+    // Act
+    await rm(path.join(folder, 'clock-tower.md'));
+    await eventually(async () => ((await documentOf('clock-tower.md')) ? undefined : true), 'the deleted file to leave the list');
     await runtime.settle();
-    const res = await ask('How large is the primary mirror of the main reflector?');
+    const res = await ask(question);
+
+    // Assess
     expect(res.status).toBe(200);
-    expect(res.body.citations.some((c) => c.key.endsWith('observatory.md'))).toBe(false);
+    expect(res.body.citations.map((c) => c.key)).not.toContain('default/fixtures/clock-tower.md');
+    expect(res.body.answer).not.toContain('verger');
   });
 
-  it('re-drives a failed document through the API', async () => {
-    const broken = (await listDocuments()).find((d) => d.key.endsWith('broken.pdf'));
-    const res = await request<{ status: string }>(`${runtime.url}/documents/${broken?.documentId}/redrive`, { method: 'POST' });
-    expect(res.status).toBe(202);
+  it('re-drives a failed document through the API: the ingestion runs again and fails again, one attempt later', async () => {
+    const broken = await documentOf('broken.pdf');
+    expect(broken?.status).toBe('FAILED');
+
+    const res = await request<{ documentId: string; status: string }>(`${runtime.url}/documents/${broken?.documentId}/redrive`, { method: 'POST' });
     await runtime.settle();
-    const after = (await listDocuments()).find((d) => d.key.endsWith('broken.pdf'));
+
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ documentId: broken?.documentId, status: 'PENDING' });
+    const after = await documentOf('broken.pdf');
     expect(after?.status).toBe('FAILED');
-    expect((await request(`${runtime.url}/documents/not-an-id/redrive`, { method: 'POST' })).status).toBe(400);
-    expect((await request(`${runtime.url}/documents/${'0'.repeat(32)}`)).status).toBe(404);
+    expect(after?.failure?.error).toBe('UnsupportedDocumentError');
+    expect(after?.attempts).toBe((broken?.attempts ?? Number.NaN) + 1);
+    expect(after?.failure?.at).not.toBe(broken?.failure?.at);
+  });
+
+  it('refuses a re-drive of a malformed id (400) and an unknown document (404)', async () => {
+    const malformed = await request<{ error: { code: string } }>(`${runtime.url}/documents/not-an-id/redrive`, { method: 'POST' });
+    const unknown = await request<{ error: { code: string } }>(`${runtime.url}/documents/${'0'.repeat(32)}/redrive`, { method: 'POST' });
+    const unknownGet = await request<{ error: { code: string } }>(`${runtime.url}/documents/${'0'.repeat(32)}`);
+
+    expect([malformed.status, malformed.body.error.code]).toEqual([400, 'ValidationError']);
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'NotFoundError']);
+    expect([unknownGet.status, unknownGet.body.error.code]).toEqual([404, 'NotFoundError']);
   });
 });

@@ -78,13 +78,17 @@ describe('tenant isolation through the API handlers and the query state machine'
   });
 
   it('lists only the tenant’s own documents', async () => {
-    const res = await call(documents, 'GET /documents', 'acme');
-    const listed = (JSON.parse(res.body ?? '{}') as { documents: { key: string }[] }).documents.map((d) => d.key);
-    expect(listed).toEqual(['acme/vault.md']);
+    for (const tenant of ['acme', 'globex']) {
+      const res = await call(documents, 'GET /documents', tenant);
+      expect(res.statusCode).toBe(200);
+      const listed = (JSON.parse(res.body ?? '{}') as { documents: { key: string; status: string }[] }).documents.map((d) => [d.key, d.status]);
+      expect(listed).toEqual([[`${tenant}/vault.md`, 'INDEXED']]);
+    }
   });
 
   it('refuses a request without an identity (401) or without a tenant claim (403), and a tenant in the body (400)', async () => {
-    expect((await call(query, 'POST /query', undefined, { question: 'What is the vault code?' })).statusCode).toBe(403);
+    const refusal = (res: APIGatewayProxyStructuredResultV2) => [res.statusCode, (JSON.parse(res.body ?? '{}') as { error?: { code?: string } }).error?.code];
+    expect(refusal(await call(query, 'POST /query', undefined, { question: 'What is the vault code?' }))).toEqual([403, 'ForbiddenError']);
     const noAuthorizer = apiGatewayEvent({
       method: 'POST',
       rawPath: '/query',
@@ -98,7 +102,10 @@ describe('tenant isolation through the API handlers and the query state machine'
       claims: undefined,
     });
     const { authorizer: _dropped, ...requestContext } = noAuthorizer.requestContext;
-    expect((await query({ ...noAuthorizer, requestContext }, lambdaContext('api'))).statusCode).toBe(401);
-    expect((await call(query, 'POST /query', 'acme', { question: 'What is the vault code?', tenant: 'globex' })).statusCode).toBe(400);
+    expect(refusal(await query({ ...noAuthorizer, requestContext }, lambdaContext('api')))).toEqual([401, 'UnauthorizedError']);
+    const tenantInBody = await call(query, 'POST /query', 'acme', { question: 'What is the vault code?', tenant: 'globex' });
+    expect(refusal(tenantInBody)).toEqual([400, 'ValidationError']);
+    expect(tenantInBody.body).toMatch(/tenant/);
+    expect(tenantInBody.body).not.toContain('9902');
   });
 });

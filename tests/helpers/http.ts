@@ -38,7 +38,16 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
 }
 
 export interface DocumentListing {
-  documents: { documentId: string; key: string; status: string; chunkCount: number; version?: string; failure?: { error: string; reason: string } }[];
+  documents: {
+    documentId: string;
+    key: string;
+    status: string;
+    chunkCount: number;
+    version?: string;
+    failure?: { error: string; reason: string; at?: string };
+    attempts?: number;
+    updatedAt?: string;
+  }[];
 }
 
 export interface QueryBody {

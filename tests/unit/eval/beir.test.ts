@@ -110,8 +110,25 @@ describe('QA files', () => {
     ]);
   });
 
+  it('parses multi-part answers (all parts required) and wrong answers', () => {
+    const items = parseQa('{"_id": "m", "question": "Q?", "answers": [["first part", "second part"], "alone"], "wrong_answers": ["old figure"]}');
+    expect(items).toEqual([{ id: 'm', question: 'Q?', answers: [['first part', 'second part'], 'alone'], wrongAnswers: ['old figure'] }]);
+  });
+
+  it('rejects empty multi-part answers and malformed wrong answers', () => {
+    expect(() => parseQa('{"question": "Q?", "answers": [[]]}')).toThrow(/"answers" must be a non-empty array/);
+    expect(() => parseQa('{"question": "Q?", "answers": [["a", ""]]}')).toThrow(/"answers" must be a non-empty array/);
+    expect(() => parseQa('{"question": "Q?", "answers": [[["a"]]]}')).toThrow(/"answers" must be a non-empty array/);
+    expect(() => parseQa('{"question": "Q?", "answers": ["a"], "wrong_answers": "b"}', 'qa.jsonl')).toThrow(
+      'qa.jsonl:1: "wrong_answers" must be an array of non-empty strings',
+    );
+    expect(() => parseQa('{"question": "Q?", "answers": ["a"], "wrong_answers": [""]}')).toThrow(/"wrong_answers"/);
+  });
+
   it('rejects missing answers or malformed doc_ids with the line', () => {
-    expect(() => parseQa('{"question": "Q?", "answers": []}', 'qa.jsonl')).toThrow('qa.jsonl:1: "answers" must be a non-empty array of non-empty strings');
+    expect(() => parseQa('{"question": "Q?", "answers": []}', 'qa.jsonl')).toThrow(
+      'qa.jsonl:1: "answers" must be a non-empty array of non-empty strings (or of non-empty arrays of them)',
+    );
     expect(() => parseQa('{"question": "Q?", "answers": ["a"], "doc_ids": "d1"}')).toThrow(/"doc_ids" must be an array/);
     expect(() => parseQa('{"answers": ["a"]}')).toThrow(/"question" is missing/);
   });

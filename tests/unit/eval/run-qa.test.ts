@@ -1,6 +1,6 @@
 import type { QaItem } from '../../../eval/beir';
-import { citationPrecision, containsAnswer, normalizeAnswer, outcomeOf, summarizeQa } from '../../../eval/run-qa';
-import type { QueryResponse } from '../../../shared/pipeline/query-contract';
+import { blockedAtInput, citationPrecision, containsAnswer, normalizeAnswer, outcomeOf, runQa, statesWrongAnswer, summarizeQa } from '../../../eval/run-qa';
+import type { QueryResponse } from '../../../shared/contracts/query';
 
 function response(overrides: Partial<QueryResponse> = {}): QueryResponse {
   return {
@@ -29,6 +29,70 @@ describe('answer containment', () => {
     expect(containsAnswer('about 1450 or so', ['1450'])).toBe(true);
     expect(containsAnswer('in 14500 BC', ['1450'])).toBe(false);
     expect(containsAnswer('anything', ['   '])).toBe(false);
+  });
+});
+
+describe('multi-part and wrong answers', () => {
+  it('needs every part of a multi-part answer', () => {
+    const expected = [['25 to 30 seconds', 'twelve to twenty-four hours']];
+    expect(containsAnswer('Espresso takes 25 to 30 seconds; cold brew steeps twelve to twenty-four hours.', expected)).toBe(true);
+    expect(containsAnswer('Espresso takes 25 to 30 seconds.', expected)).toBe(false);
+    expect(containsAnswer('Espresso takes 25 to 30 seconds.', [...expected, '25 to 30 seconds'])).toBe(true);
+    expect(containsAnswer('anything', [[]])).toBe(false);
+  });
+
+  it('finds a wrong answer as containment finds an expected one', () => {
+    expect(statesWrongAnswer('Up to 120 Euros a night [1]', ['120 euros'])).toBe(true);
+    expect(statesWrongAnswer('Up to 1120 euros a night', ['120 euros'])).toBe(false);
+    expect(statesWrongAnswer('anything', undefined)).toBe(false);
+  });
+
+  it('does not count an answer that also states a wrong answer as contained', () => {
+    const versions: QaItem = { id: 'v', question: 'Hotel limit now?', answers: ['140 euros'], docIds: ['g38'], wrongAnswers: ['120 euros'] };
+    const both = outcomeOf(versions, response({ answer: 'Up to 120 euros a night [1]. Up to 140 euros a night [2].' }), datasetIdOf, 1, false);
+    expect(both.contained).toBe(false);
+    expect(both.statesWrongAnswer).toBe(true);
+    const right = outcomeOf(versions, response({ answer: 'Up to 140 euros a night [1].' }), datasetIdOf, 1, false);
+    expect(right.contained).toBe(true);
+    expect(right.statesWrongAnswer).toBeUndefined();
+  });
+});
+
+describe('blockedAtInput', () => {
+  const inputBlocked = {
+    action: 'INTERVENED' as const,
+    blocked: true,
+    findings: [{ type: 'PROMPT_ATTACK' as const, detail: 'IGNORE_INSTRUCTIONS', action: 'BLOCKED' as const }],
+    guardrailId: 'local',
+  };
+
+  it('is a blocking verdict with nothing embedded or generated', () => {
+    expect(blockedAtInput(response({ citations: [], guardrail: inputBlocked, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 } }))).toBe(true);
+  });
+
+  it('is not an answer blocked after generation (it used tokens) nor an answer that passed', () => {
+    expect(blockedAtInput(response({ citations: [], guardrail: { ...inputBlocked, findings: [] } }))).toBe(false);
+    expect(blockedAtInput(response({ usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 } }))).toBe(false);
+  });
+});
+
+describe('runQa', () => {
+  it('asks each question once through the given runner and scores its response', async () => {
+    // Prepare
+    const asked: string[] = [];
+    const items: QaItem[] = [item, { id: 'qa2', question: 'Broken?', answers: ['x'] }];
+    const runner = async (input: { question: string; tenant: string; requestId: string }) => {
+      asked.push(`${input.tenant}:${input.question}`);
+      if (input.question === 'Broken?') throw new RangeError('boom');
+      return response({ requestId: input.requestId });
+    };
+    // Act
+    const run = await runQa(runner, items, { tenant: 'eval', keyPrefix: 'eval/g/', datasetIdByChunkId: new Map([['c1', 'g05']]) });
+    // Assess
+    expect(asked).toEqual(['eval:How many high tides?', 'eval:Broken?']);
+    expect(run.perQuestion[0]).toMatchObject({ id: 'qa1', contained: true, citations: 2, citationPrecision: 0.5 });
+    expect(run.perQuestion[1]).toMatchObject({ id: 'qa2', contained: false, error: 'RangeError' });
+    expect(run.metrics.failedQuestions).toBe(1);
   });
 });
 

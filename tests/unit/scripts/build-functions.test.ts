@@ -68,8 +68,11 @@ describe('buildFunctionBundles', () => {
 
     // Assess
     expect(built.map((b) => b.name).sort()).toEqual(functionCatalog.map((f) => f.name).sort());
-    // The reader sees requires: every bundle still asks for LanceDB, required lazily and never on AWS.
-    for (const b of built) expect([...(requested.get(b.outfile) ?? [])]).toContain('@lancedb/lancedb');
+    // The reader sees requires: a bundle wiring the vectors port asks for LanceDB (required lazily, never
+    // on AWS); one that does not wire it carries no vector store at all.
+    const asksForLanceDb = (name: string) => [...(requested.get(built.find((b) => b.name === name)?.outfile ?? '') ?? [])].includes('@lancedb/lancedb');
+    expect(asksForLanceDb('query-retrieve')).toBe(true);
+    expect(asksForLanceDb('api-query')).toBe(false);
     const leftToRuntime = built.flatMap((b) => [...(requested.get(b.outfile) ?? [])].filter((m) => awsSdkPackage.test(m)).map((m) => `${b.name}: ${m}`));
     expect(leftToRuntime).toEqual([]);
   });
@@ -100,6 +103,17 @@ describe('buildFunctionBundles', () => {
 
     // Assess
     expect(overBudget).toEqual([]);
+  });
+
+  it('puts the document extractors into the Extract bundle only', () => {
+    // Prepare: the packages only the PDF, DOCX and HTML extractors use.
+    const extractorPackages = /^(unpdf|mammoth|html-to-text)@/;
+
+    // Act
+    const carrying = manifest.functions.filter((f) => f.packages.some((p) => extractorPackages.test(p))).map((f) => f.name);
+
+    // Assess
+    expect(carrying).toEqual(['ingest-extract']);
   });
 
   it('has a budget for every catalog function and none for an unknown function', () => {

@@ -1,6 +1,6 @@
 import { describeGuardrailContract } from '../../../contract/guardrail.contract';
 import { DependencyUnavailableError, ThrottlingError } from '../../../../shared/errors';
-import { BedrockGuardrail, createBedrockGuardrail, findingsFromAssessments } from '../../../../shared/guardrails/bedrock-guardrail';
+import { BedrockGuardrail, createBedrockGuardrail } from '../../../../shared/guardrails/bedrock-guardrail';
 import { useBedrockRuntimeEmulator } from '../../../emulators/bedrock-runtime-test-kit';
 
 const kit = useBedrockRuntimeEmulator();
@@ -111,30 +111,6 @@ describe('BedrockGuardrail over the wire', () => {
     const config = kit.config();
     // Act / Assess
     expect(() => createBedrockGuardrail(config)).toThrow(/RAG_GUARDRAIL_ID/);
-  });
-});
-
-describe('findingsFromAssessments', () => {
-  it('keeps detect-only findings as DETECTED and skips policies that did not fire', () => {
-    // Act
-    const { findings, groundingScore } = findingsFromAssessments([
-      {
-        contentPolicy: {
-          filters: [
-            { type: 'HATE', confidence: 'LOW', action: 'NONE', detected: false },
-            { type: 'INSULTS', confidence: 'HIGH', action: 'NONE', detected: true },
-          ],
-        },
-        wordPolicy: { customWords: [{ match: 'secret-word', action: 'BLOCKED', detected: true }], managedWordLists: [] },
-        contextualGroundingPolicy: { filters: [{ type: 'GROUNDING', threshold: 0.7, score: 0.91, action: 'NONE', detected: false }] },
-      },
-    ]);
-    // Assess
-    expect(findings).toEqual([
-      { type: 'CONTENT', detail: 'INSULTS', action: 'DETECTED' },
-      { type: 'WORD', detail: 'CUSTOM_WORD', action: 'BLOCKED' },
-    ]);
-    expect(groundingScore).toBe(0.91);
   });
 });
 

@@ -43,12 +43,9 @@ describe('S3BlobStore against a real S3-compatible server (s3rver)', () => {
     // Each test gets its own key prefix inside the one bucket, so tests never see each other's keys.
     storeCounter += 1;
     const c = config(server.endpoint);
-    const store = new S3BlobStore({
-      client: new S3Client({ ...awsClientOptions(c, c.aws.s3Endpoint), forcePathStyle: true }),
-      bucket: BUCKET,
-      keyPrefix: `contract-${storeCounter}/`,
-    });
-    return { store, cleanup: async () => {} };
+    const keyPrefix = `contract-${storeCounter}/`;
+    const store = new S3BlobStore({ client: new S3Client({ ...awsClientOptions(c, c.aws.s3Endpoint), forcePathStyle: true }), bucket: BUCKET, keyPrefix });
+    return { store, cleanup: async () => {}, locationOf: (key: string) => `s3://${BUCKET}/${keyPrefix}${key}` };
   });
 
   it('works through the factory with the configured endpoint and path-style addressing', async () => {
@@ -59,6 +56,7 @@ describe('S3BlobStore against a real S3-compatible server (s3rver)', () => {
     const body = await store.get('factory/a.txt');
     // Assess
     expect(body.toString('utf8')).toBe('hello');
+    expect(store.uriFor('factory/a.txt')).toBe(`s3://${BUCKET}/factory/a.txt`);
     await store.delete('factory/a.txt');
     await expect(store.get('factory/a.txt')).rejects.toThrow(NotFoundError);
   });

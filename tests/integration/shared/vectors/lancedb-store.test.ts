@@ -5,7 +5,7 @@ import type { IndexedChunk } from '../../../../shared/documents/chunk';
 import { LocalEmbedder } from '../../../../shared/embeddings/local-embedder';
 import { LanceDbVectorStore, buildPredicate, sqlLikePrefix, sqlString, textQuery } from '../../../../shared/vectors/lancedb-store';
 import { describeVectorStoreContract } from '../../../contract/vector-store.contract';
-import { makeChunk, oneHot } from '../../../contract/fixtures';
+import { makeChunk, nearOneHot, oneHot } from '../../../contract/fixtures';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'lancedb-store-'));
@@ -189,6 +189,25 @@ describe('LanceDbVectorStore', () => {
 
     expect(count).toBe(1);
     await expect(LanceDbVectorStore.open({ directory, dimensions: 32 })).rejects.toThrow(RangeError);
+  });
+
+  it('scores a vector-only query by cosine similarity', async () => {
+    await store.upsert([makeChunk(64, { id: 'along', vector: oneHot(64, 1) }), makeChunk(64, { id: 'across', vector: oneHot(64, 7) })]);
+
+    // No text: the vector search alone answers, and its score is the cosine similarity (0.9 and 0 by construction).
+    const hits = await store.query({ tenant: 'tenant-a', vector: nearOneHot(64, 1, 2), topK: 2 });
+
+    expect(hits.map((hit) => hit.chunk.id)).toEqual(['along', 'across']);
+    expect(hits[0]?.score).toBeCloseTo(0.9, 5);
+    expect(hits[1]?.score).toBeCloseTo(0, 5);
+  });
+
+  it('returns chunks by id in the caller’s order, once each, leaving out missing ids', async () => {
+    await store.upsert(['a', 'b', 'c'].map((id, index) => makeChunk(64, { id, index })));
+
+    const chunks = await store.getChunks('tenant-a', ['c', 'missing', 'a', 'c', 'b']);
+
+    expect(chunks.map((chunk) => chunk.id)).toEqual(['c', 'a', 'b']);
   });
 
   it('rejects vectors of the wrong size', async () => {

@@ -2,7 +2,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { awsClientOptions } from '../../../../shared/aws/client-options';
 import { type AppConfig, loadConfig } from '../../../../shared/config/config';
 import { ConfigurationError, DependencyUnavailableError, ThrottlingError, ValidationError } from '../../../../shared/errors';
-import type { QueryResponse, QueryWorkflowInput } from '../../../../shared/pipeline/query-contract';
+import type { QueryResponse, QueryWorkflowInput } from '../../../../shared/contracts/query';
 import { ingestionExecutionName } from '../../../../shared/workflows/execution-name';
 import { causeMessage, createStepFunctionsWorkflows, StepFunctionsWorkflows } from '../../../../shared/workflows/step-functions-workflows';
 import type { IngestionRequest, Workflows } from '../../../../shared/workflows/workflows';

@@ -25,7 +25,8 @@ describe('S3BlobStore against moto_server', () => {
   /** Each contract test gets its own key prefix inside the bucket, so tests never see each other's keys. */
   const contractStore = (bucket: string) => async () => {
     prefixCounter += 1;
-    return { store: new S3BlobStore({ client, bucket, keyPrefix: `contract-${prefixCounter}/` }), cleanup: async () => {} };
+    const keyPrefix = `contract-${prefixCounter}/`;
+    return { store: new S3BlobStore({ client, bucket, keyPrefix }), cleanup: async () => {}, locationOf: (key: string) => `s3://${bucket}/${keyPrefix}${key}` };
   };
 
   describeBlobStoreContract('S3BlobStore (moto, unversioned bucket)', contractStore(plainBucket));

@@ -1,6 +1,7 @@
 import { CreateIndexCommand, CreateVectorBucketCommand, ListVectorsCommand, S3VectorsClient } from '@aws-sdk/client-s3vectors';
 import { DependencyUnavailableError, ValidationError } from '../../../../shared/errors';
-import { createS3VectorsStore, S3_VECTORS_LIMITS, S3_VECTORS_NON_FILTERABLE_KEYS, S3VectorsStore } from '../../../../shared/vectors/s3-vectors-store';
+import { S3_VECTORS_LIMITS } from '../../../../shared/vectors/chunk-metadata';
+import { createS3VectorsStore, S3_VECTORS_NON_FILTERABLE_KEYS, S3VectorsStore } from '../../../../shared/vectors/s3-vectors-store';
 import { makeChunk } from '../../../contract/fixtures';
 import { describeVectorStoreContract } from '../../../contract/vector-store.contract';
 import { useFakeAwsCredentials } from '../../../emulators/aws-test-env';

@@ -1,5 +1,5 @@
 import type { ScoredChunk } from '../../../../shared/documents/chunk';
-import { parseCitationMarkers } from '../../../../shared/generation/citation-markers';
+import { parseCitationMarkers } from '../../../../shared/prompts/citation-markers';
 import { EXTRACTIVE_MODEL_ID, ExtractiveGenerator, NO_ANSWER_TEXT } from '../../../../shared/generation/extractive-generator';
 import type { GenerationEvent, GenerationRequest } from '../../../../shared/generation/generator';
 import { estimateTokens } from '../../../../shared/generation/pricing';

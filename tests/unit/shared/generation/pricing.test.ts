@@ -24,7 +24,11 @@ describe('priceFor', () => {
   it('strips cross-region inference profile prefixes and ARNs', () => {
     const plain = priceFor('anthropic.claude-3-5-sonnet-20241022-v2:0');
 
+    // The reference itself must be a listed price, or every comparison below holds for an unpriced model too.
+    expect(plain).toEqual({ inputPer1kTokensUsd: 0.003, outputPer1kTokensUsd: 0.015, unit: 'token', source: 'table' });
     expect(priceFor('us.anthropic.claude-3-5-sonnet-20241022-v2:0')).toEqual(plain);
+    expect(priceFor('global.anthropic.claude-3-5-sonnet-20241022-v2:0')).toEqual(plain);
+    expect(priceFor('US.Anthropic.Claude-3-5-Sonnet-20241022-v2:0')).toEqual(plain);
     expect(priceFor('eu.anthropic.claude-3-5-sonnet-20241022-v2:0')).toEqual(plain);
     expect(priceFor('apac.anthropic.claude-3-5-sonnet-20241022-v2:0')).toEqual(plain);
     expect(priceFor('arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-sonnet-20241022-v2:0')).toEqual(plain);

@@ -10,7 +10,7 @@ async function tempRoot(): Promise<string> {
 
 describeBlobStoreContract('FilesystemBlobStore', async () => {
   const root = await tempRoot();
-  return { store: new FilesystemBlobStore(root), cleanup: () => rm(root, { recursive: true, force: true }) };
+  return { store: new FilesystemBlobStore(root), cleanup: () => rm(root, { recursive: true, force: true }), locationOf: (key: string) => key };
 });
 
 describe('FilesystemBlobStore', () => {

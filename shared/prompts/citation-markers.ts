@@ -1,7 +1,6 @@
-import type { GeneratedCitation } from './generator';
-
 /**
- * "[n]" citation markers in answer text, shared by every generator that numbers its sources.
+ * "[n]" citation markers in answer text: the format the answer prompts ask for, read back by every
+ * generator that numbers its sources and ignored by the grounding check.
  *
  * A marker group is one or more adjacent markers ("[1]", "[1][3]", "[2, 4]"); it cites the claim that
  * precedes it: the text from the previous sentence end, line break or marker group up to the marker,
@@ -26,12 +25,19 @@ export function stripCitationMarkers(text: string): string {
     .trim();
 }
 
+/** One source a marker cites, and the span of the answer it supports, [start, end). */
+export interface MarkedCitation {
+  chunkId: string;
+  marker: number;
+  answerSpan: { start: number; end: number };
+}
+
 /**
  * Maps markers in `text` to the given chunk ids (marker n -> chunkIds[n - 1]), one citation per
  * (marker group, chunk), in order of appearance, with `answerSpan` covering the claim.
  */
-export function parseCitationMarkers(text: string, chunkIds: readonly string[]): GeneratedCitation[] {
-  const citations: GeneratedCitation[] = [];
+export function parseCitationMarkers(text: string, chunkIds: readonly string[]): MarkedCitation[] {
+  const citations: MarkedCitation[] = [];
   let previousGroupEnd = 0;
   for (const group of text.matchAll(MARKER_GROUP)) {
     const at = group.index ?? 0;

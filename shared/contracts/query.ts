@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { GuardrailFinding } from '../guardrails/guardrail';
 
 /**
  * The public query contract (DESIGN §6). The zod schemas validate requests at the edge and are
@@ -60,6 +59,14 @@ export interface Citation {
   title?: string;
   excerpt: string;
   location: CitationLocation;
+}
+
+/** What a guardrail found (every response carries them, input and output checks alike). */
+export interface GuardrailFinding {
+  type: 'PII' | 'DENIED_TOPIC' | 'PROMPT_ATTACK' | 'GROUNDING' | 'CONTENT' | 'WORD';
+  /** Short machine-readable detail: the PII entity type, topic name, filter name. Never the matched text. */
+  detail: string;
+  action: 'BLOCKED' | 'ANONYMIZED' | 'DETECTED';
 }
 
 export interface GuardrailSummary {

@@ -1,4 +1,4 @@
-import { formatCitationMarker, parseCitationMarkers, stripCitationMarkers } from '../../../../shared/generation/citation-markers';
+import { formatCitationMarker, parseCitationMarkers, stripCitationMarkers } from '../../../../shared/prompts/citation-markers';
 
 const ids = ['c1', 'c2', 'c3'];
 

@@ -1,0 +1,45 @@
+/**
+ * The metadata a chunk carries in an S3 Vectors index, shared by the two adapters that write or query
+ * such an index: the S3 Vectors store, and the Knowledge Base store whose index Bedrock keeps in S3
+ * Vectors. S3 Vectors has no prefix operator, so a key's first directory segments are stored as
+ * filterable fields p1..p4 and a key prefix becomes `$eq` conditions on them.
+ */
+
+/** Limits from the S3 Vectors documentation. */
+export const S3_VECTORS_LIMITS = {
+  putBatch: 500,
+  deleteBatch: 500,
+  getBatch: 100,
+  listPage: 1000,
+  maxTopK: 100,
+  filterableMetadataBytes: 2048,
+  totalMetadataBytes: 40 * 1024,
+  keyBytes: 1024,
+} as const;
+
+/** How many directory levels of a key are stored as filterable segments. */
+export const KEY_SEGMENT_FIELDS = ['p1', 'p2', 'p3', 'p4'] as const;
+
+export interface KeyPrefixPlan {
+  /** Whole directory segments of the prefix that the service can match exactly. */
+  segments: { field: (typeof KEY_SEGMENT_FIELDS)[number]; value: string }[];
+  /** True when the segments do not express the whole prefix: results must be post-filtered by startsWith. */
+  needsPostFilter: boolean;
+}
+
+/** Splits a key prefix into exact segment conditions (S3 Vectors filters, and Knowledge Base retrieval filters over the same index). */
+export function planKeyPrefix(prefix: string): KeyPrefixPlan {
+  const parts = prefix.split('/');
+  // The last part is after the final "/": empty for "a/b/", partial for "a/b".
+  const whole = parts.slice(0, -1);
+  const usable = whole.slice(0, KEY_SEGMENT_FIELDS.length);
+  const segments = usable.map((value, i) => ({ field: KEY_SEGMENT_FIELDS[i] as (typeof KEY_SEGMENT_FIELDS)[number], value }));
+  const needsPostFilter = (parts[parts.length - 1] ?? '') !== '' || whole.length > KEY_SEGMENT_FIELDS.length;
+  return { segments, needsPostFilter };
+}
+
+/** The directory segments of a key, for storage as p1..p4. */
+export function keySegments(key: string): Record<string, string> {
+  const dirs = key.split('/').slice(0, -1).slice(0, KEY_SEGMENT_FIELDS.length);
+  return Object.fromEntries(dirs.map((value, i) => [KEY_SEGMENT_FIELDS[i] as string, value]));
+}
