@@ -7,7 +7,7 @@ import { functionCatalog } from '../functions/catalog';
 import { logger } from '../shared/observability/telemetry';
 import type { QueryResponse, QueryWorkflowInput } from '../shared/contracts/query';
 import { ingestionExecutionName } from '../shared/workflows/execution-name';
-import type { IngestionRequest, StartedExecution, Workflows } from '../shared/workflows/workflows';
+import { type IngestionRequest, type PreparedQuery, preparedQueryOf, type StartedExecution, type Workflows } from '../shared/workflows/workflows';
 import { lambdaContext } from './lambda-context';
 
 /**
@@ -137,6 +137,10 @@ export class LocalWorkflows implements Workflows {
       }
     });
     return { executionName, started: true };
+  }
+
+  async prepareQuery(input: QueryWorkflowInput): Promise<PreparedQuery> {
+    return preparedQueryOf(await this.run(this.query, { ...input, stream: true }));
   }
 
   async runQuery(input: QueryWorkflowInput): Promise<QueryResponse> {

@@ -36,6 +36,8 @@ export interface LocalRuntimeOptions {
    * adapter over the wire to an emulator that hands executions back to `LocalRuntime.workflows`.
    */
   workflows?: Workflows;
+  /** Ports supplied instead of built from configuration (tests: a generator whose stream breaks). */
+  services?: Partial<Services>;
 }
 
 const samplesDir = path.resolve(__dirname, 'samples');
@@ -67,7 +69,7 @@ export async function startLocalRuntime(config: AppConfig, options: LocalRuntime
   await mkdir(config.local.documentsDir, { recursive: true });
   await mkdir(config.local.stateDir, { recursive: true });
   const workflows = await LocalWorkflows.create({ retryDelayScale: options.retryDelayScale ?? 1 });
-  const services = await createServices(config, { workflows: options.workflows ?? workflows });
+  const services = await createServices(config, { ...options.services, workflows: options.workflows ?? workflows });
   useServices(services);
 
   let ready = false;
@@ -115,6 +117,7 @@ export async function startLocalRuntime(config: AppConfig, options: LocalRuntime
       await server.close();
       await workflows.settle();
       await services.vectors.close?.();
+      await services.conversations.close?.();
       useServices(undefined);
     },
   };

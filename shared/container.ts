@@ -1,5 +1,6 @@
 import { documentsPort, statePort } from './adapters/blob-store';
 import { chunkerPort } from './adapters/chunker';
+import { conversationsPort } from './adapters/conversations';
 import { embedderPort } from './adapters/embedder';
 import { checkPromptVersion, generatorPort } from './adapters/generator';
 import { guardrailPort } from './adapters/guardrail';
@@ -29,6 +30,7 @@ const everyPort = [
   generatorPort,
   guardrailPort,
   workflowsPort,
+  conversationsPort,
 ] as const;
 
 /** Builds every port from configuration. `overrides` lets the local runtime and tests supply some. */

@@ -1,28 +1,40 @@
 import type { Context } from 'aws-lambda';
 import { servicesFor } from '../../shared/adapters/wiring';
+import { conversationsPort } from '../../shared/adapters/conversations';
 import { workflowsPort } from '../../shared/adapters/workflows';
 import { withObservability } from '../../shared/observability/handler-stack';
 import { logger, MetricUnit, metrics } from '../../shared/observability/telemetry';
 import { queryRequestSchema } from '../../shared/contracts/query';
-import type { Services } from '../../shared/pipeline/services';
+import { type AnswerDeps, answerQuestion } from '../../shared/pipeline/answer';
 import { type HttpEvent, type HttpResult, httpErrors, json, parseJsonBody, tenantOf } from './http';
 
-/** POST /query: validate at the edge, run the query state machine synchronously, return its response. */
-export function makeHandler(services: () => Promise<Pick<Services, 'config' | 'workflows'>>) {
+/**
+ * POST /query: validate at the edge, then answer within the conversation: from the answer cache, or by
+ * running the query state machine synchronously.
+ */
+export function makeHandler(services: () => Promise<AnswerDeps>) {
   return withObservability(
     async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
       const deps = await services();
       const tenant = tenantOf(event, deps.config);
       const request = parseJsonBody(event, queryRequestSchema(deps.config.query));
       const started = performance.now();
-      const response = await deps.workflows.runQuery({ ...request, tenant, requestId: event.requestContext.requestId });
+      const response = await answerQuestion(deps, { ...request, tenant, requestId: event.requestContext.requestId });
       const latencyMs = Math.round(performance.now() - started);
       metrics.addMetric('QueryLatencyMs', MetricUnit.Milliseconds, latencyMs);
-      logger.info('Query served', { latencyMs, citations: response.citations.length, model: response.model, costUsd: response.usage.costUsd });
+      logger.info('Query served', {
+        latencyMs,
+        citations: response.citations.length,
+        model: response.model,
+        costUsd: response.usage.costUsd,
+        cached: response.cached === true,
+        newSession: response.newSession === true,
+        rewritten: response.rewrittenQuestion !== undefined,
+      });
       return json(200, response);
     },
     { correlationId: (event) => event.requestContext?.requestId, use: [httpErrors()] },
   );
 }
 
-export const handler = makeHandler(servicesFor(workflowsPort));
+export const handler = makeHandler(servicesFor(workflowsPort, conversationsPort));

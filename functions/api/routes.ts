@@ -10,10 +10,19 @@ export interface HttpRoute {
   function: string;
   /** Routes without auth (health): the JWT authorizer is skipped. */
   public?: boolean;
+  /**
+   * A streamed response (Server-Sent Events). HTTP APIs cannot stream, so on AWS the route is the
+   * function's URL in RESPONSE_STREAM mode (serverless.yml), not an HTTP API route; the function checks
+   * the JWT itself. Locally the same server serves it.
+   */
+  stream?: boolean;
 }
 
 export const httpRoutes: readonly HttpRoute[] = [
   { method: 'POST', path: '/query', function: 'api-query' },
+  { method: 'POST', path: '/query/stream', function: 'api-query-stream', stream: true },
+  { method: 'GET', path: '/sessions/{sessionId}', function: 'api-sessions' },
+  { method: 'DELETE', path: '/sessions/{sessionId}', function: 'api-sessions' },
   { method: 'GET', path: '/documents', function: 'api-documents' },
   { method: 'GET', path: '/documents/{documentId}', function: 'api-documents' },
   { method: 'DELETE', path: '/documents/{documentId}', function: 'api-documents' },

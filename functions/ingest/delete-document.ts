@@ -1,4 +1,5 @@
 import { statePort } from '../../shared/adapters/blob-store';
+import { conversationsPort } from '../../shared/adapters/conversations';
 import { manifestsPort } from '../../shared/adapters/manifest-store';
 import { vectorsPort } from '../../shared/adapters/vector-store';
 import { servicesFor } from '../../shared/adapters/wiring';
@@ -8,4 +9,4 @@ import { deleteDocumentSchema, labels } from './state';
 
 /** Ingest Task "DeleteDocument": remove every vector and the manifest of a deleted object. */
 export const makeHandler = taskHandler(deleteDocumentSchema, (services: DeleteDocumentDeps, input) => deleteDocument(services, input), labels);
-export const handler = makeHandler(servicesFor(statePort, vectorsPort, manifestsPort));
+export const handler = makeHandler(servicesFor(statePort, vectorsPort, manifestsPort, conversationsPort));

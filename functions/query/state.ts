@@ -24,6 +24,7 @@ const count = z.number().int().nonnegative();
 export const validateSchema = queryRequestSchema({ maxQuestionChars: Number.POSITIVE_INFINITY, maxTopK: Number.POSITIVE_INFINITY }).extend({
   requestId,
   tenant,
+  stream: z.boolean().optional(),
 });
 type _QueryWorkflowInput = Assert<SchemaMatches<typeof validateSchema, QueryWorkflowInput>>;
 

@@ -55,3 +55,6 @@ export function assertIdentifier(rule: IdentifierRule, value: string | undefined
     throw new ConfigurationError(`${variable} "${value}" ${checked.error.issues.map((issue) => issue.message).join('; ')}`);
   }
 }
+
+/** DynamoDB table names: 3-255 of a-z A-Z 0-9 _ - . (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html, read 2026-11-30). */
+export const dynamoDbTableNameSchema: IdentifierRule = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'is not a DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .)');

@@ -5,6 +5,7 @@ import {
   awsRegionSchema,
   bedrockFoundationModelArnSchema,
   bedrockModelIdSchema,
+  dynamoDbTableNameSchema,
   knowledgeBaseDataSourceIdSchema,
   knowledgeBaseIdSchema,
   s3BucketNameSchema,
@@ -66,12 +67,22 @@ const envSchema = z.object({
   RAG_GENERATOR: z.enum(['extractive', 'bedrock-converse', 'bedrock-knowledge-base']).default('extractive'),
   RAG_GUARDRAIL: z.enum(['local', 'bedrock']).default('local'),
   RAG_WORKFLOWS: z.enum(['local', 'stepfunctions']).default('local'),
+  /** Sessions, the answer cache and the tenants' index generations: SQLite in the data folder, or DynamoDB. */
+  RAG_CONVERSATION_STORE: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
+  // --- conversations and the answer cache ---
+  RAG_SESSION_TTL_HOURS: int(1, 8784).default(24),
+  RAG_SESSION_MAX_TURNS: int(1, 50).default(10),
+  /** 0 switches the answer cache off. */
+  RAG_ANSWER_CACHE_TTL_SECONDS: int(0, 31_622_400).default(3600),
   // --- tenancy ---
   RAG_DEFAULT_TENANT: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)
     .default('default'),
   RAG_TENANT_CLAIM: z.string().default('custom:tenant'),
+  /** The JWT issuer and audiences the streaming function URL checks itself (the HTTP API's authorizer checks the same). */
+  RAG_JWT_ISSUER: z.url({ protocol: /^https$/ }).optional(),
+  RAG_JWT_AUDIENCE: list.optional(),
   // --- ingestion ---
   RAG_CHUNK_SIZE: int(100, 20000).default(1000),
   RAG_CHUNK_OVERLAP: int(0, 10000).default(150),
@@ -92,6 +103,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[\w.-]+$/)
     .default('v1'),
+  /** Set by the Lambda runtime (reserved variable): tells a handler it runs on Lambda. */
+  AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
   // --- AWS ---
   AWS_REGION: awsRegionSchema.optional(),
   RAG_DOCUMENTS_BUCKET: s3BucketNameSchema.optional(),
@@ -104,6 +117,8 @@ const envSchema = z.object({
   RAG_BEDROCK_AGENT_BUILD_ENDPOINT: z.url().optional(),
   RAG_S3VECTORS_ENDPOINT: z.url().optional(),
   RAG_SFN_ENDPOINT: z.url().optional(),
+  RAG_DYNAMODB_ENDPOINT: z.url().optional(),
+  RAG_CONVERSATIONS_TABLE: dynamoDbTableNameSchema.optional(),
   RAG_S3VECTORS_BUCKET: z.string().optional(),
   RAG_S3VECTORS_INDEX: z.string().optional(),
   RAG_EMBEDDING_MODEL_ID: bedrockModelIdSchema.optional(),
@@ -127,7 +142,15 @@ const envSchema = z.object({
 
 type EnvValues = z.output<typeof envSchema>;
 type Variable = keyof EnvValues;
-type AdapterSwitch = 'RAG_BLOB_STORE' | 'RAG_EMBEDDER' | 'RAG_VECTOR_STORE' | 'RAG_RERANKER' | 'RAG_GENERATOR' | 'RAG_GUARDRAIL' | 'RAG_WORKFLOWS';
+type AdapterSwitch =
+  | 'RAG_BLOB_STORE'
+  | 'RAG_EMBEDDER'
+  | 'RAG_VECTOR_STORE'
+  | 'RAG_RERANKER'
+  | 'RAG_GENERATOR'
+  | 'RAG_GUARDRAIL'
+  | 'RAG_WORKFLOWS'
+  | 'RAG_CONVERSATION_STORE';
 
 /**
  * The AWS adapters, by the switch value that selects them, and the settings each cannot start without.
@@ -144,6 +167,7 @@ const AWS_ADAPTER_SETTINGS: { [S in AdapterSwitch]: Partial<Record<EnvValues[S],
   RAG_GENERATOR: { 'bedrock-converse': ['RAG_GENERATION_MODEL_IDS'], 'bedrock-knowledge-base': ['RAG_GENERATION_MODEL_IDS', 'RAG_KNOWLEDGE_BASE_ID'] },
   RAG_GUARDRAIL: { bedrock: ['RAG_GUARDRAIL_ID'] },
   RAG_WORKFLOWS: { stepfunctions: ['RAG_INGEST_STATE_MACHINE_ARN', 'RAG_QUERY_STATE_MACHINE_ARN'] },
+  RAG_CONVERSATION_STORE: { dynamodb: ['RAG_CONVERSATIONS_TABLE'] },
 };
 
 function isMissing(value: unknown): boolean {
@@ -200,8 +224,16 @@ function toAppConfig(e: EnvValues) {
       generator: e.RAG_GENERATOR,
       guardrail: e.RAG_GUARDRAIL,
       workflows: e.RAG_WORKFLOWS,
+      conversationStore: e.RAG_CONVERSATION_STORE,
+    },
+    conversations: {
+      sessionTtlSeconds: e.RAG_SESSION_TTL_HOURS * 3600,
+      maxTurns: e.RAG_SESSION_MAX_TURNS,
+      answerCacheTtlSeconds: e.RAG_ANSWER_CACHE_TTL_SECONDS,
     },
     tenancy: { defaultTenant: e.RAG_DEFAULT_TENANT, tenantClaim: e.RAG_TENANT_CLAIM },
+    jwt: e.RAG_JWT_ISSUER ? { issuer: e.RAG_JWT_ISSUER, audience: e.RAG_JWT_AUDIENCE ?? [] } : undefined,
+    lambdaFunctionName: e.AWS_LAMBDA_FUNCTION_NAME,
     ingestion: {
       chunkSize: e.RAG_CHUNK_SIZE,
       chunkOverlap: e.RAG_CHUNK_OVERLAP,
@@ -231,6 +263,8 @@ function toAppConfig(e: EnvValues) {
       bedrockAgentBuildEndpoint: e.RAG_BEDROCK_AGENT_BUILD_ENDPOINT,
       s3VectorsEndpoint: e.RAG_S3VECTORS_ENDPOINT,
       sfnEndpoint: e.RAG_SFN_ENDPOINT,
+      dynamoDbEndpoint: e.RAG_DYNAMODB_ENDPOINT,
+      conversationsTable: e.RAG_CONVERSATIONS_TABLE,
       s3VectorsBucket: e.RAG_S3VECTORS_BUCKET,
       s3VectorsIndex: e.RAG_S3VECTORS_INDEX,
       embeddingModelId: e.RAG_EMBEDDING_MODEL_ID,

@@ -26,7 +26,10 @@ export function queryRequestSchema(limits: { maxQuestionChars: number; maxTopK: 
         .max(limits.maxQuestionChars, `must be at most ${limits.maxQuestionChars} characters`),
       topK: z.number().int('must be an integer').min(1).max(limits.maxTopK).optional(),
       filters: queryFiltersSchema.optional(),
+      /** Continue a conversation (shared/contracts/sessions.ts); an id the tenant does not have starts a new one. */
       sessionId: z.string().min(1).max(256).optional(),
+      /** false: answer afresh, neither reading nor writing the answer cache. */
+      cache: z.boolean().optional(),
     })
     .strict();
 }
@@ -38,6 +41,8 @@ export type QueryFilters = z.infer<typeof queryFiltersSchema>;
 export interface QueryWorkflowInput extends QueryRequest {
   requestId: string;
   tenant: string;
+  /** Stop before Generate and return the state: the caller streams the generation itself. */
+  stream?: boolean;
 }
 
 export interface CitationLocation {
@@ -86,5 +91,14 @@ export interface QueryResponse {
   fallbackUsed: boolean;
   promptVersion: string;
   requestId: string;
+  /** The conversation this answer belongs to (always set by the API; see shared/contracts/sessions.ts). */
   sessionId?: string;
+  /** True when the session started with this request. */
+  newSession?: boolean;
+  /** Why a given session id was not continued. */
+  notContinued?: 'unknown-session';
+  /** The standalone question retrieval ran on, when a follow-up was rewritten. */
+  rewrittenQuestion?: string;
+  /** True when the answer came from the answer cache (no model was called). */
+  cached?: boolean;
 }

@@ -37,6 +37,8 @@ export interface ConversationStore<Answer = unknown> {
   indexGeneration(tenant: string): Promise<number>;
   /** Atomically adds one to the tenant's index generation and returns the new value. */
   bumpIndexGeneration(tenant: string): Promise<number>;
+  /** Releases the store (the SQLite file) on shutdown. */
+  close?(): Promise<void>;
 }
 
 export interface AppendedTurn {

@@ -1,10 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { toRagError } from '../aws/bedrock-runtime-errors';
 import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
-import { assertIdentifier } from '../config/aws-identifiers';
+import { assertIdentifier, dynamoDbTableNameSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import { DependencyUnavailableError, type RagError } from '../errors';
 import { withRetry } from '../reliability/retry';
@@ -50,7 +49,6 @@ import type { ConversationStoreOptions } from './conversation-store';
 export const DYNAMODB_TTL_ATTRIBUTE = 'ttl';
 
 /** DynamoDB table names: 3-255 of a-z A-Z 0-9 _ - . (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html, read 2026-11-30). */
-export const dynamoDbTableNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'is not a DynamoDB table name (3-255 of a-z A-Z 0-9 _ - .)');
 
 export const sessionItemKey = (tenant: string, sessionId: string) => ({ pk: `TENANT#${tenant}#SESSION#${sessionId}`, sk: 'SESSION' });
 export const answerItemKey = (tenant: string, key: string) => ({ pk: `TENANT#${tenant}#ANSWER#${key}`, sk: 'ANSWER' });

@@ -160,7 +160,7 @@ async function removeWorkFiles(services: Pick<Services, 'state'>, tenant: string
   } while (cursor);
 }
 
-export type FinalizeDocumentDeps = Pick<Services, 'state' | 'vectors' | 'manifests' | 'chunker' | 'embedder'>;
+export type FinalizeDocumentDeps = Pick<Services, 'state' | 'vectors' | 'manifests' | 'chunker' | 'embedder' | 'conversations'>;
 
 /** Makes the new generation live: checks every chunk is indexed, drops stale chunks, writes the manifest. */
 export async function finalizeDocument(
@@ -198,6 +198,8 @@ export async function finalizeDocument(
     indexedAt: at,
   });
   await removeWorkFiles(services, ref.tenant, document.documentId);
+  // The tenant's index changed: answers cached over the old index are never read again.
+  await services.conversations.bumpIndexGeneration(ref.tenant);
   metrics.addMetric('IngestedDocuments', MetricUnit.Count, 1);
   metrics.addMetric('IngestedChunks', MetricUnit.Count, chunking.chunkCount);
   logger.info('Document indexed', { documentId: document.documentId, version: document.version, chunks: chunking.chunkCount });
@@ -245,7 +247,7 @@ export async function recordFailure(
   return { status: 'FAILED', reason };
 }
 
-export type DeleteDocumentDeps = Pick<Services, 'state' | 'vectors' | 'manifests'>;
+export type DeleteDocumentDeps = Pick<Services, 'state' | 'vectors' | 'manifests' | 'conversations'>;
 
 /**
  * A delete event: every vector of the document and its manifest go. This one deletes by
@@ -256,6 +258,7 @@ export async function deleteDocument(services: DeleteDocumentDeps, ref: Document
   await services.vectors.deleteDocument(ref.tenant, documentId);
   await removeWorkFiles(services, ref.tenant, documentId);
   await services.manifests.delete(ref.tenant, documentId);
+  await services.conversations.bumpIndexGeneration(ref.tenant);
   metrics.addMetric('DeletedDocuments', MetricUnit.Count, 1);
   logger.info('Document deleted', { documentId });
   return { deleted: true, documentId };

@@ -1,5 +1,5 @@
 import type { ScoredChunk, StoredChunk } from '../documents/chunk';
-import type { GeneratedCitation, TokenUsage } from '../generation/generator';
+import type { GeneratedCitation, GenerationRequest, GenerationResult, TokenUsage } from '../generation/generator';
 import { costUsd } from '../generation/pricing';
 import { loadPrompt } from '../prompts/index';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
@@ -88,7 +88,8 @@ export type ValidateQueryDeps = Pick<Services, 'config' | 'generator'>;
 /** Re-validates the workflow input (the state machine may be started by other callers than our API) and applies defaults. */
 export function validateQuery(services: ValidateQueryDeps, input: QueryWorkflowInput): ValidatedQuery {
   const { config } = services;
-  const { requestId, tenant, ...request } = input;
+  // `stream` steers the state machine (GenerateOrStream), not the query itself.
+  const { requestId, tenant, stream: _stream, ...request } = input;
   const parsed = queryRequestSchema(config.query).safeParse(request);
   if (!parsed.success) {
     throw new ValidationError(
@@ -150,7 +151,7 @@ export async function retrieve(services: RetrieveDeps, query: ValidatedQuery, qu
 }
 
 /** Chunks by id in the given order, restricted to the tenant. */
-async function loadChunks(services: Pick<Services, 'vectors'>, tenant: string, refs: ChunkRef[]): Promise<ScoredChunk[]> {
+export async function loadChunks(services: Pick<Services, 'vectors'>, tenant: string, refs: ChunkRef[]): Promise<ScoredChunk[]> {
   const stored = await services.vectors.getChunks(
     tenant,
     refs.map((r) => r.id),
@@ -177,45 +178,64 @@ export type GenerateDeps = Pick<Services, 'vectors' | 'generator' | 'guardrail'>
 
 export async function generate(services: GenerateDeps, state: QueryState): Promise<GenerationOutput> {
   return traceStage('Generate', async () => {
-    const { query, inputGuard } = state;
-    const chunks = state.ranked ? await loadChunks(services, query.tenant, state.ranked.chunks) : [];
-    const result = await services.generator.generate({
-      tenant: query.tenant,
-      question: inputGuard.question,
-      chunks,
-      promptVersion: query.promptVersion,
-      filter: query.filter,
-      topK: query.topK,
-      ...(query.sessionId ? { sessionId: query.sessionId } : {}),
-    });
-    if (result.fallbackUsed) metrics.addMetric('GenerationFallbacks', MetricUnit.Count, 1);
-    const sources = chunks.length > 0 ? chunks.map((c) => ({ text: c.chunk.text })) : result.citations.flatMap((c) => (c.excerpt ? [{ text: c.excerpt }] : []));
-    // An answer without citations is the fixed "not found" reply: nothing to ground, only PII to redact.
-    const check = result.citations.length > 0 ? await services.guardrail.checkOutput(result.text, inputGuard.question, sources) : undefined;
-    const generationVerdict = result.guardrail;
-    const blocked = (check?.blocked ?? false) || (generationVerdict?.blocked ?? false);
-    const findings = [...(generationVerdict?.findings ?? []), ...(check?.findings ?? [])];
-    if (findings.length > 0 || blocked) metrics.addMetric('GuardrailInterventions', MetricUnit.Count, 1);
-    metrics.addMetric('InputTokens', MetricUnit.Count, result.usage.inputTokens);
-    metrics.addMetric('OutputTokens', MetricUnit.Count, result.usage.outputTokens);
-    const safeText = check ? check.text : await services.guardrail.redactPii(result.text);
-    return {
-      text: blocked ? (check?.message ?? generationVerdict?.message ?? NO_ANSWER) : safeText,
-      citations: blocked ? [] : result.citations,
-      usage: result.usage,
-      model: result.model,
-      fallbackUsed: result.fallbackUsed,
-      guardrail: {
-        action: findings.length > 0 || blocked ? 'INTERVENED' : 'NONE',
-        blocked,
-        findings,
-        guardrailId: check?.guardrailId ?? generationVerdict?.guardrailId ?? 'none',
-        ...(check?.groundingScore !== undefined ? { groundingScore: check.groundingScore } : {}),
-      },
-      chunkIds: chunks.map((c) => c.chunk.id),
-      ...(result.sessionId ? { sessionId: result.sessionId } : {}),
-    };
+    const chunks = state.ranked ? await loadChunks(services, state.query.tenant, state.ranked.chunks) : [];
+    const result = await services.generator.generate(generationRequest(state, chunks));
+    return guardGeneration(services, state, chunks, result);
   });
+}
+
+/** What the generator is asked, from the state the query state machine built. */
+export function generationRequest(state: QueryState, chunks: ScoredChunk[]): GenerationRequest {
+  const { query, inputGuard } = state;
+  return {
+    tenant: query.tenant,
+    question: inputGuard.question,
+    chunks,
+    promptVersion: query.promptVersion,
+    filter: query.filter,
+    topK: query.topK,
+    ...(query.sessionId ? { sessionId: query.sessionId } : {}),
+  };
+}
+
+/**
+ * The output guardrail on a whole answer (generated at once, or streamed and collected): grounding
+ * against the sources, PII redaction, a blocked answer replaced by the guardrail's message.
+ */
+export async function guardGeneration(
+  services: Pick<Services, 'guardrail'>,
+  state: QueryState,
+  chunks: ScoredChunk[],
+  result: GenerationResult,
+): Promise<GenerationOutput> {
+  const { inputGuard } = state;
+  if (result.fallbackUsed) metrics.addMetric('GenerationFallbacks', MetricUnit.Count, 1);
+  const sources = chunks.length > 0 ? chunks.map((c) => ({ text: c.chunk.text })) : result.citations.flatMap((c) => (c.excerpt ? [{ text: c.excerpt }] : []));
+  // An answer without citations is the fixed "not found" reply: nothing to ground, only PII to redact.
+  const check = result.citations.length > 0 ? await services.guardrail.checkOutput(result.text, inputGuard.question, sources) : undefined;
+  const generationVerdict = result.guardrail;
+  const blocked = (check?.blocked ?? false) || (generationVerdict?.blocked ?? false);
+  const findings = [...(generationVerdict?.findings ?? []), ...(check?.findings ?? [])];
+  if (findings.length > 0 || blocked) metrics.addMetric('GuardrailInterventions', MetricUnit.Count, 1);
+  metrics.addMetric('InputTokens', MetricUnit.Count, result.usage.inputTokens);
+  metrics.addMetric('OutputTokens', MetricUnit.Count, result.usage.outputTokens);
+  const safeText = check ? check.text : await services.guardrail.redactPii(result.text);
+  return {
+    text: blocked ? (check?.message ?? generationVerdict?.message ?? NO_ANSWER) : safeText,
+    citations: blocked ? [] : result.citations,
+    usage: result.usage,
+    model: result.model,
+    fallbackUsed: result.fallbackUsed,
+    guardrail: {
+      action: findings.length > 0 || blocked ? 'INTERVENED' : 'NONE',
+      blocked,
+      findings,
+      guardrailId: check?.guardrailId ?? generationVerdict?.guardrailId ?? 'none',
+      ...(check?.groundingScore !== undefined ? { groundingScore: check.groundingScore } : {}),
+    },
+    chunkIds: chunks.map((c) => c.chunk.id),
+    ...(result.sessionId ? { sessionId: result.sessionId } : {}),
+  };
 }
 
 function citationFromChunk(chunk: StoredChunk, generated: GeneratedCitation, documents: BlobStore): Citation {

@@ -1,4 +1,6 @@
 import type { AppConfig } from '../config/config';
+import type { QueryResponse } from '../contracts/query';
+import type { ConversationStore } from '../conversations/conversation-store';
 import type { Chunker } from '../documents/chunker';
 import type { Embedder } from '../embeddings/embedder';
 import type { Generator } from '../generation/generator';
@@ -28,4 +30,6 @@ export interface Services {
   generator: Generator;
   guardrail: Guardrail;
   workflows: Workflows;
+  /** Sessions, the answer cache and each tenant's index generation. */
+  conversations: ConversationStore<QueryResponse>;
 }

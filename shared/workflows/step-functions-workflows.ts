@@ -19,7 +19,7 @@ import {
 } from '../errors';
 import type { QueryResponse, QueryWorkflowInput } from '../contracts/query';
 import { ingestionExecutionName } from './execution-name';
-import type { IngestionRequest, StartedExecution, Workflows } from './workflows';
+import { type IngestionRequest, type StartedExecution, type Workflows, type PreparedQuery, preparedQueryOf } from './workflows';
 
 /**
  * Workflows on AWS Step Functions.
@@ -116,6 +116,17 @@ export class StepFunctionsWorkflows implements Workflows {
   }
 
   async runQuery(input: QueryWorkflowInput): Promise<QueryResponse> {
+    const output = await this.runQueryExecution(input);
+    if (!isQueryResponse(output)) throw new DependencyUnavailableError('Query workflow returned output without answer, citations and requestId');
+    return output;
+  }
+
+  async prepareQuery(input: QueryWorkflowInput): Promise<PreparedQuery> {
+    return preparedQueryOf(await this.runQueryExecution({ ...input, stream: true }));
+  }
+
+  /** One synchronous Express execution of the query state machine; its JSON output. */
+  private async runQueryExecution(input: QueryWorkflowInput): Promise<unknown> {
     const payload = this.payload(input);
     let out: StartSyncExecutionCommandOutput;
     try {
@@ -131,16 +142,12 @@ export class StepFunctionsWorkflows implements Workflows {
       throw toRagError(error, 'StartSyncExecution query');
     }
     switch (out.status) {
-      case 'SUCCEEDED': {
-        let parsed: unknown;
+      case 'SUCCEEDED':
         try {
-          parsed = JSON.parse(out.output ?? '');
+          return JSON.parse(out.output ?? '');
         } catch {
           throw new DependencyUnavailableError('Query workflow returned output that is not JSON');
         }
-        if (!isQueryResponse(parsed)) throw new DependencyUnavailableError('Query workflow returned output without answer, citations and requestId');
-        return parsed;
-      }
       case 'FAILED':
         throw errorFromExecution(out.error, out.cause);
       case 'TIMED_OUT':

@@ -27,5 +27,21 @@ export interface Workflows {
   startIngestion(request: IngestionRequest): Promise<StartedExecution>;
   /** Runs the query state machine synchronously (Express StartSyncExecution on AWS). */
   runQuery(input: QueryWorkflowInput): Promise<QueryResponse>;
+  /**
+   * Runs the query state machine up to generation (`stream: true`): a question the input guardrail
+   * blocked comes back answered; otherwise the state (validated query, guard, ranked chunk ids) for
+   * the caller to stream the generation itself.
+   */
+  prepareQuery(input: QueryWorkflowInput): Promise<PreparedQuery>;
   startReindex(trigger: 'schedule' | 'manual'): Promise<StartedExecution>;
+}
+
+export type PreparedQuery = { kind: 'answered'; response: QueryResponse } | { kind: 'ready'; state: unknown };
+
+/** The output of a `stream: true` execution: a response when it ended at ResolveCitations, else the state. */
+export function preparedQueryOf(output: unknown): PreparedQuery {
+  const o = output as Partial<Record<keyof QueryResponse, unknown>> | null;
+  if (o && typeof o.answer === 'string' && Array.isArray(o.citations) && typeof o.requestId === 'string')
+    return { kind: 'answered', response: output as QueryResponse };
+  return { kind: 'ready', state: output };
 }

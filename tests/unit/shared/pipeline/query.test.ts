@@ -161,6 +161,7 @@ class QuotingGenerator implements Generator {
 const noWorkflows: Workflows = {
   startIngestion: () => Promise.reject(new Error('startIngestion is not part of a query')),
   runQuery: () => Promise.reject(new Error('runQuery is not part of a query')),
+  prepareQuery: () => Promise.reject(new Error('prepareQuery is not part of a query')),
   startReindex: () => Promise.reject(new Error('startReindex is not part of a query')),
 };
 

@@ -1,0 +1,51 @@
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import { UnauthorizedError } from '../../shared/errors';
+import type { HttpEvent } from './http';
+
+/**
+ * Verifies the bearer token of a request that no API Gateway authorizer checked: the streaming route is
+ * a Lambda function URL (HTTP APIs cannot stream), so it checks the same JWT as the HTTP API's JWT
+ * authorizer — same issuer, same audience, signature against the issuer's published keys (OIDC
+ * discovery: `<issuer>/.well-known/openid-configuration` → `jwks_uri`) — and hands the claims on
+ * exactly where the authorizer would put them (`requestContext.authorizer.jwt.claims`).
+ */
+export interface JwtSettings {
+  issuer: string;
+  audience: readonly string[];
+}
+
+export function jwtAuthenticator(settings: JwtSettings, fetchImpl: typeof fetch = fetch): (event: HttpEvent) => Promise<HttpEvent> {
+  let keys: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  const keySet = () => {
+    keys ??= (async () => {
+      const discovery = await fetchImpl(`${settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
+      if (!discovery.ok) throw new UnauthorizedError('The token issuer cannot be reached');
+      const { jwks_uri: jwksUri } = (await discovery.json()) as { jwks_uri?: string };
+      if (!jwksUri) throw new UnauthorizedError('The token issuer publishes no keys');
+      return createRemoteJWKSet(new URL(jwksUri));
+    })().catch((error: unknown) => {
+      keys = undefined;
+      throw error;
+    });
+    return keys;
+  };
+  return async (event) => {
+    const header = event.headers?.authorization ?? event.headers?.Authorization;
+    const token = header?.match(/^Bearer\s+(.+)$/i)?.[1];
+    if (!token) throw new UnauthorizedError('Authentication required');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await keySet(), { issuer: settings.issuer, audience: [...settings.audience] }));
+    } catch (error) {
+      if (error instanceof UnauthorizedError) throw error;
+      throw new UnauthorizedError('The token is not valid');
+    }
+    const claims = Object.fromEntries(
+      Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v)]),
+    );
+    return {
+      ...event,
+      requestContext: { ...event.requestContext, authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } } },
+    } as HttpEvent;
+  };
+}
