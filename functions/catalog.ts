@@ -17,6 +17,7 @@ export const functionCatalog: readonly FunctionEntry[] = [
   { name: 'api-query', module: 'functions/api/query', kind: 'http' },
   { name: 'api-query-stream', module: 'functions/api/query-stream', kind: 'http' },
   { name: 'api-sessions', module: 'functions/api/sessions', kind: 'http' },
+  { name: 'api-openapi', module: 'functions/api/openapi', kind: 'http' },
   { name: 'api-documents', module: 'functions/api/documents', kind: 'http' },
   { name: 'api-health', module: 'functions/api/health', kind: 'http' },
   { name: 'ingest-trigger', module: 'functions/ingest/trigger', kind: 'trigger' },

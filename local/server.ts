@@ -4,6 +4,9 @@ import { functionCatalog } from '../functions/catalog';
 import { httpRoutes, routeKey } from '../functions/api/routes';
 import { apiGatewayEvent } from './http-event';
 import { lambdaContext } from './lambda-context';
+import type { StreamingHttpHandler } from '../functions/api/query-stream';
+import { writableSink } from '../functions/api/response-sink';
+import { registerWebPage } from './web/register-web-page';
 import * as path from 'node:path';
 
 /**
@@ -48,7 +51,9 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
   for (const route of httpRoutes) {
     const entry = functionCatalog.find((f) => f.name === route.function);
     if (!entry) throw new Error(`Route ${routeKey(route)} names unknown function ${route.function}`);
-    const { handler } = (await import(path.join(repoRoot, entry.module))) as { handler: ApiHandler };
+    const module = (await import(path.join(repoRoot, entry.module))) as { handler: ApiHandler; streamingHandler?: StreamingHttpHandler };
+    const { handler, streamingHandler } = module;
+    if (route.stream && !streamingHandler) throw new Error(`Route ${routeKey(route)} streams, but ${entry.module} exports no streamingHandler`);
     app.route({
       method: route.method,
       // API Gateway `{name}` is fastify `:name`; a greedy `{name+}` is fastify's `*`.
@@ -79,6 +84,12 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
         if (route.public && !options.isReady()) {
           return reply.code(503).send({ status: 'starting' });
         }
+        if (route.stream && streamingHandler) {
+          // The handler writes status, headers and events itself, as Lambda response streaming does.
+          reply.hijack();
+          await streamingHandler(event, writableSink(reply.raw), lambdaContext(entry.name, 300_000));
+          return reply;
+        }
         const result = await handler(event, lambdaContext(entry.name, 30_000));
         reply.code(result.statusCode ?? 200);
         for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, String(value));
@@ -86,6 +97,8 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
       },
     });
   }
+  // The query page (local/web): `/` and `/app/*`, outside the API's route table and its readiness gate.
+  registerWebPage(app);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: { code: 'NotFoundError', message: 'No such route' } }));
   // Errors of the HTTP layer itself (a body above fastify's cap, a broken request) keep their 4xx status.
   app.setErrorHandler((error: { statusCode?: number }, _request, reply) => {

@@ -24,6 +24,7 @@ const stateObjects = (actions, ...prefixes) =>
     actions,
     prefixes.map((p) => sub(`\${StateBucket.Arn}/${p}`)),
   );
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a JavaScript template
 const documentObjects = (actions) => allow(actions, sub('${DocumentsBucket.Arn}/*'));
 const listState = allow('s3:ListBucket', { 'Fn::GetAtt': ['StateBucket', 'Arn'] });
 const listDocuments = allow('s3:ListBucket', { 'Fn::GetAtt': ['DocumentsBucket', 'Arn'] });
@@ -39,6 +40,7 @@ const store = (s3vectorsActions, knowledgeBaseActions) => [
   ...(knowledgeBaseActions.length > 0 ? [whenKnowledgeBase(knowledgeBase(knowledgeBaseActions))] : []),
 ];
 const stateMachine = (name) => sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:\${self:custom.${name}StateMachineName}`);
+const conversations = (actions) => allow(actions, { 'Fn::GetAtt': ['ConversationsTable', 'Arn'] });
 const applyGuardrail = allow('bedrock:ApplyGuardrail', { 'Fn::GetAtt': ['Guardrail', 'GuardrailArn'] });
 
 /**
@@ -74,7 +76,25 @@ async function grants(context) {
   const generationMarketplace = marketplace(models.primaryGeneration, models.fallbackGeneration);
 
   return {
-    'api-query': [allow('states:StartSyncExecution', stateMachine('query'))],
+    // Answers within a conversation: the session and the answer cache (GetItem/PutItem), the tenant's index
+    // generation (GetItem), then the query state machine.
+    'api-query': [allow('states:StartSyncExecution', stateMachine('query')), conversations(['dynamodb:GetItem', 'dynamodb:PutItem'])],
+    // The same as api-query, up to generation; then it streams the generation itself and resolves citations.
+    'api-query-stream': [
+      allow('states:StartSyncExecution', stateMachine('query')),
+      conversations(['dynamodb:GetItem', 'dynamodb:PutItem']),
+      ...store(['s3vectors:GetVectors'], []),
+      applyGuardrail,
+      unlessKnowledgeBase(allow('bedrock:InvokeModelWithResponseStream', generation)),
+      // RetrieveAndGenerateStream is authorised as bedrock:RetrieveAndGenerate (no resource type).
+      whenKnowledgeBase(allow('bedrock:RetrieveAndGenerate', '*')),
+      whenKnowledgeBase(allow('bedrock:Retrieve', { 'Fn::GetAtt': ['KnowledgeBase', 'KnowledgeBaseArn'] })),
+      whenKnowledgeBase(allow('bedrock:InvokeModel', generation)),
+      whenKnowledgeBase(allow('bedrock:Rerank', '*')),
+      whenKnowledgeBase(allow('bedrock:InvokeModel', modelArns(models.rerank))),
+      ...generationMarketplace,
+    ],
+    'api-sessions': [conversations(['dynamodb:GetItem', 'dynamodb:DeleteItem'])],
     'api-documents': [
       // Listing, status and re-drive read manifests (a missing one is a 404); starting an ingestion marks it PENDING.
       stateObjects(['s3:GetObject', 's3:PutObject'], 'manifests/*'),
@@ -85,6 +105,7 @@ async function grants(context) {
       allow('states:StartExecution', stateMachine('ingest')),
     ],
     'api-health': [],
+    'api-openapi': [],
     'ingest-trigger': [
       stateObjects(['s3:GetObject', 's3:PutObject'], 'manifests/*'),
       listState,
@@ -126,6 +147,8 @@ async function grants(context) {
     'ingest-finalize': [
       stateObjects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
       listState,
+      // The tenant's index changed: bump its generation, so cached answers over the old index are never read.
+      conversations('dynamodb:UpdateItem'),
       ...store(
         ['s3vectors:GetVectors', 's3vectors:DeleteVectors'],
         ['bedrock:GetKnowledgeBaseDocuments', 'bedrock:ListKnowledgeBaseDocuments', 'bedrock:DeleteKnowledgeBaseDocuments'],
@@ -143,6 +166,7 @@ async function grants(context) {
       // Lists and HEADs (s3:GetObject) work files a dead execution left, deletes them and the manifest.
       stateObjects(['s3:GetObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
       listState,
+      conversations('dynamodb:UpdateItem'),
       // Deletes by document, not by ids: a scan (ListVectors with metadata needs GetVectors).
       ...store(
         ['s3vectors:ListVectors', 's3vectors:GetVectors', 's3vectors:DeleteVectors'],

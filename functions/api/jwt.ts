@@ -1,5 +1,5 @@
-import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
-import { UnauthorizedError } from '../../shared/errors';
+import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
+import { DependencyUnavailableError, UnauthorizedError } from '../../shared/errors';
 import type { HttpEvent } from './http';
 
 /**
@@ -14,14 +14,26 @@ export interface JwtSettings {
   audience: readonly string[];
 }
 
+/**
+ * A key set that cannot be fetched or read is our outage, not the caller's bad token: jose raises
+ * JWKSTimeout, JWKSInvalid, or its bare JOSEError for a non-200 key set response (jose 5.10.0,
+ * dist/node/cjs/runtime/fetch_jwks.js); network errors are not JOSEErrors at all.
+ */
+function issuerFault(error: InstanceType<typeof errors.JOSEError>): boolean {
+  return error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error.constructor === errors.JOSEError;
+}
+
 export function jwtAuthenticator(settings: JwtSettings, fetchImpl: typeof fetch = fetch): (event: HttpEvent) => Promise<HttpEvent> {
   let keys: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   const keySet = () => {
     keys ??= (async () => {
-      const discovery = await fetchImpl(`${settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`);
-      if (!discovery.ok) throw new UnauthorizedError('The token issuer cannot be reached');
+      // The issuer being down is our outage (503, retry), not the caller's bad token (401).
+      const discovery = await fetchImpl(`${settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`).catch((error: unknown) => {
+        throw new DependencyUnavailableError('The token issuer cannot be reached', { cause: error });
+      });
+      if (!discovery.ok) throw new DependencyUnavailableError('The token issuer cannot be reached');
       const { jwks_uri: jwksUri } = (await discovery.json()) as { jwks_uri?: string };
-      if (!jwksUri) throw new UnauthorizedError('The token issuer publishes no keys');
+      if (!jwksUri) throw new DependencyUnavailableError('The token issuer publishes no keys');
       return createRemoteJWKSet(new URL(jwksUri));
     })().catch((error: unknown) => {
       keys = undefined;
@@ -37,8 +49,9 @@ export function jwtAuthenticator(settings: JwtSettings, fetchImpl: typeof fetch 
     try {
       ({ payload } = await jwtVerify(token, await keySet(), { issuer: settings.issuer, audience: [...settings.audience] }));
     } catch (error) {
-      if (error instanceof UnauthorizedError) throw error;
-      throw new UnauthorizedError('The token is not valid');
+      if (error instanceof DependencyUnavailableError) throw error;
+      if (error instanceof errors.JOSEError && !issuerFault(error)) throw new UnauthorizedError('The token is not valid');
+      throw new DependencyUnavailableError('The token issuer cannot be reached', { cause: error });
     }
     const claims = Object.fromEntries(
       Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v)]),

@@ -23,6 +23,7 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'POST', path: '/query/stream', function: 'api-query-stream', stream: true },
   { method: 'GET', path: '/sessions/{sessionId}', function: 'api-sessions' },
   { method: 'DELETE', path: '/sessions/{sessionId}', function: 'api-sessions' },
+  { method: 'GET', path: '/openapi.json', function: 'api-openapi', public: true },
   { method: 'GET', path: '/documents', function: 'api-documents' },
   { method: 'GET', path: '/documents/{documentId}', function: 'api-documents' },
   { method: 'DELETE', path: '/documents/{documentId}', function: 'api-documents' },

@@ -16,7 +16,7 @@ guardrail intervenes mid-answer, the text shown so far is replaced by its messag
 
   --session <id>     continue a conversation: a follow-up is rewritten from the session's last turns
                      (the id is printed after every answer; an unknown or expired one starts a new session)
-  --no-cache         do not answer from the answer cache (sends Cache-Control: no-cache)
+  --no-cache         answer afresh: neither read nor write the answer cache (sends "cache": false)
 ${COMMON_OPTIONS_HELP}
                      (--json: one object with the answer, citations, usage and session, printed at the end)
 
@@ -84,8 +84,7 @@ export const runAskCli: CliCommand = (argv, env, io) =>
     try {
       chunks = await client.postForStream(
         '/query/stream',
-        { question, ...(session ? { sessionId: session } : {}) },
-        values['no-cache'] ? { 'cache-control': 'no-cache' } : {},
+        { question, ...(session ? { sessionId: session } : {}), ...(values['no-cache'] ? { cache: false } : {}) },
       );
     } catch (error) {
       if (error instanceof DocumentNotFoundError) {

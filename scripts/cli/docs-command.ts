@@ -1,5 +1,6 @@
 import { type CliCommand, type CliIo, runCommand } from './command';
-import { acceptedSchema, type DocumentView, documentViewSchema, type ListStatus, listDocuments, parseAnswer } from './documents-api';
+import { type DocumentView, documentDeleteAcceptedSchema, documentRedriveAcceptedSchema, documentViewSchema } from '../../shared/contracts/documents';
+import { type ListStatus, listDocuments, parseAnswer } from './documents-api';
 import { CliUsageError, DocumentNotFoundError, EXIT_CODES, exitCodesHelp } from './errors';
 import { COMMON_OPTIONS_HELP, DOCUMENT_ID_PATTERN, parseCommandLine, serviceTarget } from './options';
 import { failureFor, ServiceClient } from './service-client';
@@ -97,7 +98,7 @@ async function remove(client: ServiceClient, io: CliIo, name: string, json: bool
   const id = await resolveDocumentId(client, name);
   const response = await client.request('DELETE', `/documents/${id}`);
   if (response.status !== 202 && response.status !== 200) throw failureFor(response, `DELETE /documents/${id}`);
-  const accepted = parseAnswer(acceptedSchema, response, `DELETE /documents/${id}`);
+  const accepted = parseAnswer(documentDeleteAcceptedSchema, response, `DELETE /documents/${id}`);
   io.stdout.write(json ? `${JSON.stringify(accepted, null, 2)}\n` : `${accepted.status}  ${id}  (the object and its vectors are being removed)\n`);
   return EXIT_CODES.ok;
 }
@@ -106,7 +107,7 @@ async function remove(client: ServiceClient, io: CliIo, name: string, json: bool
 async function redriveOne(client: ServiceClient, id: string) {
   const response = await client.request('POST', `/documents/${id}/redrive`);
   if (response.status !== 202 && response.status !== 200) throw failureFor(response, `POST /documents/${id}/redrive`);
-  return parseAnswer(acceptedSchema, response, `POST /documents/${id}/redrive`);
+  return parseAnswer(documentRedriveAcceptedSchema, response, `POST /documents/${id}/redrive`);
 }
 
 async function redriveAll(client: ServiceClient, io: CliIo, status: ListStatus, json: boolean): Promise<number> {

@@ -1,34 +1,14 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { type DocumentView, type DocumentsListQuery, documentListSchema } from '../../shared/contracts/documents';
 import { CliError } from './errors';
 import { failureFor, type ServiceClient, type ServiceResponse } from './service-client';
 
 /**
  * The documents routes as the commands use them (functions/api/documents.ts): each answer is checked
- * against the shape the API promises, so a wrong service or proxy is a clear error, not a crash.
+ * against the API's own contract (shared/contracts/documents.ts), so a wrong service or proxy is a clear
+ * error, not a crash.
  */
-export const documentViewSchema = z.object({
-  documentId: z.string(),
-  key: z.string(),
-  status: z.enum(['PENDING', 'INDEXED', 'FAILED', 'DELETED']),
-  chunkCount: z.number().int().nonnegative(),
-  failure: z.object({ error: z.string(), reason: z.string(), at: z.string().optional() }).optional(),
-  version: z.string().optional(),
-  contentType: z.string().optional(),
-  title: z.string().optional(),
-  bytes: z.number().optional(),
-  attempts: z.number().optional(),
-  updatedAt: z.string().optional(),
-  indexedAt: z.string().optional(),
-});
-
-export type DocumentView = z.infer<typeof documentViewSchema>;
-
-const listPageSchema = z.object({ documents: z.array(documentViewSchema), nextCursor: z.string().optional() });
-
-/** The 202 of `PUT /documents/content/{path}`, `DELETE` and `redrive`. */
-export const acceptedSchema = z.object({ documentId: z.string(), key: z.string().optional(), status: z.string(), bytes: z.number().optional() });
-
-export type ListStatus = 'PENDING' | 'INDEXED' | 'FAILED';
+export type ListStatus = NonNullable<DocumentsListQuery['status']>;
 
 export function parseAnswer<T extends z.ZodType>(schema: T, response: ServiceResponse, what: string): z.infer<T> {
   const parsed = schema.safeParse(response.body);
@@ -45,7 +25,7 @@ export async function* listDocuments(client: ServiceClient, status?: ListStatus)
     const path = `/documents${query ? `?${query}` : ''}`;
     const response = await client.request('GET', path);
     if (response.status !== 200) throw failureFor(response, `GET ${path}`);
-    const page = parseAnswer(listPageSchema, response, `GET ${path}`);
+    const page = parseAnswer(documentListSchema, response, `GET ${path}`);
     yield* page.documents;
     cursor = page.nextCursor;
     // A cursor the service hands back twice would loop forever.

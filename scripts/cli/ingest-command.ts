@@ -5,7 +5,8 @@ import { realSleep } from '../../shared/reliability/retry';
 import { describeResponse } from '../smoke/run-smoke';
 import { collectDocuments, type LocalDocument } from './collect-files';
 import { type CliCommand, type CliIo, runCommand } from './command';
-import { acceptedSchema, type DocumentView, documentViewSchema, parseAnswer, uploadPath } from './documents-api';
+import { type DocumentView, documentUploadAcceptedSchema, documentViewSchema } from '../../shared/contracts/documents';
+import { parseAnswer, uploadPath } from './documents-api';
 import { CliUsageError, EXIT_CODES, exitCodesHelp, ServiceUnauthorizedError, ServiceUnreachableError } from './errors';
 import { COMMON_OPTIONS_HELP, parseCommandLine, positiveNumber, serviceTarget } from './options';
 import { failureFor, ServiceClient, type ServiceResponse } from './service-client';
@@ -114,8 +115,8 @@ class IngestRun {
     } else if (response.status === 400 || response.status === 422) {
       Object.assign(result, { outcome: 'refused', reason: describeResponse(response) });
     } else if (response.status === 202 || response.status === 200) {
-      const accepted = parseAnswer(acceptedSchema, response, what);
-      const key = accepted.key ?? '';
+      const accepted = parseAnswer(documentUploadAcceptedSchema, response, what);
+      const key = accepted.key;
       const tenant = key.slice(0, key.indexOf('/'));
       if (this.expectedTenant && tenant !== this.expectedTenant) {
         throw new ServiceUnauthorizedError(

@@ -309,3 +309,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return parsed.data;
 }
+
+/**
+ * The models whose answers this configuration serves: the configured Bedrock generation models in
+ * fallback order, or the embedded generator's adapter name. Part of the answer cache key, so a change
+ * of model never serves an answer another model wrote.
+ */
+export function answeringModels(config: AppConfig): readonly string[] {
+  return config.aws.generationModelIds.length > 0 ? config.aws.generationModelIds : [config.adapters.generator];
+}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryRequest, QueryResponse } from '../contracts/query';
+import { answeringModels } from '../config/config';
 import { answerCacheKey } from '../conversations/cache-key';
 import { rewriteFollowUp } from '../conversations/rewrite-question';
 import { MetricUnit, metrics } from '../observability/telemetry';
@@ -44,7 +45,7 @@ export async function prepareConversation(deps: ConversationDeps, asked: AskedQu
         filters: asked.filters ?? {},
         topK: asked.topK ?? config.query.defaultTopK,
         promptVersion: config.query.promptVersion,
-        generationModels: config.aws.generationModelIds.length > 0 ? config.aws.generationModelIds : [config.adapters.generator],
+        generationModels: answeringModels(config),
         indexGeneration: await conversations.indexGeneration(asked.tenant),
       })
     : undefined;

@@ -5,7 +5,7 @@ import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
 import { assertIdentifier, awsRegionSchema, s3BucketNameSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
-import { ConfigurationError, NotFoundError, type RagError, ThrottlingError, ValidationError } from '../errors';
+import { ConfigurationError, NotFoundError, type RagError, ValidationError } from '../errors';
 import type { BlobHead, BlobPage, BlobStore, PutOptions } from './blob-store';
 
 /**

@@ -1,3 +1,6 @@
+import type { IndexedChunk } from '../documents/chunk';
+import { ValidationError } from '../errors';
+
 /**
  * The metadata a chunk carries in an S3 Vectors index, shared by the two adapters that write or query
  * such an index: the S3 Vectors store, and the Knowledge Base store whose index Bedrock keeps in S3
@@ -42,4 +45,28 @@ export function planKeyPrefix(prefix: string): KeyPrefixPlan {
 export function keySegments(key: string): Record<string, string> {
   const dirs = key.split('/').slice(0, -1).slice(0, KEY_SEGMENT_FIELDS.length);
   return Object.fromEntries(dirs.map((value, i) => [KEY_SEGMENT_FIELDS[i] as string, value]));
+}
+
+/**
+ * A chunk's filterable metadata in an S3 Vectors index: its identity, `extra` fields, then the key's p1..p4.
+ * Over S3 Vectors' filterable limit (a long object key), the chunk is refused, named, before any call.
+ */
+export function filterableMetadata(chunk: IndexedChunk, extra: Record<string, string> = {}): Record<string, string> {
+  const filterable: Record<string, string> = {
+    tenant: chunk.tenant,
+    documentId: chunk.documentId,
+    key: chunk.key,
+    contentType: chunk.contentType,
+    fingerprint: chunk.fingerprint,
+    version: chunk.version,
+    ...extra,
+    ...keySegments(chunk.key),
+  };
+  const bytes = Buffer.byteLength(JSON.stringify(filterable));
+  if (bytes > S3_VECTORS_LIMITS.filterableMetadataBytes) {
+    throw new ValidationError(
+      `Filterable metadata of chunk ${chunk.id} is ${bytes} bytes, over the S3 Vectors limit of ${S3_VECTORS_LIMITS.filterableMetadataBytes} (object key too long?)`,
+    );
+  }
+  return filterable;
 }

@@ -19,7 +19,7 @@ import type { AppConfig } from '../config/config';
 import type { IndexedChunk, ScoredChunk, StoredChunk } from '../documents/chunk';
 import { ConfigurationError, DependencyUnavailableError, IndexConsistencyError, ValidationError } from '../errors';
 import { allOf, planKnowledgeBaseFilter } from './knowledge-base-filter';
-import { keySegments, S3_VECTORS_LIMITS } from './chunk-metadata';
+import { filterableMetadata } from './chunk-metadata';
 import type { ChunkGeneration, VectorQuery, VectorStore } from './vector-store';
 
 /**
@@ -475,22 +475,7 @@ export class KnowledgeBaseStore implements VectorStore {
     if (chunk.text.length === 0 || chunk.text.length > limits.textChars) {
       throw new ValidationError(`Chunk ${chunk.id}: inline text must be 1 to ${limits.textChars} characters, got ${chunk.text.length}`);
     }
-    const filterable: Record<string, string> = {
-      tenant: chunk.tenant,
-      documentId: chunk.documentId,
-      key: chunk.key,
-      contentType: chunk.contentType,
-      fingerprint: chunk.fingerprint,
-      version: chunk.version,
-      chunkId: chunk.id,
-      ...keySegments(chunk.key),
-    };
-    const filterableBytes = Buffer.byteLength(JSON.stringify(filterable));
-    if (filterableBytes > S3_VECTORS_LIMITS.filterableMetadataBytes) {
-      throw new ValidationError(
-        `Filterable metadata of chunk ${chunk.id} is ${filterableBytes} bytes, over the S3 Vectors limit of ${S3_VECTORS_LIMITS.filterableMetadataBytes} (object key too long?)`,
-      );
-    }
+    const filterable = filterableMetadata(chunk, { chunkId: chunk.id });
     const { location } = chunk;
     const strings: Record<string, string | undefined> = { ...filterable, sourceUri: this.sourceUri(chunk.key), section: location.section, title: chunk.title };
     const numbers: Record<string, number | undefined> = { chunkIndex: chunk.index, start: location.start, end: location.end, page: location.page };

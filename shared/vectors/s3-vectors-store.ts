@@ -17,7 +17,7 @@ import { assertIdentifier, awsRegionSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import type { IndexedChunk, ScoredChunk, StoredChunk } from '../documents/chunk';
 import { ConfigurationError, IndexConsistencyError, ValidationError } from '../errors';
-import { keySegments, planKeyPrefix, S3_VECTORS_LIMITS } from './chunk-metadata';
+import { filterableMetadata, planKeyPrefix, S3_VECTORS_LIMITS } from './chunk-metadata';
 import type { ChunkFilter, VectorQuery, VectorStore } from './vector-store';
 
 /**
@@ -271,21 +271,7 @@ export class S3VectorsStore implements VectorStore {
     if (chunk.id.length === 0 || Buffer.byteLength(chunk.id) > S3_VECTORS_LIMITS.keyBytes) {
       throw new ValidationError(`Chunk id must be 1 to ${S3_VECTORS_LIMITS.keyBytes} bytes`);
     }
-    const filterable: Metadata = {
-      tenant: chunk.tenant,
-      documentId: chunk.documentId,
-      key: chunk.key,
-      contentType: chunk.contentType,
-      fingerprint: chunk.fingerprint,
-      version: chunk.version,
-      ...keySegments(chunk.key),
-    };
-    const filterableBytes = Buffer.byteLength(JSON.stringify(filterable));
-    if (filterableBytes > S3_VECTORS_LIMITS.filterableMetadataBytes) {
-      throw new ValidationError(
-        `Filterable metadata of chunk ${chunk.id} is ${filterableBytes} bytes, over the S3 Vectors limit of ${S3_VECTORS_LIMITS.filterableMetadataBytes} (object key too long?)`,
-      );
-    }
+    const filterable = filterableMetadata(chunk);
     const { location } = chunk;
     const metadata: Metadata = {
       ...filterable,

@@ -172,6 +172,7 @@ describe('serverless package (offline)', () => {
       // Assess
       expect(config.adapters).toEqual({
         blobStore: 's3',
+        conversationStore: 'dynamodb',
         embedder: 'bedrock-titan',
         vectorStore: 's3vectors',
         reranker: 'bedrock',
@@ -231,13 +232,16 @@ describe('serverless package (offline)', () => {
     }
   });
 
-  it('serves the HTTP API routes with the JWT authorizer on all but /health', () => {
+  it('serves the HTTP API routes with the JWT authorizer on all but the public ones (/health, /openapi.json)', () => {
     // Prepare
     const routes = resourcesOfType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
     const authorizers = resourcesOfType('AWS::ApiGatewayV2::Authorizer');
     const integrations = Object.fromEntries(resourcesOfType('AWS::ApiGatewayV2::Integration'));
     // functions/api/routes.ts is the one route table: the local server serves it, the stack must deploy it.
-    const expectedRoutes: Record<string, string> = Object.fromEntries(httpRoutes.map((route) => [routeKey(route), route.function]));
+    // Streaming routes are served by a function URL instead (the next test).
+    const expectedRoutes: Record<string, string> = Object.fromEntries(
+      httpRoutes.filter((route) => !route.stream).map((route) => [routeKey(route), route.function]),
+    );
 
     // Act
     const byKey = new Map(routes.map((r) => [String(r.RouteKey), r]));
@@ -254,7 +258,7 @@ describe('serverless package (offline)', () => {
     });
     for (const [key, fnName] of Object.entries(expectedRoutes)) {
       const route = byKey.get(key) ?? {};
-      if (key === 'GET /health') {
+      if (httpRoutes.find((route) => routeKey(route) === key)?.public) {
         expect(route.AuthorizationType).toBeUndefined();
       } else {
         expect(route).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
@@ -262,6 +266,28 @@ describe('serverless package (offline)', () => {
       const [integrationId = ''] = [...references(route.Target)];
       const integration = integrations[integrationId];
       expect(references(integration?.Properties.IntegrationUri)).toEqual(new Set([functionResource(fnName)[0]]));
+    }
+  });
+
+  it("serves each streaming route from a RESPONSE_STREAM function URL whose function verifies the HTTP API's JWT itself", () => {
+    // Prepare
+    const streaming = httpRoutes.filter((route) => route.stream);
+    const urls = resourcesOfType('AWS::Lambda::Url').map(([, r]) => r.Properties);
+    const authorizers = resourcesOfType('AWS::ApiGatewayV2::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const jwt = obj(authorizers[0]?.[1].Properties.JwtConfiguration);
+
+    // Act + Assess
+    expect(streaming.map((route) => route.function)).toEqual(['api-query-stream']);
+    expect(urls).toHaveLength(streaming.length);
+    for (const route of streaming) {
+      const fnResource = functionResource(route.function)[0];
+      const url = urls.find((u) => references(u.TargetFunctionArn).has(fnResource));
+      // No authorizer stands in front of a function URL: the function checks the same issuer and audience.
+      expect(url).toMatchObject({ InvokeMode: 'RESPONSE_STREAM', AuthType: 'NONE' });
+      const env = functionEnvironment(template, route.function);
+      expect(env.RAG_JWT_ISSUER).toBe(jwt.Issuer);
+      expect([env.RAG_JWT_AUDIENCE]).toEqual(jwt.Audience);
     }
   });
 

@@ -186,7 +186,8 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
   it('falls back to the lighter model when the primary is throttled, and says so', async () => {
     bedrock.modelFaults.set(PRIMARY, { status: 429, code: 'ThrottlingException' });
     try {
-      const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?' });
+      // cache: false here and below: each case must reach the models, not the answer cache of the case before.
+      const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?', cache: false });
       expect(res.status).toBe(200);
       expect(res.body.model).toBe(FALLBACK);
       expect(res.body.fallbackUsed).toBe(true);
@@ -204,7 +205,7 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
     bedrock.clock = () => Date.parse('2027-06-01T08:00:00Z');
     try {
       // Act
-      const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?' });
+      const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?', cache: false });
       // Assess
       expect(res.status).toBe(200);
       expect(res.body.model).toBe(FALLBACK);
@@ -223,14 +224,14 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
     bedrock.modelFaults.set(PRIMARY, { status: 429, code: 'ThrottlingException' });
     bedrock.modelFaults.set(FALLBACK, { status: 429, code: 'ThrottlingException' });
     try {
-      const throttled = await postJson<{ error: { code: string } }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?' });
+      const throttled = await postJson<{ error: { code: string } }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?', cache: false });
       expect(throttled.status).toBe(429);
       expect(throttled.body.error.code).toBe('ThrottlingError');
       expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
 
       bedrock.modelFaults.set(PRIMARY, { status: 503, code: 'ServiceUnavailableException' });
       bedrock.modelFaults.set(FALLBACK, { status: 503, code: 'ServiceUnavailableException' });
-      const down = await postJson<{ error: { code: string } }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?' });
+      const down = await postJson<{ error: { code: string } }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?', cache: false });
       expect(down.status).toBe(503);
       expect(down.body.error.code).toBe('DependencyUnavailableError');
     } finally {

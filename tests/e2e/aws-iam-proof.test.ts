@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { functionCatalog } from '../../functions/catalog';
 import { lambdaContext } from '../../local/lambda-context';
 import { s3Event } from '../../local/watcher';
+import { parseStreamEvents } from '../../shared/contracts/stream';
 import { documentIdFor } from '../../shared/documents/identity';
 import { useFakeAwsCredentials } from '../emulators/aws-test-env';
 import { S3RVER_CREDENTIALS } from '../emulators/s3-server';
@@ -27,9 +28,9 @@ interface Mode {
 }
 
 const MODES: Mode[] = [
-  { name: 'converse', params: {}, silent: ['api-health', 'query-validate'] },
+  { name: 'converse', params: {}, silent: ['api-health', 'api-openapi', 'query-validate'] },
   // The Knowledge Base retrieves and reranks inside RetrieveAndGenerate: no Retrieve or Rerank task runs.
-  { name: 'knowledge base', params: { knowledgeBase: 'true' }, silent: ['api-health', 'query-validate', 'query-retrieve', 'query-rerank'] },
+  { name: 'knowledge base', params: { knowledgeBase: 'true' }, silent: ['api-health', 'api-openapi', 'query-validate', 'query-retrieve', 'query-rerank'] },
 ];
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const fixtures = path.resolve(__dirname, '../fixtures/documents');
@@ -107,6 +108,33 @@ describe.each(MODES)('IAM proof ($name mode): every AWS call of the emulated sta
     expect(stack.sfn.callsOf('StartSyncExecution')).toHaveLength(1);
     expect(listing.body.documents.map((d) => d.status).sort()).toEqual(['INDEXED', 'INDEXED']);
     expect(one.body.status).toBe('INDEXED');
+  }, 60_000);
+
+  it('streams an answer over the function URL path, keeps the session, caches the answer, and reads and deletes the session', async () => {
+    // Not the question asked above, whose answer is cached: this one runs the whole streaming path.
+    const question = 'When does the library close on Thursdays?';
+    const streamed = await fetch(url('/query/stream'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question }) });
+    const events = parseStreamEvents(await streamed.text());
+    const meta = events.find((e) => e.event === 'meta');
+    const sessionId = meta?.event === 'meta' ? meta.data.sessionId : '';
+    const repeated = await postJson<QueryBody & { cached: boolean; sessionId: string }>(url('/query'), { question });
+    const followUp = await postJson<QueryBody & { sessionId: string }>(url('/query'), { question: 'and on Saturdays?', sessionId });
+    const session = await request<{ turns: unknown[] }>(url(`/sessions/${sessionId}`));
+    const deleted = await request(url(`/sessions/${sessionId}`), { method: 'DELETE' });
+    const gone = await request(url(`/sessions/${sessionId}`));
+
+    expect(streamed.status).toBe(200);
+    expect(events.map((e) => e.event)).toContain('done');
+    expect(sessionId).not.toBe('');
+    expect(meta?.event === 'meta' && meta.data.cached).toBe(false);
+    // The streamed answer was stored: the same question is answered from the cache.
+    expect(repeated.body.cached).toBe(true);
+    expect(followUp.body.sessionId).toBe(sessionId);
+    expect(session.body.turns).toHaveLength(2);
+    expect([deleted.status, gone.status]).toEqual([204, 404]);
+    // Sessions and cache live in the template's table, read and written by the functions' own roles.
+    expect(stack.dynamodb.callsOf('PutItem').length).toBeGreaterThan(0);
+    expect(stack.dynamodb.callsOf('DeleteItem')).toHaveLength(1);
   }, 60_000);
 
   it('re-indexes an updated object', async () => {

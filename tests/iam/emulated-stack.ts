@@ -12,6 +12,7 @@ import { BedrockAgentEmulator } from '../emulators/bedrock-agent-emulator';
 import { BedrockAgentRuntimeEmulator } from '../emulators/bedrock-agent-runtime-emulator';
 import { KnowledgeBaseDocuments } from '../emulators/knowledge-base-documents';
 import { BedrockRuntimeEmulator } from '../emulators/bedrock-runtime-emulator';
+import { DynamoDbEmulator, type KeyAttribute, type TableKeySchema } from '../emulators/dynamodb-emulator';
 import { type RunningS3Server, startS3Server } from '../emulators/s3-server';
 import { S3VectorsEmulator } from '../emulators/s3vectors-emulator';
 import { StepFunctionsEmulator } from '../emulators/sfn-emulator';
@@ -40,6 +41,7 @@ export const DEPLOYMENT: Deployment = {
     VectorBucket: 'rag-ci-vectors',
     KnowledgeBase: 'KBEMULATE1',
     KnowledgeBaseDataSource: 'DSEMULATE1',
+    ConversationsTable: 'rag-ci-conversations',
   },
 };
 
@@ -65,6 +67,8 @@ export interface EmulatedStack {
   knowledgeBase: BedrockAgentEmulator;
   vectors: S3VectorsEmulator;
   sfn: StepFunctionsEmulator;
+  /** Sessions and the answer cache (the template's ConversationsTable). */
+  dynamodb: DynamoDbEmulator;
   stop(): Promise<void>;
 }
 
@@ -73,6 +77,25 @@ export interface EmulatedStackOptions {
   params?: Record<string, string>;
   /** Settings on top of the template's (chunk sizes for small fixtures, rate limits). */
   env?: Record<string, string>;
+}
+
+/** A DynamoDB table's key schema as the template declares it (the table is made as CloudFormation would). */
+function tableKeySchema(template: CfnTemplate, logicalId: string): TableKeySchema {
+  const props = template.Resources[logicalId]?.Properties as
+    | { KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[]; AttributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[] }
+    | undefined;
+  if (!props) throw new Error(`No table ${logicalId} in the template`);
+  const attribute = (keyType: 'HASH' | 'RANGE'): KeyAttribute | undefined => {
+    const name = props.KeySchema.find((k) => k.KeyType === keyType)?.AttributeName;
+    if (name === undefined) return undefined;
+    const type = props.AttributeDefinitions.find((d) => d.AttributeName === name)?.AttributeType;
+    if (!type) throw new Error(`${logicalId} declares no type for key ${name}`);
+    return { name, type };
+  };
+  const hashKey = attribute('HASH');
+  if (!hashKey) throw new Error(`${logicalId} has no HASH key`);
+  const rangeKey = attribute('RANGE');
+  return rangeKey ? { hashKey, rangeKey } : { hashKey };
 }
 
 /** Where Bedrock may route a cross-region inference profile called from the deployment's Region. */
@@ -99,13 +122,16 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
   const knowledgeBase = new BedrockAgentEmulator(documents);
   const vectors = new S3VectorsEmulator();
   const sfn = new StepFunctionsEmulator();
-  const [bedrockUrl, agentUrl, knowledgeBaseUrl, vectorsUrl, sfnUrl] = await Promise.all([
+  const dynamodb = new DynamoDbEmulator();
+  const [bedrockUrl, agentUrl, knowledgeBaseUrl, vectorsUrl, sfnUrl, dynamodbUrl] = await Promise.all([
     bedrock.start(),
     agent.start(),
     knowledgeBase.start(),
     vectors.start(),
     sfn.start(),
+    dynamodb.start(),
   ]);
+  dynamodb.createTable(env.RAG_CONVERSATIONS_TABLE ?? '', tableKeySchema(template, 'ConversationsTable'));
   if (env.RAG_KNOWLEDGE_BASE_ID && env.RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID) {
     // As the template declares it: a CUSTOM data source with chunking NONE.
     documents.createDataSource(env.RAG_KNOWLEDGE_BASE_ID, env.RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID, { chunkingStrategy: 'NONE' });
@@ -134,6 +160,7 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
     RAG_KNOWLEDGE_BASE_POLL_INTERVAL_MS: '10',
     RAG_S3VECTORS_ENDPOINT: vectorsUrl,
     RAG_SFN_ENDPOINT: sfnUrl,
+    RAG_DYNAMODB_ENDPOINT: dynamodbUrl,
     RAG_EMBED_RPS: '1000',
     ...options.env,
   });
@@ -173,10 +200,11 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
     knowledgeBase,
     vectors,
     sfn,
+    dynamodb,
     stop: async () => {
       await runtime.stop();
       removePlugin();
-      await Promise.all([bedrock.stop(), agent.stop(), knowledgeBase.stop(), vectors.stop(), sfn.stop(), s3.stop()]);
+      await Promise.all([bedrock.stop(), agent.stop(), knowledgeBase.stop(), vectors.stop(), sfn.stop(), dynamodb.stop(), s3.stop()]);
       await rm(dir, { recursive: true, force: true });
     },
   };

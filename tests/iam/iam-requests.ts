@@ -119,6 +119,11 @@ function retrieveAndGenerate(site: CallSite, input: Input): IamRequest[] {
   ];
 }
 
+/** DynamoDB item operations are authorised on the table (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html, read 2026-11-30). */
+function dynamoTable(site: CallSite, input: Input): string {
+  return `arn:${site.partition}:dynamodb:${site.region}:${site.account}:table/${text(input.TableName)}`;
+}
+
 function knowledgeBaseDocuments(action: string) {
   return (site: CallSite, input: Input): IamRequest[] => [{ action, resource: knowledgeBaseArn(site, text(input.knowledgeBaseId)), context: {} }];
 }
@@ -169,6 +174,10 @@ const MAPPERS: Record<string, Mapper> = {
   'BedrockAgentClient.ListKnowledgeBaseDocumentsCommand': knowledgeBaseDocuments('bedrock:ListKnowledgeBaseDocuments'),
   // GetDataSource is authorised on the knowledge base it belongs to (resource type knowledge-base).
   'BedrockAgentClient.GetDataSourceCommand': knowledgeBaseDocuments('bedrock:GetDataSource'),
+  'DynamoDBClient.GetItemCommand': (site, input) => [{ action: 'dynamodb:GetItem', resource: dynamoTable(site, input), context: {} }],
+  'DynamoDBClient.PutItemCommand': (site, input) => [{ action: 'dynamodb:PutItem', resource: dynamoTable(site, input), context: {} }],
+  'DynamoDBClient.UpdateItemCommand': (site, input) => [{ action: 'dynamodb:UpdateItem', resource: dynamoTable(site, input), context: {} }],
+  'DynamoDBClient.DeleteItemCommand': (site, input) => [{ action: 'dynamodb:DeleteItem', resource: dynamoTable(site, input), context: {} }],
   'SFNClient.StartExecutionCommand': (_site, input) => [{ action: 'states:StartExecution', resource: text(input.stateMachineArn), context: {} }],
   'SFNClient.StartSyncExecutionCommand': (_site, input) => [{ action: 'states:StartSyncExecution', resource: text(input.stateMachineArn), context: {} }],
 };

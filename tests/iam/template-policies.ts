@@ -159,6 +159,8 @@ export class TemplateResolver {
         const bucketArn = this.resolve(resource.Properties.VectorBucketArn ?? null);
         return `${String(bucketArn)}/index/${String(this.resolve(resource.Properties.IndexName ?? null))}`;
       }
+      case 'AWS::DynamoDB::Table.Arn':
+        return `arn:${partition}:dynamodb:${region}:${account}:table/${this.ref(logicalId)}`;
       case 'AWS::KMS::Key.Arn':
         return `arn:${partition}:kms:${region}:${account}:key/${this.ref(logicalId)}`;
       case 'AWS::Logs::LogGroup.Arn':

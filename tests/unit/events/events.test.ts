@@ -9,6 +9,7 @@ import type { ExtractedDocument } from '../../../shared/documents/extract';
 import { documentIdFor, generationChunkIds } from '../../../shared/documents/identity';
 import { chunkExtracted, type ChunkOutput, embedBatch, type ExtractOutput, finalizeDocument, recordFailure } from '../../../shared/pipeline/ingest';
 import type { QueryResponse } from '../../../shared/contracts/query';
+import { parseStreamEvents } from '../../../shared/contracts/stream';
 import type { Services } from '../../../shared/pipeline/services';
 import { LocalWorkflows } from '../../../local/asl-workflows';
 import { lambdaContext } from '../../../local/lambda-context';
@@ -47,6 +48,25 @@ async function invoke<T = unknown>(file: string, event: unknown = readEvent(file
   if (!entry) throw new Error(`No catalog function for ${file}`);
   const { handler } = (await import(path.join(repoRoot, entry.module))) as { handler: Handler };
   return (await handler(event, lambdaContext(entry.name))) as T;
+}
+
+/** A response sink that keeps what the streaming handler writes. */
+function collectingSink() {
+  const chunks: string[] = [];
+  const collected = {
+    status: 0,
+    sink: {
+      open: (statusCode: number) => {
+        collected.status = statusCode;
+      },
+      write: (chunk: string) => {
+        chunks.push(chunk);
+      },
+      end: async () => undefined,
+    },
+    text: () => chunks.join(''),
+  };
+  return collected;
 }
 
 function bodyOf<T>(result: HttpResult): T {
@@ -164,6 +184,61 @@ describe('sample events (events/*.json) are accepted by their handlers', () => {
       expect(body.answer).toContain('16 weeks');
       expect(body.citations.length).toBeGreaterThan(0);
       expect(body.citations.every((c) => c.key === LEAVE_KEY)).toBe(true);
+    },
+
+    'api-sessions.json': async () => {
+      // The sample's own id names no session of the tenant: a clear 404, no other tenant's data.
+      const unknown = await invoke<HttpResult>('api-sessions.json');
+      expect(unknown.statusCode).toBe(404);
+      // A session the query path started, read back through the same event shape.
+      await prepareIndexed();
+      const answered = bodyOf<QueryResponse>(await invoke<HttpResult>('api-query.json'));
+      const event = readEvent<{ pathParameters: Record<string, string>; rawPath: string }>('api-sessions.json');
+      const result = await invoke<HttpResult>('api-sessions.json', {
+        ...event,
+        pathParameters: { sessionId: answered.sessionId },
+        rawPath: `/sessions/${answered.sessionId}`,
+      });
+      expect(result.statusCode).toBe(200);
+      expect(bodyOf<{ turns: { question: string }[] }>(result).turns.map((t) => t.question)).toEqual(['How many days of parental leave do employees get?']);
+    },
+
+    'api-openapi.json': async () => {
+      const result = await invoke<HttpResult>('api-openapi.json');
+      expect(result.statusCode).toBe(200);
+      expect(bodyOf<{ openapi: string; paths: Record<string, unknown> }>(result)).toMatchObject({
+        openapi: expect.stringMatching(/^3\.1\./),
+        paths: expect.objectContaining({ '/query/stream': expect.any(Object) }),
+      });
+    },
+
+    'api-query-stream.json': async () => {
+      // A function URL event carries no claims: no authorizer stands in front of it. Without the JWT
+      // check that adds them (functions/api/jwt.ts, tested there) the handler refuses it.
+      const { makeStreamingHandler, streamingHandler } = await import('../../../functions/api/query-stream');
+      const refused = collectingSink();
+      await streamingHandler(readEvent('api-query-stream.json'), refused.sink, lambdaContext('api-query-stream'));
+      expect(refused.status).toBe(401);
+      // With the claims the verified token gives, the same event streams the answer.
+      await prepareIndexed();
+      const verified = makeStreamingHandler(
+        async () => services,
+        async (event) =>
+          ({
+            ...event,
+            requestContext: {
+              ...event.requestContext,
+              authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: { 'custom:tenant': TENANT }, scopes: [] } },
+            },
+          }) as typeof event,
+      );
+      const streamed = collectingSink();
+      await verified(readEvent('api-query-stream.json'), streamed.sink, lambdaContext('api-query-stream'));
+      expect(streamed.status).toBe(200);
+      const events = parseStreamEvents(streamed.text());
+      expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['meta', 'delta', 'citations', 'done']));
+      const cited = events.find((e) => e.event === 'citations');
+      expect(cited?.event === 'citations' && cited.data.citations.every((c) => c.key === LEAVE_KEY)).toBe(true);
     },
 
     'ingest-trigger.json': async () => {

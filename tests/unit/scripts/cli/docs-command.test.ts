@@ -188,6 +188,18 @@ describe('npm run docs', () => {
     expect(await runDocsCli(['list', '--url', await unreachableUrl()], {}, down.io)).toBe(3);
   });
 
+  it("exits 1 on an answer that does not follow the API's contract (shared/contracts/documents.ts)", async () => {
+    // Prepare: a service that leaves out updatedAt and attempts, which the contract requires
+    const { updatedAt: _updatedAt, attempts: _attempts, ...partial } = CORPUS[0] as View;
+    const off = await startTestServer((_request, response) => sendJson(response, 200, partial));
+    const { io, out } = captureIo();
+    // Act
+    const code = await runDocsCli(['show', id(1), '--url', off.url], {}, io).finally(() => off.close());
+    // Assess
+    expect(code).toBe(1);
+    expect(out.stderr).toMatch(new RegExp(`^docs: GET /documents/${id(1)}: the answer does not follow the API`));
+  });
+
   it('exits 2 on usage errors and 0 with --help', async () => {
     for (const argv of [
       [],

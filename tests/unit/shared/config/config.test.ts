@@ -1,4 +1,4 @@
-import { EVENT_ENVELOPE_BYTES, LAMBDA_SYNC_PAYLOAD_BYTES, loadConfig, MAX_UPLOAD_BYTES_LIMIT } from '../../../../shared/config/config';
+import { answeringModels, EVENT_ENVELOPE_BYTES, LAMBDA_SYNC_PAYLOAD_BYTES, loadConfig, MAX_UPLOAD_BYTES_LIMIT } from '../../../../shared/config/config';
 import { ConfigurationError } from '../../../../shared/errors';
 
 describe('loadConfig', () => {
@@ -7,6 +7,7 @@ describe('loadConfig', () => {
     expect(config.server).toEqual({ host: '127.0.0.1', port: 3000 });
     expect(config.adapters).toEqual({
       blobStore: 'filesystem',
+      conversationStore: 'sqlite',
       embedder: 'local',
       vectorStore: 'lancedb',
       reranker: 'local',
@@ -226,5 +227,14 @@ describe('loadConfig: AWS identifiers', () => {
       queryStateMachineArn: AWS_ENV.RAG_QUERY_STATE_MACHINE_ARN,
       reindexStateMachineArn: AWS_ENV.RAG_REINDEX_STATE_MACHINE_ARN,
     });
+  });
+
+  it('names the answering models for the answer cache: the Bedrock models in fallback order, else the embedded generator', () => {
+    // Act
+    const aws = answeringModels(loadConfig(AWS_ENV));
+    const embedded = answeringModels(loadConfig({}));
+    // Assess
+    expect(aws).toEqual(['eu.anthropic.claude-3-5-haiku-20241022-v1:0', 'amazon.nova-lite-v1:0']);
+    expect(embedded).toEqual(['extractive']);
   });
 });

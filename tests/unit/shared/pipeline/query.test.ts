@@ -11,6 +11,7 @@ import {
   guardInput,
   type InputGuardOutput,
   type QueryState,
+  type RetrievalOutput,
   resolveCitations,
   rerank,
   retrieve,
@@ -219,6 +220,9 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
     verdict: { action: 'NONE', blocked: false, findings: [], guardrailId: 'local' },
   });
 
+  /** The Retrieve step's output for `candidates` (chunk ids and scores), as Rerank receives it. */
+  const retrieved = (...candidates: RetrievalOutput['candidates']): RetrievalOutput => ({ candidates, embeddingTokens: 7, embeddingModel: EMBEDDING_MODEL });
+
   /** The field paths of the ValidationError `run` throws; fails when it throws nothing or something else. */
   const issuePaths = (run: () => unknown): string[] => {
     try {
@@ -347,15 +351,7 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
       const { services, reranker } = await harness();
       const query = validated(services);
 
-      const ranked = await rerank(services, query, QUESTION, {
-        candidates: [
-          { id: 'travel', score: 1 },
-          { id: 'remote', score: 0.9 },
-          { id: 'leave', score: 0.4 },
-        ],
-        embeddingTokens: 7,
-        embeddingModel: EMBEDDING_MODEL,
-      });
+      const ranked = await rerank(services, query, QUESTION, retrieved({ id: 'travel', score: 1 }, { id: 'remote', score: 0.9 }, { id: 'leave', score: 0.4 }));
 
       expect(ranked.chunks).toEqual([
         { id: 'leave', score: 0.9 },
@@ -367,14 +363,7 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
     it('loads candidate chunks for the query’s tenant only: a foreign id never reaches the reranker', async () => {
       const { services, reranker, vectors } = await harness();
 
-      await rerank(services, validated(services), QUESTION, {
-        candidates: [
-          { id: 'globex-leave', score: 1 },
-          { id: 'leave', score: 0.9 },
-        ],
-        embeddingTokens: 7,
-        embeddingModel: EMBEDDING_MODEL,
-      });
+      await rerank(services, validated(services), QUESTION, retrieved({ id: 'globex-leave', score: 1 }, { id: 'leave', score: 0.9 }));
 
       expect(vectors.lookups).toEqual([{ tenant: 'acme', ids: ['globex-leave', 'leave'] }]);
       expect(reranker.calls[0]?.texts).toEqual([leave.text]);
@@ -383,15 +372,12 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
     it('drops chunks below the configured minimum relevance, even within topK', async () => {
       const { services } = await harness({ RAG_MIN_RELEVANCE: '0.5' });
 
-      const ranked = await rerank(services, validated(services, { topK: 3 }), QUESTION, {
-        candidates: [
-          { id: 'travel', score: 1 },
-          { id: 'leave', score: 0.9 },
-          { id: 'remote', score: 0.8 },
-        ],
-        embeddingTokens: 7,
-        embeddingModel: EMBEDDING_MODEL,
-      });
+      const ranked = await rerank(
+        services,
+        validated(services, { topK: 3 }),
+        QUESTION,
+        retrieved({ id: 'travel', score: 1 }, { id: 'leave', score: 0.9 }, { id: 'remote', score: 0.8 }),
+      );
 
       expect(ranked.chunks).toEqual([
         { id: 'leave', score: 0.9 },
@@ -402,15 +388,12 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
     it('without a reranker keeps the retrieval order and scores, cut to topK and the minimum relevance', async () => {
       const { services } = await harness({ RAG_MIN_RELEVANCE: '0.5' }, { reranker: false });
 
-      const ranked = await rerank(services, validated(services, { topK: 3 }), QUESTION, {
-        candidates: [
-          { id: 'leave', score: 0.9 },
-          { id: 'remote', score: 0.6 },
-          { id: 'travel', score: 0.3 },
-        ],
-        embeddingTokens: 7,
-        embeddingModel: EMBEDDING_MODEL,
-      });
+      const ranked = await rerank(
+        services,
+        validated(services, { topK: 3 }),
+        QUESTION,
+        retrieved({ id: 'leave', score: 0.9 }, { id: 'remote', score: 0.6 }, { id: 'travel', score: 0.3 }),
+      );
 
       expect(ranked.chunks).toEqual([
         { id: 'leave', score: 0.9 },
@@ -529,7 +512,7 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
       ...input(),
       query: validated(services),
       inputGuard: allowed(),
-      retrieval: { candidates: [{ id: 'leave', score: 1 }], embeddingTokens: 7, embeddingModel: EMBEDDING_MODEL },
+      retrieval: retrieved({ id: 'leave', score: 1 }),
       ranked: { chunks: [{ id: 'leave', score: 0.8 }] },
       generation: generation(),
       ...overrides,

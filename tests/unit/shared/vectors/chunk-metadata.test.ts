@@ -1,4 +1,6 @@
-import { keySegments, planKeyPrefix } from '../../../../shared/vectors/chunk-metadata';
+import { ValidationError } from '../../../../shared/errors';
+import { filterableMetadata, keySegments, planKeyPrefix, S3_VECTORS_LIMITS } from '../../../../shared/vectors/chunk-metadata';
+import { makeChunk } from '../../../contract/fixtures';
 
 describe('chunk metadata of an S3 Vectors index', () => {
   it('stores the first four directory segments of a key as p1..p4', () => {
@@ -29,5 +31,27 @@ describe('chunk metadata of an S3 Vectors index', () => {
     expect(partial).toEqual({ segments: [{ field: 'p1', value: 'acme' }], needsPostFilter: true });
     expect(deep.segments.map((s) => s.field)).toEqual(['p1', 'p2', 'p3', 'p4']);
     expect(deep.needsPostFilter).toBe(true);
+  });
+
+  it("holds a chunk's identity, the extra fields, then p1..p4 as its filterable metadata", () => {
+    // Prepare
+    const chunk = makeChunk(4, { key: 'tenant-a/policies/hr/leave.md' });
+    // Act
+    const filterable = filterableMetadata(chunk, { chunkId: chunk.id });
+    // Assess
+    expect(Object.keys(filterable)).toEqual(['tenant', 'documentId', 'key', 'contentType', 'fingerprint', 'version', 'chunkId', 'p1', 'p2', 'p3']);
+    expect(filterable).toMatchObject({ tenant: 'tenant-a', key: chunk.key, chunkId: chunk.id, p3: 'hr' });
+  });
+
+  it('refuses a chunk whose filterable metadata is over the S3 Vectors limit, naming the chunk and the limit', () => {
+    // Prepare: a key long enough to push the filterable fields past 2,048 bytes, and one well under
+    const over = makeChunk(4, { key: `tenant-a/${'x'.repeat(1_000)}/${'y'.repeat(1_000)}.md` });
+    const under = makeChunk(4, { key: `tenant-a/${'x'.repeat(500)}/${'y'.repeat(500)}.md` });
+    // Act / Assess
+    expect(() => filterableMetadata(over)).toThrow(ValidationError);
+    expect(() => filterableMetadata(over)).toThrow(
+      new RegExp(`^Filterable metadata of chunk ${over.id} is \\d+ bytes, over the S3 Vectors limit of ${S3_VECTORS_LIMITS.filterableMetadataBytes}`),
+    );
+    expect(() => filterableMetadata(under)).not.toThrow();
   });
 });
