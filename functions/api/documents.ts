@@ -4,9 +4,10 @@ import { documentsPort } from '../../shared/adapters/blob-store';
 import { manifestsPort } from '../../shared/adapters/manifest-store';
 import { servicesFor } from '../../shared/adapters/wiring';
 import { workflowsPort } from '../../shared/adapters/workflows';
-import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../shared/errors';
+import { NotFoundError, PayloadTooLargeError, UnsupportedDocumentError, ValidationError } from '../../shared/errors';
 import { withObservability } from '../../shared/observability/handler-stack';
 import { assertDocumentKey, isIgnoredKey } from '../../shared/pipeline/document-keys';
+import { detectContentType, SUPPORTED_CONTENT_TYPES, SUPPORTED_EXTENSIONS } from '../../shared/documents/formats';
 import type { DocumentManifest } from '../../shared/pipeline/manifest';
 import type { Services } from '../../shared/pipeline/services';
 import { type StartIngestionDeps, startIngestion } from '../../shared/pipeline/start-ingestion';
@@ -92,6 +93,13 @@ async function uploadDocument(deps: DocumentsDeps, tenant: string, event: HttpEv
   }
   if (body.length === 0) throw new ValidationError('Empty upload', [{ path: '(body)', message: 'must not be empty' }]);
   const contentType = event.headers?.['content-type']?.split(';')[0]?.trim();
+  // Refused before it is stored: a file no extractor reads would only become a FAILED document.
+  const format = detectContentType(key, body, contentType);
+  if (!SUPPORTED_CONTENT_TYPES.has(format)) {
+    throw new UnsupportedDocumentError(
+      `Unsupported format (${format}); accepted: ${SUPPORTED_EXTENSIONS.map((e) => `.${e}`).join(', ')}, or a PDF, DOCX or UTF-8 text body`,
+    );
+  }
   await deps.documents.put(key, body, contentType ? { contentType } : {});
   const head = await deps.documents.head(key);
   const started = await startIngestion(deps, { tenant, key, action: 'upsert', etag: head?.etag, reason: 'upload' });

@@ -82,10 +82,11 @@ export const runAskCli: CliCommand = (argv, env, io) =>
 
     let chunks: AsyncIterable<string>;
     try {
-      chunks = await client.postForStream(
-        '/query/stream',
-        { question, ...(session ? { sessionId: session } : {}), ...(values['no-cache'] ? { cache: false } : {}) },
-      );
+      chunks = await client.postForStream('/query/stream', {
+        question,
+        ...(session ? { sessionId: session } : {}),
+        ...(values['no-cache'] ? { cache: false } : {}),
+      });
     } catch (error) {
       if (error instanceof DocumentNotFoundError) {
         throw new CliError(`${error.message} (this service has no streaming route yet: POST /query answers without streaming)`);

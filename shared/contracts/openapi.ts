@@ -306,6 +306,11 @@ const ERROR_RESPONSES = {
     description: 'The body is above the limit the message gives.',
     example: { error: { code: 'PayloadTooLargeError', message: 'Request body is larger than 262144 bytes' }, requestId },
   },
+  422: {
+    name: 'UnsupportedDocument',
+    description: 'The file is in no format we index (refused before it is stored); the message lists the accepted ones.',
+    example: { error: { code: 'UnsupportedDocumentError', message: 'Unsupported format (application/zip); accepted: .txt, .md, .pdf, .docx, ...' }, requestId },
+  },
   429: {
     name: 'TooManyRequests',
     description: 'A dependency is throttling and retries are exhausted: try again after `Retry-After` seconds.',
@@ -521,7 +526,7 @@ function operations(options: OpenApiOptions): Record<string, OperationDescriptio
       tags: ['documents'],
       requestBody: {
         required: true,
-        description: `The document's bytes, of any content type (the Content-Type header is stored with it); not empty and at most ${options.maxUploadBytes} bytes (413 above: put larger files into the documents bucket directly).`,
+        description: `The document's bytes: Markdown, HTML, PDF, DOCX, plain text, JSON, NDJSON, CSV or TSV (by file extension, then content, then Content-Type, which is stored with it; anything else is a 422); not empty and at most ${options.maxUploadBytes} bytes (413 above: put larger files into the documents bucket directly).`,
         content: {
           '*/*': {
             schema: { type: 'string', contentMediaType: 'application/octet-stream' },
@@ -541,7 +546,7 @@ function operations(options: OpenApiOptions): Record<string, OperationDescriptio
           } satisfies z.input<typeof documentUploadAcceptedSchema>),
         },
       },
-      errors: [400, 413],
+      errors: [400, 413, 422],
     },
     'GET /health': {
       operationId: 'getHealth',

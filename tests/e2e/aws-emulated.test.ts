@@ -187,7 +187,10 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
     bedrock.modelFaults.set(PRIMARY, { status: 429, code: 'ThrottlingException' });
     try {
       // cache: false here and below: each case must reach the models, not the answer cache of the case before.
-      const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?', cache: false });
+      const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, {
+        question: 'What is the sourdough starter called?',
+        cache: false,
+      });
       expect(res.status).toBe(200);
       expect(res.body.model).toBe(FALLBACK);
       expect(res.body.fallbackUsed).toBe(true);
@@ -205,7 +208,10 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
     bedrock.clock = () => Date.parse('2027-06-01T08:00:00Z');
     try {
       // Act
-      const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?', cache: false });
+      const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, {
+        question: 'What is the sourdough starter called?',
+        cache: false,
+      });
       // Assess
       expect(res.status).toBe(200);
       expect(res.body.model).toBe(FALLBACK);
@@ -224,7 +230,10 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
     bedrock.modelFaults.set(PRIMARY, { status: 429, code: 'ThrottlingException' });
     bedrock.modelFaults.set(FALLBACK, { status: 429, code: 'ThrottlingException' });
     try {
-      const throttled = await postJson<{ error: { code: string } }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?', cache: false });
+      const throttled = await postJson<{ error: { code: string } }>(`${runtime.url}/query`, {
+        question: 'What is the sourdough starter called?',
+        cache: false,
+      });
       expect(throttled.status).toBe(429);
       expect(throttled.body.error.code).toBe('ThrottlingError');
       expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);

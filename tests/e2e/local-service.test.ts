@@ -199,6 +199,17 @@ describe('local service end to end', () => {
     const tooBig = await put('big.txt', Buffer.alloc(runtime.config.ingestion.maxUploadBytes + 1, 'a'));
     expect(tooBig.status).toBe(413);
     expect(tooBig.body.error.code).toBe('PayloadTooLargeError');
+    // A format no extractor reads is refused before it is stored, with the accepted types.
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
+    const image = await request<{ error: { code: string; message: string } }>(`${runtime.url}/documents/content/photo.png`, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/png' },
+      body: png,
+    });
+    expect(image.status).toBe(422);
+    expect(image.body.error.code).toBe('UnsupportedDocumentError');
+    expect(image.body.error.message).toMatch(/accepted: .*\.md.*\.pdf.*\.docx/);
+    expect(await runtime.services.documents.head('default/photo.png')).toBeUndefined();
   });
 
   it('forgets a deleted file: it leaves the document list and no answer cites it', async () => {

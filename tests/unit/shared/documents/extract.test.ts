@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { detectContentType, extractText, type ExtractedDocument } from '../../../../shared/documents/extract';
+import { detectContentType, EXTRACTABLE_CONTENT_TYPES, extractText, type ExtractedDocument } from '../../../../shared/documents/extract';
+import { SUPPORTED_CONTENT_TYPES } from '../../../../shared/documents/formats';
 import { UnsupportedDocumentError } from '../../../../shared/errors';
 
 const FIXTURES = path.resolve(__dirname, '../../../fixtures/documents');
@@ -45,6 +46,12 @@ function expectNormalised(doc: ExtractedDocument): void {
   expect(doc.text).not.toMatch(/\r|\n{3,}|[ \t]\n/);
   expect(doc.text).toBe(doc.text.trim());
 }
+
+describe('supported formats', () => {
+  it('has an extractor for every type the upload handler accepts, and accepts every type an extractor reads', () => {
+    expect([...EXTRACTABLE_CONTENT_TYPES].sort()).toEqual([...SUPPORTED_CONTENT_TYPES].sort());
+  });
+});
 
 describe('detectContentType', () => {
   test.each([
