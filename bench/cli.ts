@@ -23,7 +23,8 @@ export const USAGE = `Usage: npm run bench -- [query|ingest|cold-start|all] [opt
 
   query        POST /query throughput and p50/p95/p99 at concurrency 1, 10, 50 over a
                10,000-chunk synthetic index (2,000 with --quick), with the embedded
-               generator and with an emulated 500 ms model latency
+               generator and with an emulated 500 ms model latency; then POST /query/stream
+               time to first delta at concurrency 1 and 10 (100 answers each, 20 with --quick)
   ingest       synthetic documents through the ingest state machine against the Bedrock
                emulator behind a requests-per-minute quota: chunks/s, quota utilisation, lost chunks
   cold-start   esbuild production bundle per function: size and import time in a fresh process
@@ -144,6 +145,8 @@ async function main(argv: string[]): Promise<number> {
         maxWarmupSeconds: options.quick ? 3 : 30,
         concurrencies: [1, 10, 50],
         modelLatenciesMs: [0, 500],
+        streamRequests: options.quick ? 20 : 100,
+        streamConcurrencies: [1, 10],
       };
       parameters = p;
       const r = await runQueryBench(p, log);

@@ -21,6 +21,21 @@ export interface QueryBenchOptions {
   concurrencies: number[];
   modelLatenciesMs: number[];
   questions?: number;
+  /** POST /query/stream requests per (model latency, concurrency) level for time to first delta. */
+  streamRequests: number;
+  streamConcurrencies: number[];
+}
+
+/** POST /query/stream measured at the client: when the first `delta` event arrived, and the whole answer. */
+export interface StreamBenchRow {
+  modelLatencyMs: number;
+  concurrency: number;
+  requests: number;
+  failed: number;
+  firstDeltaMs: { p50: number; p95: number; p99: number };
+  /** Time to first delta minus the emulated model's time to its first token: what the service adds first. */
+  firstDeltaOverheadMs: { p50: number; p95: number };
+  totalMs: { p50: number; p95: number };
 }
 
 export interface QueryBenchRow {
@@ -42,6 +57,7 @@ export interface QueryBenchRow {
 export interface QueryBenchResult {
   index: { chunks: number; buildMs: number; embedder: string; reranker: string; generator: string };
   rows: QueryBenchRow[];
+  stream: StreamBenchRow[];
 }
 
 function waitFor<T extends FromServer['type']>(child: ChildProcess, type: T): Promise<Extract<FromServer, { type: T }>> {
@@ -97,7 +113,8 @@ async function drive(
     method: 'POST',
     path: '/query',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ question }),
+    // cache: false: the bench measures the pipeline, not the answer cache (its questions repeat).
+    body: JSON.stringify({ question, cache: false }),
   }));
   const started = performance.now();
   const windowStart = started + warmupSeconds * 1000;
@@ -112,6 +129,44 @@ async function drive(
   });
   const result = await instance;
   return { latencies, errors: result.errors + result.timeouts, non2xx, seconds: Math.max(durationSeconds, (windowEnd - windowStart) / 1000) };
+}
+
+/** One streamed answer: milliseconds to the first `delta` event and to the end of the stream (undefined if it failed). */
+async function streamOnce(url: string, question: string): Promise<{ firstDeltaMs: number; totalMs: number } | undefined> {
+  const started = performance.now();
+  const res = await fetch(`${url}/query/stream`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ question, cache: false }),
+  });
+  if (res.status !== 200 || !res.body) return undefined;
+  const decoder = new TextDecoder();
+  let text = '';
+  let firstDeltaMs: number | undefined;
+  for await (const chunk of res.body) {
+    text += decoder.decode(chunk as Uint8Array, { stream: true });
+    if (firstDeltaMs === undefined && text.includes('event: delta\n')) firstDeltaMs = performance.now() - started;
+  }
+  const totalMs = performance.now() - started;
+  return firstDeltaMs !== undefined && text.includes('event: done\n') ? { firstDeltaMs, totalMs } : undefined;
+}
+
+/** `requests` streamed answers, `concurrency` at a time (closed loop). */
+async function driveStream(url: string, questions: string[], concurrency: number, requests: number) {
+  const results: { firstDeltaMs: number; totalMs: number }[] = [];
+  let failed = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < requests) {
+      const question = questions[next % questions.length] ?? '';
+      next += 1;
+      const outcome = await streamOnce(url, question).catch(() => undefined);
+      if (outcome) results.push(outcome);
+      else failed += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { results, failed };
 }
 
 export async function runQueryBench(options: QueryBenchOptions, log: (line: string) => void = () => undefined): Promise<QueryBenchResult> {
@@ -159,9 +214,33 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
         );
       }
     }
+    const stream: StreamBenchRow[] = [];
+    for (const modelLatencyMs of options.modelLatenciesMs) {
+      tell(child, { type: 'set-latency', ms: modelLatencyMs });
+      await waitFor(child, 'latency-set');
+      for (const concurrency of options.streamConcurrencies) {
+        const run = await driveStream(ready.url, ready.questions, concurrency, options.streamRequests);
+        await drain(child);
+        const first = percentiles(run.results.map((r) => r.firstDeltaMs));
+        const overhead = percentiles(run.results.map((r) => r.firstDeltaMs - modelLatencyMs));
+        const total = percentiles(run.results.map((r) => r.totalMs));
+        const row: StreamBenchRow = {
+          modelLatencyMs,
+          concurrency,
+          requests: run.results.length,
+          failed: run.failed,
+          firstDeltaMs: { p50: round(first.p50), p95: round(first.p95), p99: round(first.p99) },
+          firstDeltaOverheadMs: { p50: round(overhead.p50), p95: round(overhead.p95) },
+          totalMs: { p50: round(total.p50), p95: round(total.p95) },
+        };
+        stream.push(row);
+        log(`query/stream: model ${modelLatencyMs} ms, concurrency ${concurrency}: first delta p50 ${row.firstDeltaMs.p50} ms, p95 ${row.firstDeltaMs.p95} ms`);
+      }
+    }
     return {
       index: { chunks: ready.chunks, buildMs: round(ready.indexMs), embedder: ready.embedder, reranker: ready.reranker, generator: ready.generator },
       rows,
+      stream,
     };
   } finally {
     if (child.connected) {
@@ -190,6 +269,24 @@ export function formatQueryBench(result: QueryBenchResult): string {
         row.requests,
         row.errors + row.non2xx,
         row.warmupSeconds,
+      ]),
+    ),
+    '',
+    'Streaming: POST /query/stream, time to the first delta event at the client (the emulated model sends its first token after its latency)',
+    formatTable(
+      ['model ms', 'conc.', 'first delta p50', 'p95', 'p99', 'overhead p50', 'overhead p95', 'whole p50', 'whole p95', 'completed', 'failed'],
+      result.stream.map((row) => [
+        row.modelLatencyMs,
+        row.concurrency,
+        row.firstDeltaMs.p50,
+        row.firstDeltaMs.p95,
+        row.firstDeltaMs.p99,
+        row.firstDeltaOverheadMs.p50,
+        row.firstDeltaOverheadMs.p95,
+        row.totalMs.p50,
+        row.totalMs.p95,
+        row.requests,
+        row.failed,
       ]),
     ),
   ].join('\n');

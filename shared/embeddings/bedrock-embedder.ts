@@ -52,21 +52,23 @@ function isFiniteVector(value: unknown, dimensions: number): value is number[] {
 }
 
 /**
- * One p-queue per embedder for its InvokeModel calls: at most `concurrency` in flight, and one started per
- * 1000/RAG_EMBED_RPS ms. Embedding quotas count requests, not tokens (ADR 0004), and starts per interval is what
- * p-queue limits ("Useful for rate-limiting async (or sync) operations. For example, when interacting with a REST
- * API", node_modules/p-queue/readme.md), so the budget is the library's, not a hand-written token bucket.
- * One start per window of 1000/rps ms, not `intervalCap: rps` per 1000 ms: p-queue's windows are fixed, so a
- * call arriving mid-window may start the rest of that window's cap and the next window's cap within under a second.
+ * One p-queue per embedder for its InvokeModel calls: at most `concurrency` in flight, and at most `intervalCap`
+ * started per `interval` ms, which averages RAG_EMBED_RPS. Embedding quotas count requests, not tokens (ADR 0004),
+ * and starts per interval is what p-queue limits ("Useful for rate-limiting async (or sync) operations. For example,
+ * when interacting with a REST API", node_modules/p-queue/readme.md): the budget is the library's, not a hand-written
+ * token bucket. The windows are short, not `intervalCap: rps` per 1000 ms: p-queue's windows are fixed, so a call
+ * arriving mid-window starts the rest of that window's cap and then the next window's within under a second.
  * Measured with `npm run bench -- ingest` (269 requests through a 600/min quota proxy with one second's burst, two
- * runs each): `intervalCap: 10, interval: 1000` saw 70 and 44 requests throttled, this 0 and 0 (the hand-written
- * bucket it replaces: 43), in 27.0 s against 26.1-26.2 s. The interval also takes a fractional RAG_EMBED_RPS
- * (a per-minute quota ÷ 60) as it is, where `intervalCap` must be whole.
+ * runs each): 10 per 1000 ms saw 70 and 44 requests throttled, 1 per 100 ms 0 and 0 (the hand-written bucket this
+ * replaces: 43), in 27.0 s against 26.1-26.2 s. Above 20/s a window of ~100 ms carries rps/10 starts instead of a
+ * sub-millisecond timer. Node truncates a fractional timer delay (measured: 9.9 ms ticks every 9.3 ms), which would
+ * exceed the rate, so the window is rounded up to whole milliseconds.
  */
 function invokeModelQueue(requestsPerSecond: number | undefined, concurrency: number): PQueue {
   if (requestsPerSecond === undefined) return new PQueue({ concurrency });
   if (!(requestsPerSecond > 0)) throw new ConfigurationError(`RAG_EMBED_RPS must be > 0, not ${requestsPerSecond}`);
-  return new PQueue({ concurrency, intervalCap: 1, interval: 1000 / requestsPerSecond });
+  const intervalCap = Math.max(1, Math.floor(requestsPerSecond / 10));
+  return new PQueue({ concurrency, intervalCap, interval: Math.ceil((1000 * intervalCap) / requestsPerSecond) });
 }
 
 async function invokeJson(client: BedrockRuntimeClient, modelId: string, body: unknown): Promise<unknown> {

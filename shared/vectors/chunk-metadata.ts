@@ -1,4 +1,4 @@
-import type { IndexedChunk } from '../documents/chunk';
+import type { IndexedChunk, StoredChunk } from '../documents/chunk';
 import { ValidationError } from '../errors';
 
 /**
@@ -69,4 +69,42 @@ export function filterableMetadata(chunk: IndexedChunk, extra: Record<string, st
     );
   }
   return filterable;
+}
+
+/** A metadata value as a string; '' when absent or not a string. */
+export function metadataString(metadata: Record<string, unknown>, field: string): string {
+  const value = metadata[field];
+  return typeof value === 'string' ? value : '';
+}
+
+/** A metadata value as a number: a JSON number, or a numeric string (a store may stringify metadata). */
+export function metadataNumber(metadata: Record<string, unknown>, field: string): number | undefined {
+  const value = metadata[field];
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return undefined;
+}
+
+/** A chunk back from the metadata these adapters write; its `id` and `text` come from where each store keeps them. */
+export function storedChunkFromMetadata(metadata: Record<string, unknown>, id: string, text: string): StoredChunk {
+  const page = metadataNumber(metadata, 'page');
+  const { section, title } = metadata;
+  return {
+    tenant: metadataString(metadata, 'tenant'),
+    documentId: metadataString(metadata, 'documentId'),
+    key: metadataString(metadata, 'key'),
+    version: metadataString(metadata, 'version'),
+    contentType: metadataString(metadata, 'contentType'),
+    fingerprint: metadataString(metadata, 'fingerprint'),
+    id,
+    index: metadataNumber(metadata, 'chunkIndex') ?? 0,
+    text,
+    location: {
+      start: metadataNumber(metadata, 'start') ?? 0,
+      end: metadataNumber(metadata, 'end') ?? 0,
+      ...(page !== undefined ? { page } : {}),
+      ...(typeof section === 'string' ? { section } : {}),
+    },
+    ...(typeof title === 'string' ? { title } : {}),
+  };
 }

@@ -19,7 +19,7 @@ import type { AppConfig } from '../config/config';
 import type { IndexedChunk, ScoredChunk, StoredChunk } from '../documents/chunk';
 import { ConfigurationError, DependencyUnavailableError, IndexConsistencyError, ValidationError } from '../errors';
 import { allOf, planKnowledgeBaseFilter } from './knowledge-base-filter';
-import { filterableMetadata } from './chunk-metadata';
+import { filterableMetadata, metadataString, storedChunkFromMetadata } from './chunk-metadata';
 import type { ChunkGeneration, VectorQuery, VectorStore } from './vector-store';
 
 /**
@@ -153,19 +153,6 @@ export function parseCustomDocumentId(id: string): ParsedId | undefined {
 }
 
 type Metadata = Record<string, unknown>;
-
-function str(metadata: Metadata, field: string): string {
-  const value = metadata[field];
-  return typeof value === 'string' ? value : '';
-}
-
-/** Numbers come back as JSON numbers; accept numeric strings too (a store may stringify metadata). */
-function num(metadata: Metadata, field: string): number | undefined {
-  const value = metadata[field];
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  return undefined;
-}
 
 function customIdOf(detail: KnowledgeBaseDocumentDetail): string | undefined {
   return detail.identifier?.custom?.id;
@@ -508,30 +495,9 @@ export class KnowledgeBaseStore implements VectorStore {
   /** A retrieved passage back into our chunk; undefined for a passage this store did not write. */
   private toStoredChunk(result: KnowledgeBaseRetrievalResult): StoredChunk | undefined {
     const metadata = (result.metadata ?? {}) as Metadata;
-    const tenant = str(metadata, 'tenant');
-    const id = str(metadata, 'chunkId');
-    if (!tenant || !id) return undefined;
-    const page = num(metadata, 'page');
-    const section = metadata.section;
-    const title = metadata.title;
-    return {
-      tenant,
-      documentId: str(metadata, 'documentId'),
-      key: str(metadata, 'key'),
-      version: str(metadata, 'version'),
-      contentType: str(metadata, 'contentType'),
-      fingerprint: str(metadata, 'fingerprint'),
-      id,
-      index: num(metadata, 'chunkIndex') ?? 0,
-      text: result.content?.text ?? '',
-      location: {
-        start: num(metadata, 'start') ?? 0,
-        end: num(metadata, 'end') ?? 0,
-        ...(page !== undefined ? { page } : {}),
-        ...(typeof section === 'string' ? { section } : {}),
-      },
-      ...(typeof title === 'string' ? { title } : {}),
-    };
+    const id = metadataString(metadata, 'chunkId');
+    if (!metadataString(metadata, 'tenant') || !id) return undefined;
+    return storedChunkFromMetadata(metadata, id, result.content?.text ?? '');
   }
 }
 

@@ -17,7 +17,7 @@ import { assertIdentifier, awsRegionSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
 import type { IndexedChunk, ScoredChunk, StoredChunk } from '../documents/chunk';
 import { ConfigurationError, IndexConsistencyError, ValidationError } from '../errors';
-import { filterableMetadata, planKeyPrefix, S3_VECTORS_LIMITS } from './chunk-metadata';
+import { filterableMetadata, metadataString, planKeyPrefix, S3_VECTORS_LIMITS, storedChunkFromMetadata } from './chunk-metadata';
 import type { ChunkFilter, VectorQuery, VectorStore } from './vector-store';
 
 /**
@@ -88,16 +88,6 @@ type Metadata = Record<string, unknown>;
 
 function asRecord(value: unknown): Metadata {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Metadata) : {};
-}
-
-function str(metadata: Metadata, field: string): string {
-  const value = metadata[field];
-  return typeof value === 'string' ? value : '';
-}
-
-function num(metadata: Metadata, field: string): number | undefined {
-  const value = metadata[field];
-  return typeof value === 'number' ? value : undefined;
 }
 
 export class S3VectorsStore implements VectorStore {
@@ -188,8 +178,8 @@ export class S3VectorsStore implements VectorStore {
   async deleteDocument(tenant: string, documentId: string, options: { keepFingerprint?: string; onlyFingerprint?: string } = {}): Promise<void> {
     const keys: string[] = [];
     await this.scan((metadata, key) => {
-      if (str(metadata, 'tenant') !== tenant || str(metadata, 'documentId') !== documentId) return;
-      const fingerprint = str(metadata, 'fingerprint');
+      if (metadataString(metadata, 'tenant') !== tenant || metadataString(metadata, 'documentId') !== documentId) return;
+      const fingerprint = metadataString(metadata, 'fingerprint');
       if (options.keepFingerprint !== undefined && fingerprint === options.keepFingerprint) return;
       if (options.onlyFingerprint !== undefined && fingerprint !== options.onlyFingerprint) return;
       keys.push(key);
@@ -212,8 +202,8 @@ export class S3VectorsStore implements VectorStore {
   async countDocument(tenant: string, documentId: string, fingerprint?: string): Promise<number> {
     let count = 0;
     await this.scan((metadata) => {
-      if (str(metadata, 'tenant') !== tenant || str(metadata, 'documentId') !== documentId) return;
-      if (fingerprint !== undefined && str(metadata, 'fingerprint') !== fingerprint) return;
+      if (metadataString(metadata, 'tenant') !== tenant || metadataString(metadata, 'documentId') !== documentId) return;
+      if (fingerprint !== undefined && metadataString(metadata, 'fingerprint') !== fingerprint) return;
       count += 1;
     });
     return count;
@@ -222,7 +212,7 @@ export class S3VectorsStore implements VectorStore {
   async count(tenant?: string): Promise<number> {
     let count = 0;
     await this.scan((metadata) => {
-      if (tenant === undefined || str(metadata, 'tenant') === tenant) count += 1;
+      if (tenant === undefined || metadataString(metadata, 'tenant') === tenant) count += 1;
     });
     return count;
   }
@@ -300,29 +290,8 @@ export class S3VectorsStore implements VectorStore {
 
   private toStoredChunk(key: string, raw: unknown): StoredChunk {
     const metadata = asRecord(raw);
-    const tenant = str(metadata, 'tenant');
-    if (!tenant) throw new IndexConsistencyError(`Vector ${key} carries no tenant metadata`);
-    const page = num(metadata, 'page');
-    const section = metadata.section;
-    const title = metadata.title;
-    return {
-      tenant,
-      documentId: str(metadata, 'documentId'),
-      key: str(metadata, 'key'),
-      version: str(metadata, 'version'),
-      contentType: str(metadata, 'contentType'),
-      fingerprint: str(metadata, 'fingerprint'),
-      id: key,
-      index: num(metadata, 'chunkIndex') ?? 0,
-      text: str(metadata, 'AMAZON_BEDROCK_TEXT'),
-      location: {
-        start: num(metadata, 'start') ?? 0,
-        end: num(metadata, 'end') ?? 0,
-        ...(page !== undefined ? { page } : {}),
-        ...(typeof section === 'string' ? { section } : {}),
-      },
-      ...(typeof title === 'string' ? { title } : {}),
-    };
+    if (!metadataString(metadata, 'tenant')) throw new IndexConsistencyError(`Vector ${key} carries no tenant metadata`);
+    return storedChunkFromMetadata(metadata, key, metadataString(metadata, 'AMAZON_BEDROCK_TEXT'));
   }
 
   /** Similarity in [0,1]-ish, higher is better: cosine distance d -> 1 - d; euclidean d -> 1 / (1 + d). */

@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { functionCatalog } from '../../functions/catalog';
 import { httpRoutes, routeKey } from '../../functions/api/routes';
 import { checkIam, formatFinding } from '../../scripts/check-iam';
 import { buildFunctionBundles } from '../../scripts/build-functions';
+import { type CfnResource, type CfnTemplate, type Json, type JsonObject, runServerlessPackage } from '../../scripts/package-stack';
 import { loadConfig } from '../../shared/config/config';
 import { DEFAULT_MODELS } from '../../shared/models/catalog';
 import guardrailStack = require('../../stack/guardrail.js');
@@ -17,24 +16,9 @@ import { DEPLOYMENT, functionEnvironment } from '../iam/emulated-stack';
  * The deployable stack, checked offline: builds the bundles, runs `serverless package` with fake
  * credentials (no AWS call is made) and inspects the CloudFormation template it writes.
  */
-const execFileAsync = promisify(execFile);
 const root = path.resolve(__dirname, '..', '..');
 const stage = 'ci';
 const prefix = `serverless-rag-${stage}`;
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-interface CfnResource {
-  Type: string;
-  Properties: JsonObject;
-  Condition?: string;
-  DependsOn?: string | string[];
-}
-interface CfnTemplate {
-  Resources: Record<string, CfnResource>;
-  Conditions?: JsonObject;
-  Outputs?: JsonObject;
-}
 
 const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 const obj = (value: Json | undefined): JsonObject => (isObject(value) ? value : {});
@@ -115,20 +99,7 @@ const machineOf = (module: string): string => module.split('/')[1] ?? '';
 beforeAll(async () => {
   await buildFunctionBundles({ rootDir: root });
   packageDir = await mkdtemp(path.join(tmpdir(), 'rag-sls-package-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AWS_ACCESS_KEY_ID: 'fake',
-    AWS_SECRET_ACCESS_KEY: 'fake',
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-    SLS_DEPRECATION_DISABLE: '*',
-  };
-  delete env.AWS_PROFILE;
-  await execFileAsync(path.join(root, 'node_modules', '.bin', 'serverless'), ['package', '--stage', stage, '--package', packageDir], {
-    cwd: root,
-    env,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await runServerlessPackage(root, packageDir, { stage });
   template = JSON.parse(await readFile(path.join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
 }, 600_000);
 

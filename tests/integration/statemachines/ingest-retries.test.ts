@@ -54,7 +54,10 @@ describe('ingest state machine retries (real ASL, stub tasks)', () => {
 
   it('still retries RecordFailure on any other error, 5 times', async () => {
     // Act
-    const { recordFailureCalls, error } = await failingRecordFailure(new ValidationError('Invalid input'), () => new DependencyUnavailableError('S3 unavailable'));
+    const { recordFailureCalls, error } = await failingRecordFailure(
+      new ValidationError('Invalid input'),
+      () => new DependencyUnavailableError('S3 unavailable'),
+    );
     // Assess
     expect(recordFailureCalls).toBe(6);
     expect((error as { cause?: Error }).cause?.name).toBe('DependencyUnavailableError');

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../../../shared/errors';
-import { filterableMetadata, keySegments, planKeyPrefix, S3_VECTORS_LIMITS } from '../../../../shared/vectors/chunk-metadata';
+import { filterableMetadata, keySegments, planKeyPrefix, S3_VECTORS_LIMITS, storedChunkFromMetadata } from '../../../../shared/vectors/chunk-metadata';
 import { makeChunk } from '../../../contract/fixtures';
 
 describe('chunk metadata of an S3 Vectors index', () => {
@@ -53,5 +53,27 @@ describe('chunk metadata of an S3 Vectors index', () => {
       new RegExp(`^Filterable metadata of chunk ${over.id} is \\d+ bytes, over the S3 Vectors limit of ${S3_VECTORS_LIMITS.filterableMetadataBytes}`),
     );
     expect(() => filterableMetadata(under)).not.toThrow();
+  });
+
+  it('reads a chunk back from the metadata written for it, numbers sent as strings included', () => {
+    // Prepare: what the adapters write, once as JSON numbers and once stringified as a store may return them
+    const { vector: _vector, ...chunk } = makeChunk(4, { index: 2 });
+    const { location } = chunk;
+    const written = {
+      ...filterableMetadata({ ...chunk, vector: [] }),
+      chunkIndex: 2,
+      start: location.start,
+      end: location.end,
+      page: location.page,
+      section: location.section,
+      title: chunk.title,
+    };
+    const stringified = Object.fromEntries(Object.entries(written).map(([k, v]) => [k, String(v)]));
+    // Act
+    const read = storedChunkFromMetadata(written, chunk.id, chunk.text);
+    const readFromStrings = storedChunkFromMetadata(stringified, chunk.id, chunk.text);
+    // Assess
+    expect(read).toEqual(chunk);
+    expect(readFromStrings).toEqual(chunk);
   });
 });
