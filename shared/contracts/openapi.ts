@@ -605,6 +605,11 @@ function operationFor(route: DescribedRoute, described: OperationDescription): O
   };
 }
 
+/** `METHOD path` of every operation described here (a test holds them to the route table: no stale descriptions). */
+export function describedRouteKeys(options: OpenApiOptions): string[] {
+  return Object.keys(operations(options));
+}
+
 /** The OpenAPI 3.1 document of `routes`; throws when a route has no description here. */
 export function buildOpenApiDocument(routes: readonly DescribedRoute[], options: OpenApiOptions): OpenApiDocument {
   const described = operations(options);

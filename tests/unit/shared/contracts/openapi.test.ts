@@ -17,6 +17,7 @@ import { type DocumentView, documentsListQuerySchema, documentViewSchema } from 
 import {
   API_VERSION,
   buildOpenApiDocument,
+  describedRouteKeys,
   errorResponseSchema,
   healthResponseSchema,
   type OpenApiDocument,
@@ -141,6 +142,12 @@ describe('buildOpenApiDocument', () => {
     const routes = httpRoutes.map((route) => `${route.method} ${openApiPathOf(route.path)}`);
 
     expect(described.sort()).toEqual([...routes].sort());
+  });
+
+  it('keeps no description of a route the table no longer has', () => {
+    const routes = httpRoutes.map((route) => `${route.method} ${route.path}`);
+
+    expect(describedRouteKeys(options).filter((key) => !routes.includes(key))).toEqual([]);
   });
 
   it('refuses a route it has no description for, naming it', () => {
