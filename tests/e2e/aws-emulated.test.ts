@@ -13,6 +13,7 @@ import { BedrockRuntimeEmulator } from '../emulators/bedrock-runtime-emulator';
 import { type RunningS3Server, S3RVER_CREDENTIALS, startS3Server } from '../emulators/s3-server';
 import { S3VectorsEmulator } from '../emulators/s3vectors-emulator';
 import { postJson, type QueryBody } from '../helpers/http';
+import { awsAdaptersEnv } from '../helpers/aws-adapters-env';
 import { tempConfig } from '../helpers/temp-config';
 
 /**
@@ -71,26 +72,8 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
     const temp = await tempConfig();
     cleanup = temp.cleanup;
     const config = loadConfig({
-      RAG_DATA_DIR: temp.dir,
-      PORT: '0',
-      RAG_SAMPLES: 'off',
-      RAG_WATCH: 'off',
-      RAG_REINDEX_INTERVAL_SECONDS: '0',
-      AWS_REGION: 'us-east-1',
-      RAG_AWS_MAX_ATTEMPTS: '3',
-      RAG_BLOB_STORE: 's3',
-      RAG_DOCUMENTS_BUCKET: 'rag-docs',
-      RAG_STATE_BUCKET: 'rag-state',
-      RAG_S3_ENDPOINT: s3.endpoint,
-      RAG_S3_FORCE_PATH_STYLE: 'on',
-      RAG_EMBEDDER: 'bedrock-titan',
-      RAG_EMBEDDING_MODEL_ID: 'amazon.titan-embed-text-v2:0',
-      RAG_EMBEDDING_DIMENSIONS: '256',
+      ...awsAdaptersEnv({ dataDir: temp.dir, s3Endpoint: s3.endpoint, bedrockUrl }),
       RAG_EMBED_RPS: '1000',
-      RAG_EMBED_BATCH_SIZE: '4',
-      RAG_CHUNK_SIZE: '300',
-      RAG_CHUNK_OVERLAP: '40',
-      RAG_BEDROCK_ENDPOINT: bedrockUrl,
       RAG_VECTOR_STORE: 's3vectors',
       RAG_S3VECTORS_ENDPOINT: vectorsUrl,
       RAG_S3VECTORS_BUCKET: 'rag-vectors',
