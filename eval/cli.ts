@@ -1,6 +1,6 @@
 /**
  * `npm run eval -- --dataset <dir> [--split test] [--k 1,3,5,10,100] [--out result.json] [--json] [--min-ndcg X]
- *                  [--qa questions.jsonl | --no-qa] [--per-query] [--run run.trec]`
+ *                  [--qa questions.jsonl | --no-qa] [--per-query] [--run run.trec] [--baseline bm25]`
  * Exit codes: 0 done (and gate passed), 1 quality gate failed, 2 bad usage or dataset, 3 evaluation failed.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -17,6 +17,7 @@ export interface CliOptions {
   qa?: string | null;
   perQuery: boolean;
   run?: string;
+  baseline?: 'bm25';
   help: boolean;
 }
 
@@ -37,6 +38,8 @@ as npm start), rankings from its retrieve + rerank steps.
   --no-qa             skip answer evaluation
   --per-query         include per-query metrics and rankings in the JSON
   --run <file>        write the document rankings in TREC run format (for trec_eval)
+  --baseline bm25     also score the datasets README's reference BM25 (k1 0.9, b 0.4, Porter) on the
+                      same files, in-process, and print it beside the service
   --help              this text
 
 The adapters and their settings come from the environment as for the service (RAG_EMBEDDER,
@@ -102,6 +105,12 @@ export function parseArgs(args: string[]): CliOptions {
       case '--run':
         options.run = take();
         break;
+      case '--baseline': {
+        const name = take();
+        if (name !== 'bm25') throw new UsageError(`--baseline knows only bm25: ${name}`);
+        options.baseline = name;
+        break;
+      }
       case '--help':
       case '-h':
         options.help = true;
@@ -149,6 +158,7 @@ async function main(argv: string[]): Promise<number> {
       ...(options.ks ? { ks: options.ks } : {}),
       ...(options.qa !== undefined ? { qaFile: options.qa } : {}),
       env: process.env,
+      ...(options.baseline ? { baseline: options.baseline } : {}),
       progress: createProgress({ enabled: !options.json }),
     });
     const gate = checkGate(report, options.minNdcg);

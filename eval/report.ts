@@ -44,6 +44,20 @@ export function formatReport(report: EvalReport, gate?: GateResult): string {
       ...(retrieval.failedQueries > 0 ? [['failed queries', String(retrieval.failedQueries)] as [string, string]] : []),
     ]),
   );
+  if (report.baseline) {
+    const b = report.baseline.retrieval;
+    const lead = (ours: number, theirs: number) =>
+      theirs > 0 ? `  (service ${ours >= theirs ? '+' : ''}${(((ours - theirs) / theirs) * 100).toFixed(1)}%)` : '';
+    out.push('');
+    out.push(`Baseline on the same files: ${report.baseline.name}`);
+    out.push(
+      table([
+        ['nDCG@10', `${fixed(b.ndcgAt10)}${lead(retrieval.ndcgAt10, b.ndcgAt10)}`],
+        ...Object.entries(b.recall).map(([k, value]): [string, string] => [`Recall@${k}`, `${fixed(value)}${lead(retrieval.recall[k] ?? 0, value)}`]),
+        ['MRR@10', `${fixed(b.mrrAt10)}${lead(retrieval.mrrAt10, b.mrrAt10)}`],
+      ]),
+    );
+  }
   if (qa) {
     out.push('');
     out.push(`Answers (${qa.questions} questions)`);

@@ -1,3 +1,4 @@
+import { stem } from '../../shared/embeddings/tokenizer';
 import type { BeirDataset, BeirDocument } from '../beir';
 import { rankByScore, type ScoredDocument } from '../metrics';
 import { type QueryOutcome, type RetrievalRun, scoreQuery, summarize } from '../run-retrieval';
@@ -13,6 +14,12 @@ import { type QueryOutcome, type RetrievalRun, scoreQuery, summarize } from '../
 export interface Bm25Options {
   k1?: number;
   b?: number;
+  /**
+   * 'porter': Lucene EnglishAnalyzer's Porter stemming, as the reference figures in
+   * ../shared/datasets/README.md were computed (`npm run eval -- --baseline bm25`). Default 'none': the
+   * plainest baseline the golden-set test holds the service above.
+   */
+  stemming?: 'none' | 'porter';
 }
 
 /** Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET. */
@@ -20,13 +27,14 @@ export const LUCENE_ENGLISH_STOPWORDS: ReadonlySet<string> = new Set(
   'a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with'.split(' '),
 );
 
-export function bm25Tokens(text: string): string[] {
-  return text
+export function bm25Tokens(text: string, stemming: Bm25Options['stemming'] = 'none'): string[] {
+  const tokens = text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((token) => token !== '' && !LUCENE_ENGLISH_STOPWORDS.has(token));
+  return stemming === 'porter' ? tokens.map(stem) : tokens;
 }
 
 export class Bm25Index {
@@ -35,13 +43,15 @@ export class Bm25Index {
   private readonly docs: { id: string; length: number; tf: Map<string, number> }[];
   private readonly df = new Map<string, number>();
   private readonly averageLength: number;
+  private readonly stemming: Bm25Options['stemming'];
 
   constructor(corpus: readonly BeirDocument[], options: Bm25Options = {}) {
     this.k1 = options.k1 ?? 0.9;
     this.b = options.b ?? 0.4;
+    this.stemming = options.stemming ?? 'none';
     if (!(this.k1 >= 0) || !(this.b >= 0 && this.b <= 1)) throw new RangeError('BM25 needs k1 >= 0 and b in [0, 1]');
     this.docs = corpus.map((doc) => {
-      const tokens = bm25Tokens(`${doc.title}\n${doc.text}`);
+      const tokens = bm25Tokens(`${doc.title}\n${doc.text}`, this.stemming);
       const tf = new Map<string, number>();
       for (const token of tokens) tf.set(token, (tf.get(token) ?? 0) + 1);
       for (const token of tf.keys()) this.df.set(token, (this.df.get(token) ?? 0) + 1);
@@ -58,7 +68,7 @@ export class Bm25Index {
 
   /** Documents matching at least one query term, best first (score, then id as trec_eval orders ties). */
   search(query: string, topK = 100): ScoredDocument[] {
-    const terms = bm25Tokens(query);
+    const terms = bm25Tokens(query, this.stemming);
     const scored: ScoredDocument[] = [];
     for (const doc of this.docs) {
       const norm = this.k1 * (1 - this.b + (this.b * doc.length) / (this.averageLength || 1));

@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { runBm25Retrieval, Bm25Index } from '../../../eval/baselines/bm25';
 import { verbatimAnswerer } from '../../../eval/baselines/verbatim-answerer';
 import { loadBeirDataset, loadQaFile } from '../../../eval/beir';
-import { DEFAULT_KS, EVAL_TENANT, type EvalReport, evaluate, MAX_DEPTH } from '../../../eval/evaluate';
+import { BM25_REFERENCE, DEFAULT_KS, EVAL_TENANT, type EvalReport, evaluate, MAX_DEPTH } from '../../../eval/evaluate';
+import { formatReport } from '../../../eval/report';
 import { type QaMetrics, runQa } from '../../../eval/run-qa';
 import type { RetrievalMetrics } from '../../../eval/run-retrieval';
 
@@ -50,10 +51,12 @@ describe('golden set: the service against baselines computed on the same set', (
   let report: EvalReport;
   let bm25: RetrievalMetrics;
   let verbatim: QaMetrics;
+  let reference: RetrievalMetrics;
 
   beforeAll(async () => {
-    report = await evaluate({ datasetDir: GOLDEN, env: {} });
+    report = await evaluate({ datasetDir: GOLDEN, env: {}, baseline: 'bm25' });
     const dataset = await loadBeirDataset(GOLDEN, 'test');
+    reference = runBm25Retrieval(dataset, DEFAULT_KS, MAX_DEPTH, BM25_REFERENCE).metrics;
     bm25 = runBm25Retrieval(dataset, DEFAULT_KS, MAX_DEPTH).metrics;
     const keyPrefix = `${EVAL_TENANT}/${dataset.name}/`;
     const items = await loadQaFile(path.join(GOLDEN, 'questions.jsonl'));
@@ -72,6 +75,13 @@ describe('golden set: the service against baselines computed on the same set', (
     expect(report.qa?.failedQuestions).toBe(0);
     expect(bm25.queries).toBe(47);
     expect(verbatim.questions).toBe(32);
+  });
+
+  it('reports the reference BM25 (--baseline bm25) beside the service, computed on the same files', () => {
+    expect(report.baseline?.retrieval.ndcgAt10).toBe(reference.ndcgAt10);
+    expect(report.baseline?.retrieval.recall).toEqual(reference.recall);
+    expect(report.baseline?.name).toMatch(/k1 0\.9, b 0\.4, Porter/);
+    expect(formatReport(report)).toMatch(/Baseline on the same files[\s\S]*nDCG@10\s+\d\.\d+\s+\(service [+-]\d+\.\d%\)/);
   });
 
   it('ranks better than plain BM25 on nDCG@10', () => {

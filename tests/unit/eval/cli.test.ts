@@ -20,6 +20,8 @@ describe('eval command line', () => {
       '--no-qa',
       '--per-query',
       '--run=run.trec',
+      '--baseline',
+      'bm25',
     ]);
     expect(options).toEqual({
       dataset: 'data/x',
@@ -31,12 +33,14 @@ describe('eval command line', () => {
       qa: null,
       perQuery: true,
       run: 'run.trec',
+      baseline: 'bm25',
       help: false,
     });
   });
 
   it('rejects missing values, unknown flags and a missing dataset', () => {
     expect(() => parseArgs(['--dataset'])).toThrow(UsageError);
+    expect(() => parseArgs(['--dataset', 'x', '--baseline', 'tfidf'])).toThrow(/--baseline knows only bm25/);
     expect(() => parseArgs(['--dataset', 'x', '--min-ndcg', 'high'])).toThrow(/expects a number/);
     expect(() => parseArgs(['--dataset', 'x', '--min-ndcg', '2'])).toThrow(/within 0\.\.1/);
     expect(() => parseArgs(['--dataset', 'x', '--frobnicate'])).toThrow(/unknown option --frobnicate/);
