@@ -83,6 +83,31 @@ export class IndexConsistencyError extends RagError {}
 /** Configuration is missing or malformed: fails at start, names the variable. */
 export class ConfigurationError extends RagError {}
 
+/** Names of the error classes whose messages a caller may see (expose: true), for errors known only by name. */
+const EXPOSED_ERROR_NAMES: ReadonlySet<string> = new Set(
+  [
+    ValidationError,
+    PayloadTooLargeError,
+    UnauthorizedError,
+    ForbiddenError,
+    NotFoundError,
+    ThrottlingError,
+    DependencyUnavailableError,
+    UnsupportedDocumentError,
+  ]
+    .filter((ErrorClass) => new ErrorClass('').expose)
+    .map((ErrorClass) => ErrorClass.name),
+);
+
+/**
+ * What a caller may be told of an error known by name and message (a generator's stream error event):
+ * the message of an exposed class as it is; any other keeps its name (a code, e.g. an AWS exception's)
+ * but not its message, which may carry configuration or an ARN.
+ */
+export function exposedErrorDescription(error: { name: string; message: string }): { name: string; message: string } {
+  return EXPOSED_ERROR_NAMES.has(error.name) ? error : { name: error.name, message: 'The answer could not be completed' };
+}
+
 /** Turns anything thrown into a short, log-safe description (no stack, no payload). */
 export function describeError(error: unknown): { name: string; message: string } {
   if (error instanceof Error) return { name: error.name, message: error.message };

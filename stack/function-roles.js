@@ -157,6 +157,8 @@ async function grants(context) {
     'ingest-record-failure': [
       stateObjects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
       listState,
+      // A failed attempt's chunks were searchable while it ran: bump the generation when they are withdrawn.
+      conversations('dynamodb:UpdateItem'),
       ...store(
         ['s3vectors:GetVectors', 's3vectors:DeleteVectors'],
         ['bedrock:GetKnowledgeBaseDocuments', 'bedrock:ListKnowledgeBaseDocuments', 'bedrock:DeleteKnowledgeBaseDocuments'],

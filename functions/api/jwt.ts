@@ -23,6 +23,13 @@ function issuerFault(error: InstanceType<typeof errors.JOSEError>): boolean {
   return error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error.constructor === errors.JOSEError;
 }
 
+/** `aud` (a string or a list) names one of ours; without `aud`, `client_id` must. */
+function audienceMatches(payload: JWTPayload, audience: readonly string[]): boolean {
+  if (payload.aud !== undefined) return (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).some((a) => audience.includes(a));
+  const clientId = (payload as { client_id?: unknown }).client_id;
+  return typeof clientId === 'string' && audience.includes(clientId);
+}
+
 export function jwtAuthenticator(settings: JwtSettings, fetchImpl: typeof fetch = fetch): (event: HttpEvent) => Promise<HttpEvent> {
   let keys: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   const keySet = () => {
@@ -47,12 +54,17 @@ export function jwtAuthenticator(settings: JwtSettings, fetchImpl: typeof fetch 
     if (!token) throw new UnauthorizedError('Authentication required');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, await keySet(), { issuer: settings.issuer, audience: [...settings.audience] }));
+      // As the HTTP API's JWT authorizer: exp must be present, and the audience is `aud`, or `client_id`
+      // when there is no `aud` (Cognito access tokens), checked below.
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-jwt-authorizer.html and
+      // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-troubleshooting-jwt.html (read 2026-11-30).
+      ({ payload } = await jwtVerify(token, await keySet(), { issuer: settings.issuer, requiredClaims: ['exp'] }));
     } catch (error) {
       if (error instanceof DependencyUnavailableError) throw error;
       if (error instanceof errors.JOSEError && !issuerFault(error)) throw new UnauthorizedError('The token is not valid');
       throw new DependencyUnavailableError('The token issuer cannot be reached', { cause: error });
     }
+    if (!audienceMatches(payload, settings.audience)) throw new UnauthorizedError('The token is not valid');
     const claims = Object.fromEntries(
       Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v)]),
     );

@@ -1,6 +1,7 @@
 import { statePort } from '../../shared/adapters/blob-store';
 import { manifestsPort } from '../../shared/adapters/manifest-store';
 import { vectorsPort } from '../../shared/adapters/vector-store';
+import { conversationsPort } from '../../shared/adapters/conversations';
 import { servicesFor } from '../../shared/adapters/wiring';
 import { type RecordFailureDeps, recordFailure } from '../../shared/pipeline/ingest';
 import { taskHandler } from '../task';
@@ -12,4 +13,4 @@ export const makeHandler = taskHandler(
   (services: RecordFailureDeps, input) => recordFailure(services, input, input.error, input.document, input.chunks),
   labels,
 );
-export const handler = makeHandler(servicesFor(statePort, vectorsPort, manifestsPort));
+export const handler = makeHandler(servicesFor(statePort, vectorsPort, manifestsPort, conversationsPort));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sessionIdSchema } from './sessions';
 
 /**
  * The public query contract (DESIGN §6). The zod schemas validate requests at the edge and are
@@ -27,7 +28,7 @@ export function queryRequestSchema(limits: { maxQuestionChars: number; maxTopK: 
       topK: z.number().int('must be an integer').min(1).max(limits.maxTopK).optional(),
       filters: queryFiltersSchema.optional(),
       /** Continue a conversation (shared/contracts/sessions.ts); an id the tenant does not have starts a new one. */
-      sessionId: z.string().min(1).max(256).optional(),
+      sessionId: sessionIdSchema.optional(),
       /** false: answer afresh, neither reading nor writing the answer cache. */
       cache: z.boolean().optional(),
     })

@@ -125,6 +125,8 @@ export class ConverseGenerator implements Generator {
       let text = '';
       let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
       let stopped = false;
+      let stopReason: string | undefined;
+      let trace: NonNullable<ConverseCommandOutput['trace']>['guardrail'];
       try {
         const out = await this.options.client.send(new ConverseStreamCommand({ ...body, modelId }));
         if (!out.stream) throw new DependencyUnavailableError(`ConverseStream ${modelId} returned no stream`);
@@ -135,7 +137,11 @@ export class ConverseGenerator implements Generator {
             text += delta;
             yield { type: 'delta', text: delta };
           }
-          if (event.messageStop) stopped = true;
+          if (event.messageStop) {
+            stopped = true;
+            stopReason = event.messageStop.stopReason;
+          }
+          if (event.metadata?.trace?.guardrail) trace = event.metadata.trace.guardrail;
           if (event.metadata?.usage) {
             usage = { inputTokens: event.metadata.usage.inputTokens ?? 0, outputTokens: event.metadata.usage.outputTokens ?? 0 };
           }
@@ -155,8 +161,10 @@ export class ConverseGenerator implements Generator {
         yield { type: 'error', error: describeError(attempt.streamError(error, modelId)) };
         return;
       }
-      yield { type: 'citations', citations: this.citations(text, request) };
-      yield { type: 'done', usage, model: modelId, fallbackUsed: index > 0 };
+      // Bedrock's own guardrail verdict on the streamed text, as for Converse (result below).
+      const guardrail = this.guardrailVerdict(stopReason === 'guardrail_intervened', trace, text);
+      yield { type: 'citations', citations: guardrail?.blocked ? [] : this.citations(text, request) };
+      yield { type: 'done', usage, model: modelId, fallbackUsed: index > 0, ...(guardrail ? { guardrail } : {}) };
       return;
     }
     yield { type: 'error', error: describeError(attempt.exhausted()) };
@@ -177,7 +185,7 @@ export class ConverseGenerator implements Generator {
 
   private result(out: ConverseCommandOutput, request: GenerationRequest, modelId: string, fallbackUsed: boolean): GenerationResult {
     const text = (out.output?.message?.content ?? []).map((block) => block.text ?? '').join('');
-    const guardrail = this.guardrailVerdict(out, text);
+    const guardrail = this.guardrailVerdict(out.stopReason === 'guardrail_intervened', out.trace?.guardrail, text);
     const blocked = guardrail?.blocked === true;
     return {
       text,
@@ -190,13 +198,13 @@ export class ConverseGenerator implements Generator {
     };
   }
 
-  private guardrailVerdict(out: ConverseCommandOutput, text: string): GuardrailVerdict | undefined {
+  private guardrailVerdict(intervened: boolean, trace: NonNullable<ConverseCommandOutput['trace']>['guardrail'], text: string): GuardrailVerdict | undefined {
     const config = this.options.guardrail;
     if (!config) return undefined;
     return verdictFromGuardrail({
-      intervened: out.stopReason === 'guardrail_intervened',
+      intervened,
       outputText: text,
-      assessments: assessmentsOf(out.trace?.guardrail),
+      assessments: assessmentsOf(trace),
       original: text,
       guardrailId: `${config.id}:${config.version}`,
     });

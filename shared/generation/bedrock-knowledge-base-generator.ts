@@ -181,6 +181,7 @@ export class KnowledgeBaseGenerator implements Generator {
       let text = '';
       const citations: Citation[] = [];
       const references: string[] = [];
+      let guardrailAction: string | undefined;
       try {
         const out = await this.options.client.send(new RetrieveAndGenerateStreamCommand(this.requestBody(request, modelId)));
         if (!out.stream) throw new DependencyUnavailableError(`RetrieveAndGenerateStream ${modelId} returned no stream`);
@@ -191,6 +192,8 @@ export class KnowledgeBaseGenerator implements Generator {
             text += delta;
             yield { type: 'delta', text: delta };
           }
+          // The stream's guardrail event (RetrieveAndGenerateStreamResponseOutput.guardrail: { action }).
+          if (event.guardrail?.action) guardrailAction = event.guardrail.action;
           if (event.citation) {
             // Newer events carry the parts at top level; `citation` is the deprecated wrapper of the same data.
             const citation: Citation = {
@@ -215,8 +218,15 @@ export class KnowledgeBaseGenerator implements Generator {
         yield { type: 'error', error: describeError(attempt.streamError(error, modelId)) };
         return;
       }
-      yield { type: 'citations', citations: mapKnowledgeBaseCitations(citations, text) };
-      yield { type: 'done', usage: this.usage(request, references, text), model: modelId, fallbackUsed: index > 0 };
+      const guardrail = this.guardrailVerdict(guardrailAction, text);
+      yield { type: 'citations', citations: guardrail?.blocked ? [] : mapKnowledgeBaseCitations(citations, text) };
+      yield {
+        type: 'done',
+        usage: this.usage(request, references, text),
+        model: modelId,
+        fallbackUsed: index > 0,
+        ...(guardrail ? { guardrail } : {}),
+      };
       return;
     }
     yield { type: 'error', error: describeError(attempt.exhausted()) };

@@ -50,7 +50,8 @@ export interface GenerationResult {
 export type GenerationEvent =
   | { type: 'delta'; text: string }
   | { type: 'citations'; citations: GeneratedCitation[] }
-  | { type: 'done'; usage: TokenUsage; model: string; fallbackUsed: boolean }
+  /** `guardrail`: the verdict of a guardrail applied during generation (Bedrock), as GenerationResult's. */
+  | { type: 'done'; usage: TokenUsage; model: string; fallbackUsed: boolean; guardrail?: GuardrailVerdict }
   | { type: 'error'; error: { name: string; message: string } };
 
 export interface Generator {

@@ -219,7 +219,7 @@ export function failureReason(error: { Error?: string; Cause?: string } | undefi
   return { error: name, reason: reason.slice(0, 1000) || name };
 }
 
-export type RecordFailureDeps = Pick<Services, 'state' | 'vectors' | 'manifests'>;
+export type RecordFailureDeps = Pick<Services, 'state' | 'vectors' | 'manifests' | 'conversations'>;
 
 /**
  * Records a failed ingestion: manifest FAILED with the reason, the failed attempt's partial
@@ -239,7 +239,11 @@ export async function recordFailure(
   await services.manifests.put({ ...previous, status: 'FAILED', failure: { error: name, reason, at: now() }, updatedAt: now() });
   if (document?.fingerprint && document.fingerprint !== previous.fingerprint) {
     // Chunked: the attempt's ids are known. Not chunked yet: nothing of it can be in the index.
-    if (chunks?.chunkCount) await services.vectors.deleteChunks(ref.tenant, generationChunkIds(documentId, document.fingerprint, chunks.chunkCount));
+    if (chunks?.chunkCount) {
+      await services.vectors.deleteChunks(ref.tenant, generationChunkIds(documentId, document.fingerprint, chunks.chunkCount));
+      // Its chunks were searchable while it ran: an answer cached meanwhile may cite them, so it must go.
+      await services.conversations.bumpIndexGeneration(ref.tenant);
+    }
   }
   await removeWorkFiles(services, ref.tenant, documentId);
   metrics.addMetric('FailedDocuments', MetricUnit.Count, 1);

@@ -1,6 +1,8 @@
 import type { QueryResponse } from '../contracts/query';
 import type { StreamEvent } from '../contracts/stream';
 import type { GeneratedCitation, GenerationResult, TokenUsage } from '../generation/generator';
+import { exposedErrorDescription } from '../errors';
+import type { GuardrailVerdict } from '../guardrails/guardrail';
 import { MetricUnit, metrics } from '../observability/telemetry';
 import { type AskedQuestion, cachedAnswer, prepareConversation, rememberAnswer, withConversation } from './answer';
 import { generationRequest, guardGeneration, loadChunks, type QueryState, resolveCitations } from './query';
@@ -58,8 +60,9 @@ export async function* streamAnswer(deps: StreamAnswerDeps, asked: AskedQuestion
     yield meta(response.model, response.cached === true);
     firstDeltaMs = sinceStart();
     yield { event: 'delta', data: { text: response.answer } };
-    yield* finish(response);
+    // Stored before `done`: a failure to store is an `error` event (as POST /query's 503), never one after `done`.
     await rememberAnswer(deps, asked, prepared, response);
+    yield* finish(response);
   };
 
   const hit = await cachedAnswer(deps, asked, prepared);
@@ -84,7 +87,7 @@ export async function* streamAnswer(deps: StreamAnswerDeps, asked: AskedQuestion
   yield meta(deps.generator.modelId, false);
   let text = '';
   let citations: GeneratedCitation[] = [];
-  let done: { usage: TokenUsage; model: string; fallbackUsed: boolean } | undefined;
+  let done: { usage: TokenUsage; model: string; fallbackUsed: boolean; guardrail?: GuardrailVerdict } | undefined;
   for await (const event of deps.generator.generateStream(generationRequest(state, chunks))) {
     if (event.type === 'delta') {
       if (!text) firstDeltaMs = sinceStart();
@@ -93,11 +96,12 @@ export async function* streamAnswer(deps: StreamAnswerDeps, asked: AskedQuestion
     } else if (event.type === 'citations') {
       citations = event.citations;
     } else if (event.type === 'done') {
-      done = { usage: event.usage, model: event.model, fallbackUsed: event.fallbackUsed };
+      done = { usage: event.usage, model: event.model, fallbackUsed: event.fallbackUsed, ...(event.guardrail ? { guardrail: event.guardrail } : {}) };
     } else {
       // The generator's own explicit break: the client must not take the text for a whole answer.
       metrics.addMetric('StreamsBroken', MetricUnit.Count, 1);
-      yield { event: 'error', data: { error: { code: event.error.name, message: event.error.message }, requestId: asked.requestId } };
+      const exposed = exposedErrorDescription(event.error);
+      yield { event: 'error', data: { error: { code: exposed.name, message: exposed.message }, requestId: asked.requestId } };
       return;
     }
   }
@@ -110,10 +114,10 @@ export async function* streamAnswer(deps: StreamAnswerDeps, asked: AskedQuestion
     return;
   }
   metrics.addMetric('FirstDeltaMs', MetricUnit.Milliseconds, firstDeltaMs);
-  const result: GenerationResult = { text, citations, usage: done.usage, model: done.model, fallbackUsed: done.fallbackUsed };
+  const result: GenerationResult = { text, citations, ...done };
   const generation = await guardGeneration(deps, state, chunks, result);
   if (generation.text !== text) yield { event: 'replace', data: { text: generation.text, reason: 'guardrail' } };
   const response = withConversation(await resolveCitations(deps, { ...state, generation }), prepared, false);
-  yield* finish(response);
   await rememberAnswer(deps, asked, prepared, response);
+  yield* finish(response);
 }

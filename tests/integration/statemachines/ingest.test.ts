@@ -182,6 +182,9 @@ describe('ingest state machine (real ASL, real handlers, embedded adapters)', ()
     expect(manifest?.fingerprint).toBe(live?.fingerprint);
     expect(await vectorsOf(key)).toBe(live?.chunkCount);
     expect(await vectorsOf(key, live?.fingerprint)).toBe(live?.chunkCount);
+    // The partial chunks were searchable while the attempt ran: the tenant's index generation moved twice
+    // (the live version, then their withdrawal), so no answer cached in between is read again.
+    expect(await services.conversations.indexGeneration(tenant)).toBe(2);
   });
 
   it('a re-drive through the API runs the ingestion again: one more attempt, the new version indexed, the old one gone', async () => {

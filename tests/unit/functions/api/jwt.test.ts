@@ -26,14 +26,19 @@ const eventWith = (authorization?: string): HttpEvent =>
     requestContext: { requestId: 'req-1' },
   }) as unknown as HttpEvent;
 
-const sign = (claims: Record<string, unknown>, key: KeyPair = issuerKey, options: { issuer?: string; audience?: string; expiresIn?: string } = {}) =>
-  new SignJWT(claims)
+const sign = (
+  claims: Record<string, unknown>,
+  key: KeyPair = issuerKey,
+  options: { issuer?: string; audience?: string | null; expiresIn?: string | null } = {},
+) => {
+  const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
     .setIssuer(options.issuer ?? issuer)
-    .setAudience(options.audience ?? AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(options.expiresIn ?? '5m')
-    .sign(key.privateKey);
+    .setIssuedAt();
+  if (options.audience !== null) jwt.setAudience(options.audience ?? AUDIENCE);
+  if (options.expiresIn !== null) jwt.setExpirationTime(options.expiresIn ?? '5m');
+  return jwt.sign(key.privateKey);
+};
 
 beforeAll(async () => {
   issuerKey = await generateKeyPair('RS256');
@@ -73,12 +78,30 @@ describe('jwtAuthenticator (the streaming function URL checks the JWT itself)', 
     expect(event.requestContext.authorizer?.jwt?.claims).toMatchObject({ 'custom:tenant': 'acme', sub: 'user-1', iss: issuer, aud: AUDIENCE });
   });
 
+  it('takes an access token that names our client in client_id and has no aud, as the HTTP API authorizer does', async () => {
+    // Prepare
+    const authenticate = jwtAuthenticator({ issuer, audience: [AUDIENCE] });
+    const token = await sign({ client_id: AUDIENCE, token_use: 'access', 'custom:tenant': 'acme' }, issuerKey, { audience: null });
+
+    // Act
+    const event = await authenticate(eventWith(`Bearer ${token}`));
+
+    // Assess
+    expect(event.requestContext.authorizer?.jwt?.claims).toMatchObject({ client_id: AUDIENCE, 'custom:tenant': 'acme' });
+  });
+
   it.each([
     ['no Authorization header', async () => undefined],
     ['a header that is not a bearer token', async () => 'Basic dXNlcjpwYXNz'],
     ['a token signed by another key', async () => `Bearer ${await sign({ 'custom:tenant': 'acme' }, strangerKey)}`],
     ['a token from another issuer', async () => `Bearer ${await sign({ 'custom:tenant': 'acme' }, issuerKey, { issuer: 'https://evil.example.com' })}`],
     ['a token for another audience', async () => `Bearer ${await sign({ 'custom:tenant': 'acme' }, issuerKey, { audience: 'another-client' })}`],
+    [
+      'a token that never expires (no exp: the HTTP API authorizer refuses it too)',
+      async () => `Bearer ${await sign({ 'custom:tenant': 'acme' }, issuerKey, { expiresIn: null })}`,
+    ],
+    ['a token with neither aud nor client_id', async () => `Bearer ${await sign({ 'custom:tenant': 'acme' }, issuerKey, { audience: null })}`],
+    ['a token whose client_id is another client', async () => `Bearer ${await sign({ client_id: 'another-client' }, issuerKey, { audience: null })}`],
     ['an expired token', async () => `Bearer ${await sign({ 'custom:tenant': 'acme' }, issuerKey, { expiresIn: '-1m' })}`],
     [
       'a token with its payload swapped',
