@@ -119,9 +119,9 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
       bedrock.setFaults({});
     }
 
-    // Assess: the throttles fired (the first wave, and more at random)...
+    // Assess: the throttles fired (the whole first wave, deterministic; the random ones may or may not)...
     const invokes = bedrock.http.requests.slice(requestsBefore).filter((r) => r.path.endsWith('/invoke'));
-    expect(invokes.filter((r) => r.status === 429).length).toBeGreaterThan(3 * inFlight);
+    expect(invokes.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(3 * inFlight);
     // ...every document is whole...
     let chunks = 0;
     for (const file of files) {
