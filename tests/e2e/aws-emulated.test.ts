@@ -166,19 +166,23 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
     for (const q of queries) expect(JSON.stringify(q.body.filter)).toContain('"tenant":{"$eq":"default"}');
   });
 
+  // cache: false: each case must reach the models, not the answer cache of the case before.
+  const askSourdough = () =>
+    postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, { question: 'What is the sourdough starter called?', cache: false });
+  /** Answered by the fallback model, saying so, quoting the bakery page it cites. */
+  const expectFallbackAnswer = (res: Awaited<ReturnType<typeof askSourdough>>): void => {
+    expect(res.status).toBe(200);
+    expect(res.body.model).toBe(FALLBACK);
+    expect(res.body.fallbackUsed).toBe(true);
+    expectQuotedFromCitation(res.body);
+    expect(res.body.citations[0]?.key).toBe('default/bakery.html');
+  };
+
   it('falls back to the lighter model when the primary is throttled, and says so', async () => {
     bedrock.modelFaults.set(PRIMARY, { status: 429, code: 'ThrottlingException' });
     try {
-      // cache: false here and below: each case must reach the models, not the answer cache of the case before.
-      const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, {
-        question: 'What is the sourdough starter called?',
-        cache: false,
-      });
-      expect(res.status).toBe(200);
-      expect(res.body.model).toBe(FALLBACK);
-      expect(res.body.fallbackUsed).toBe(true);
-      expectQuotedFromCitation(res.body);
-      expect(res.body.citations[0]?.key).toBe('default/bakery.html');
+      const res = await askSourdough();
+      expectFallbackAnswer(res);
       expect(res.body.citations[0]?.excerpt).toContain('called Gertrude');
     } finally {
       bedrock.modelFaults.clear();
@@ -191,16 +195,9 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
     bedrock.clock = () => Date.parse('2027-06-01T08:00:00Z');
     try {
       // Act
-      const res = await postJson<QueryBody & { fallbackUsed: boolean }>(`${runtime.url}/query`, {
-        question: 'What is the sourdough starter called?',
-        cache: false,
-      });
+      const res = await askSourdough();
       // Assess
-      expect(res.status).toBe(200);
-      expect(res.body.model).toBe(FALLBACK);
-      expect(res.body.fallbackUsed).toBe(true);
-      expectQuotedFromCitation(res.body);
-      expect(res.body.citations[0]?.key).toBe('default/bakery.html');
+      expectFallbackAnswer(res);
       const primaryStatuses = bedrock.http.requests.filter((r) => r.path.startsWith(`/model/${PRIMARY}/`)).map((r) => r.status);
       expect(primaryStatuses.at(-1)).toBe(404);
     } finally {
