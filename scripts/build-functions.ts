@@ -6,7 +6,7 @@
  */
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import { type BuildOptions as EsbuildOptions, build, type Metafile } from 'esbuild';
 import { type FunctionEntry, functionCatalog } from '../functions/catalog';
 
 export interface BuildOptions {
@@ -22,17 +22,18 @@ export interface BuildOptions {
 
 export interface BuiltFunction {
   name: string;
+  /** The handler module (catalog), e.g. `functions/api/query`. */
+  module: string;
   outfile: string;
   bytes: number;
+  /** `name@version` of every npm package with code in the bundle, e.g. `@aws-sdk/client-s3@3.1175.0`. */
+  packages: string[];
 }
 
 export interface BundleManifestEntry extends BuiltFunction {
-  module: string;
   sourceMapBytes: number;
   /** Number of source files that went into the bundle (from the esbuild metafile). */
   inputs: number;
-  /** `name@version` of every npm package with code in the bundle, e.g. `@aws-sdk/client-s3@3.1175.0`. */
-  packages: string[];
 }
 
 /**
@@ -52,6 +53,9 @@ export interface BundleManifestEntry extends BuiltFunction {
  * adapter (~200 KB saved).
  */
 const embeddedOnlyExternals: readonly string[] = ['@lancedb/lancedb', 'apache-arrow'];
+
+/** package.json fields esbuild resolves a package by, in order (see bundleOne). */
+export const preferEsmMainFields: readonly string[] = ['module', 'main'];
 
 /** The installed packages whose code esbuild put into an output (metafile paths are relative to rootDir). */
 async function bundledPackages(output: Metafile['outputs'][string], rootDir: string): Promise<string[]> {
@@ -79,10 +83,9 @@ function selectFunctions(names: readonly string[] | undefined): FunctionEntry[] 
   return functionCatalog.filter((f) => names.includes(f.name));
 }
 
-async function bundleOne(entry: FunctionEntry, rootDir: string, outDir: string, minify: boolean): Promise<BundleManifestEntry> {
-  const outfile = path.join(outDir, entry.name, 'index.js');
-  await rm(path.dirname(outfile), { recursive: true, force: true });
-  const result = await build({
+/** The esbuild options of one function's production bundle. */
+export function bundleOptions(entry: Pick<FunctionEntry, 'module'>, rootDir: string, outfile: string, minify: boolean): EsbuildOptions & { metafile: true } {
+  return {
     entryPoints: [path.join(rootDir, `${entry.module}.ts`)],
     outfile,
     absWorkingDir: rootDir,
@@ -90,8 +93,14 @@ async function bundleOne(entry: FunctionEntry, rootDir: string, outDir: string, 
     platform: 'node',
     target: 'node22',
     format: 'cjs',
+    // ESM builds first: the SDK v3 and Smithy packages ship `module` (dist-es) beside `main` (dist-cjs), and
+    // only the ESM lets esbuild drop what a client never calls. Measured 2026-12-01 (CPU ms of the import,
+    // loaded 2-core box): a bundled BedrockRuntimeClient 477 -> 331 KiB, 61 -> 47 ms; DynamoDBClient
+    // 514 -> 322 KiB, 66 -> 45 ms. esbuild's default for platform 'node' is main first.
+    mainFields: [...preferEsmMainFields],
     minify,
-    // Stack traces through --enable-source-maps need the mappings, not the sources themselves.
+    // Maps ship beside each bundle to decode a logged stack offline; Lambda does not load them at start
+    // (no --enable-source-maps: it cost ~15% of each import). Mappings only, not the sources themselves.
     sourcemap: true,
     sourcesContent: false,
     metafile: true,
@@ -99,7 +108,13 @@ async function bundleOne(entry: FunctionEntry, rootDir: string, outDir: string, 
     logLevel: 'silent',
     // A package name here also covers its subpaths (`apache-arrow/...`).
     external: [...embeddedOnlyExternals],
-  });
+  };
+}
+
+async function bundleOne(entry: FunctionEntry, rootDir: string, outDir: string, minify: boolean): Promise<BundleManifestEntry> {
+  const outfile = path.join(outDir, entry.name, 'index.js');
+  await rm(path.dirname(outfile), { recursive: true, force: true });
+  const result = await build(bundleOptions(entry, rootDir, outfile, minify));
   const metafile: Metafile = result.metafile;
   const output = Object.entries(metafile.outputs).find(([file]) => file.endsWith('.js'))?.[1];
   if (!output) throw new Error(`esbuild reported no output for ${entry.name}`);
@@ -131,7 +146,7 @@ export async function buildFunctionBundles(options: BuildOptions = {}): Promise<
     totalBytes: built.reduce((sum, b) => sum + b.bytes, 0),
   };
   await writeFile(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return built.map(({ name, outfile, bytes }) => ({ name, outfile, bytes }));
+  return built.map(({ name, module, outfile, bytes, packages }) => ({ name, module, outfile, bytes, packages }));
 }
 
 if (require.main === module) {

@@ -2,52 +2,53 @@
  * Byte budget of each function's minified bundle (`dist/functions/<name>/index.js`), one per catalog
  * function (tests/unit/scripts/build-functions.test.ts checks both the names and the sizes). The budget
  * is there to catch a bundle that suddenly carries what it does not use (an adapter or a client imported
- * where it is not needed), not to track small growth: each is the size measured on 2026-11-30, with every
+ * where it is not needed), not to track small growth: each is the size measured on 2026-12-01, with every
  * AWS SDK client the function calls bundled, plus 15 %, rounded up to 10 kB. Sizes are deterministic for a
  * given lockfile and source, so a breach is a change to look at, never noise. When a bundle shrinks for
  * good, lower its budget.
  *
- * About 1 MB of every bundle is the common base: zod (~445 KiB), Powertools, middy and the Smithy core.
+ * About 0.6 MB of every bundle is the common base: zod (~90 KiB since it is imported as a namespace, which
+ * leaves out its ~40 locales), Powertools, middy and the Smithy core (ESM builds, tree-shaken).
  * The rest is the adapters of the ports the handler wires (servicesFor): a port brings every adapter it
  * can be configured with (the vectors port: S3 Vectors and the Knowledge Base clients), and only Extract
  * carries the document extractors (PDF.js via unpdf, mammoth, html-to-text: ~2.2 MB).
  */
 export const bundleBudgets: Readonly<Record<string, number>> = {
-  // 1.12 MB measured: the Step Functions client.
-  'api-query': 1_290_000,
-  // 1.87 MB: Step Functions, DynamoDB (sessions, cache), the vector stores, the generator, the guardrail.
-  'api-query-stream': 2_160_000,
-  // 0.65 MB: no port, no client (the OpenAPI document from the contracts).
-  'api-openapi': 750_000,
-  // 1.20 MB: DynamoDB only.
-  'api-sessions': 1_390_000,
-  // 1.33 MB: S3 (documents, manifests) and Step Functions.
-  'api-documents': 1_530_000,
-  // 1.25 MB: the embedder and generator it reports on (Bedrock Runtime, Agent Runtime).
-  'api-health': 1_440_000,
-  // 1.32 MB: S3 (manifests) and Step Functions.
-  'ingest-trigger': 1_520_000,
-  // 3.80 MB: every store and model it touches, and the document extractors.
-  'ingest-extract': 4_370_000,
-  // 1.24 MB: S3 only.
-  'ingest-chunk': 1_430_000,
-  // 1.59 MB: S3, the vector stores, the embedder.
-  'ingest-embed-batch': 1_830_000,
-  'ingest-finalize': 1_840_000,
-  'ingest-record-failure': 1_830_000,
-  'ingest-delete-document': 1_830_000,
-  // 1.24 MB: the generator (its mode decides the path).
-  'query-validate': 1_440_000,
-  // 1.14 MB: the guardrail (Bedrock Runtime).
-  'query-guard-input': 1_320_000,
-  // 1.38-1.41 MB: the vector stores and the models each step calls.
-  'query-retrieve': 1_590_000,
-  'query-rerank': 1_600_000,
-  'query-generate': 1_630_000,
-  // 1.61 MB: the vector stores, the generator, S3 (citation URIs).
-  'query-citations': 1_860_000,
-  // 1.35 MB: S3 (documents, manifests) and the embedder (its model id decides what is stale).
-  'reindex-plan': 1_560_000,
-  // 1.32 MB: S3 (manifests) and Step Functions.
-  'reindex-start-ingestion': 1_520_000,
+  // 0.74 MB measured 2026-12-01: the Step Functions client.
+  'api-query': 860_000,
+  // 1.28 MB measured 2026-12-01: Step Functions, DynamoDB (sessions, cache), the vector stores, the generator, the guardrail.
+  'api-query-stream': 1_480_000,
+  // 0.30 MB measured 2026-12-01: no port, no client (the OpenAPI document from the contracts).
+  'api-openapi': 350_000,
+  // 0.68 MB measured 2026-12-01: DynamoDB only.
+  'api-sessions': 790_000,
+  // 0.80 MB measured 2026-12-01: S3 (documents, manifests) and Step Functions.
+  'api-documents': 930_000,
+  // 0.74 MB measured 2026-12-01: the embedder and generator it reports on (Bedrock Runtime, Agent Runtime).
+  'api-health': 850_000,
+  // 0.80 MB measured 2026-12-01: S3 (manifests) and Step Functions.
+  'ingest-trigger': 920_000,
+  // 3.25 MB measured 2026-12-01: every store and model it touches, and the document extractors.
+  'ingest-extract': 3_740_000,
+  // 0.75 MB measured 2026-12-01: S3 only.
+  'ingest-chunk': 870_000,
+  // 1.04 MB measured 2026-12-01: S3, the vector stores, the embedder.
+  'ingest-embed-batch': 1_200_000,
+  'ingest-finalize': 1_340_000,
+  'ingest-record-failure': 1_340_000,
+  'ingest-delete-document': 1_330_000,
+  // 0.73 MB measured 2026-12-01: the generator (its mode decides the path).
+  'query-validate': 840_000,
+  // 0.64 MB measured 2026-12-01: the guardrail (Bedrock Runtime).
+  'query-guard-input': 740_000,
+  // 0.86 MB measured 2026-12-01: the vector stores, the embedder and the reranker (Retrieve and Rerank merged).
+  'query-retrieve-and-rank': 990_000,
+  // 0.73 MB measured 2026-12-01: the generator and the guardrail; the ranked chunks come in the state, no vector store.
+  'query-generate': 850_000,
+  // 1.07 MB measured 2026-12-01: the vector stores, the generator, S3 (citation URIs).
+  'query-citations': 1_230_000,
+  // 0.83 MB measured 2026-12-01: S3 (documents, manifests) and the embedder (its model id decides what is stale).
+  'reindex-plan': 960_000,
+  // 0.80 MB measured 2026-12-01: S3 (manifests) and Step Functions.
+  'reindex-start-ingestion': 930_000,
 };

@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentsPort } from '../../shared/adapters/blob-store';
 import { manifestsPort } from '../../shared/adapters/manifest-store';
 import { servicesFor } from '../../shared/adapters/wiring';

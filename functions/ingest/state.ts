@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentIdFor } from '../../shared/documents/identity';
 import { tenantPattern } from '../../shared/contracts/tenant';
 import type { ChunkOutput, EmbedBatchInput, ExtractOutput } from '../../shared/pipeline/ingest';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { manifestsPort } from '../../shared/adapters/manifest-store';
 import { servicesFor } from '../../shared/adapters/wiring';
 import { workflowsPort } from '../../shared/adapters/workflows';

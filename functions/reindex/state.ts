@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ReindexCursor } from '../../shared/pipeline/reindex';
 import type { Workflows } from '../../shared/workflows/workflows';
 import { ingestionRequestSchema } from '../ingest/state';

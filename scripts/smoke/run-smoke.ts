@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { documentIdFor } from '../../shared/documents/identity';
 import { realSleep, withRetry } from '../../shared/reliability/retry';
 import {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The documents API (functions/api/documents.ts): its path and query parameters, and what each route

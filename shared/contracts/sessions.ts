@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Conversations: `POST /query` and `POST /query/stream` take an optional `sessionId`. A follow-up is

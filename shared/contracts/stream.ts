@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The streaming query contract: `POST /query/stream` takes the same body as `POST /query` and answers

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Tenant names: lower-case, safe in object keys, filters, table keys and metric dimensions. */
 export const tenantPattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;

@@ -157,7 +157,8 @@ describe('serverless package (offline)', () => {
       expect(config.aws.rerankModelArn).toBe(`arn:aws:bedrock:us-east-1::foundation-model/${DEFAULT_MODELS.rerankModelId}`);
       expect(config.aws.s3VectorsBucket).toBe(DEPLOYMENT.physicalIds.VectorBucket);
       expect(config.aws.reindexStateMachineArn).toBe(`arn:aws:states:us-east-1:123456789012:stateMachine:${prefix}-reindex`);
-      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      // Source maps are not loaded at start (cold start); see serverless.yml.
+      expect(env.NODE_OPTIONS).toBeUndefined();
       expect(env.POWERTOOLS_SERVICE_NAME).toBeDefined();
       expect(env.POWERTOOLS_METRICS_NAMESPACE).toBeDefined();
     }

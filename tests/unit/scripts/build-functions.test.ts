@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { build } from 'esbuild';
 import { functionCatalog } from '../../../functions/catalog';
 import packageJson from '../../../package.json';
-import { type BuiltFunction, type BundleManifestEntry, buildFunctionBundles } from '../../../scripts/build-functions';
+import { type BuiltFunction, type BundleManifestEntry, buildFunctionBundles, bundleOptions } from '../../../scripts/build-functions';
 import { bundleBudgets } from '../../../scripts/bundle-budgets';
 
 /**
@@ -71,7 +71,7 @@ describe('buildFunctionBundles', () => {
     // The reader sees requires: a bundle wiring the vectors port asks for LanceDB (required lazily, never
     // on AWS); one that does not wire it carries no vector store at all.
     const asksForLanceDb = (name: string) => [...(requested.get(built.find((b) => b.name === name)?.outfile ?? '') ?? [])].includes('@lancedb/lancedb');
-    expect(asksForLanceDb('query-retrieve')).toBe(true);
+    expect(asksForLanceDb('query-retrieve-and-rank')).toBe(true);
     expect(asksForLanceDb('api-query')).toBe(false);
     const leftToRuntime = built.flatMap((b) => [...(requested.get(b.outfile) ?? [])].filter((m) => awsSdkPackage.test(m)).map((m) => `${b.name}: ${m}`));
     expect(leftToRuntime).toEqual([]);
@@ -120,4 +120,20 @@ describe('buildFunctionBundles', () => {
     // Assess
     expect(Object.keys(bundleBudgets).sort()).toEqual(functionCatalog.map((f) => f.name).sort());
   });
+});
+
+describe('bundleOptions', () => {
+  it("bundles the SDK clients' ESM builds (dist-es), which esbuild can trim, not their CommonJS builds", async () => {
+    // Prepare
+    const options = bundleOptions({ module: 'functions/api/sessions' }, root, path.join(tmpdir(), 'rag-bundle-options', 'index.js'), true);
+
+    // Act
+    const { metafile } = await build({ ...options, write: false });
+
+    // Assess
+    // Code only: the ESM build reads its version from the package's package.json.
+    const clientInputs = Object.keys(metafile.inputs).filter((input) => input.includes('node_modules/@aws-sdk/client-dynamodb/') && input.endsWith('.js'));
+    expect(clientInputs.length).toBeGreaterThan(0);
+    expect(clientInputs.filter((input) => !input.includes('/dist-es/'))).toEqual([]);
+  }, 120_000);
 });
