@@ -73,6 +73,7 @@ export function weightedScoreFusion(lists: ScoredList[]): FusedResult[] {
 
 function sortByScore(scores: Map<string, number>, best: number): FusedResult[] {
   const results = [...scores].map(([id, score]) => ({ id, score: best > 0 ? score / best : 0 }));
-  // Array.prototype.sort is stable: equal scores keep insertion (first appearance) order.
-  return results.sort((a, b) => b.score - a.score);
+  // Equal scores are ordered by id: the stores return tied rows in no fixed order (LanceDB scans in parallel),
+  // and the ranking must not depend on it (the reranker's prior and the eval read the order).
+  return results.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -1,8 +1,8 @@
-import { BooleanQuery, type Connection, type FullTextQuery, Index, MatchQuery, Occur, type Table, connect } from '@lancedb/lancedb';
+import { BooleanQuery, type Connection, type FullTextQuery, Index, MatchQuery, Occur, Session, type Table, connect } from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from 'apache-arrow';
 import type { IndexedChunk, ScoredChunk, StoredChunk } from '../documents/chunk';
 import { DEFAULT_RRF_K, type FusedResult, reciprocalRankFusion, weightedScoreFusion } from './fusion';
-import { DEFAULT_FEEDBACK, type FeedbackOptions, type WeightedTerm, expandQuery, validateFeedbackOptions } from './query-expansion';
+import { DEFAULT_FEEDBACK, type FeedbackOptions, type WeightedTerm, expandQuery, topFeedbackDocuments, validateFeedbackOptions } from './query-expansion';
 import { STOPWORDS, tokenize } from '../embeddings/tokenizer';
 import type { ChunkFilter, VectorQuery, VectorStore } from './vector-store';
 
@@ -37,15 +37,38 @@ export interface LanceDbVectorStoreOptions {
    * many small documents several times slower.
    */
   optimizeEveryRows?: number;
+  /**
+   * Commits (table versions) since the last optimisation before a write folds them in (default 50). Each commit
+   * adds a fragment and a manifest that lists every fragment, so without this a burst of small documents makes
+   * every later commit, read and the folder itself grow with the corpus (measured 2026-12-01: 77 MB for 1,000
+   * one-chunk documents, ~7 documents/s); compacting every 50 commits keeps the fragment count bounded.
+   */
+  optimizeEveryWrites?: number;
+  /**
+   * How long superseded table versions are kept for readers still on them (default 60 s). Readers here re-check
+   * the latest version on every read (readConsistencyInterval 0) and a read takes milliseconds; keeping an hour
+   * of versions kept every compaction's rewrite on disk for an hour (the folder grew ~1 GB/min in a burst). 10 s
+   * saw 2 of 2,000 burst ingestions fail on a machine at load 14 (cause not isolated), 60 s none in three runs.
+   */
+  retainVersionsMs?: number;
+  /**
+   * LanceDB's index and metadata cache sizes (defaults 256 MiB and 64 MiB; LanceDB's own are 6 GB and 1 GB).
+   * Every optimisation writes new index files and the old ones stay cached until evicted, so with LanceDB's
+   * defaults a long burst grows the process by the index size at each optimisation (past 1.2 GB measured
+   * 2026-11-30).
+   */
+  cacheBytes?: { index: number; metadata: number };
 }
 
 /**
  * Defaults for the bundled lexical embedder, whose cosine is a weaker copy of BM25's evidence (same words, no IDF):
- * its ranking breaks ties and adds recall but must not outvote BM25, hence a quarter of the text weight. With a
- * neural embedder (Titan, Cohere) configure a vector weight near the text weight.
+ * it adds nothing BM25 + RM3 lacks, so it is not fused (vector weight 0; it still ranks when there is no text to
+ * search or no word matches). Measured 2026-12-01 (docs/adr/0007): fusing it at 0.25 lowered nDCG@10 on both sets (Cranfield 0.4075 ->
+ * 0.4027, NFCorpus dev 0.3165 -> 0.3064) and its brute-force scan cost 13-32 ms CPU per query. With a neural
+ * embedder (Titan, Cohere) configure a vector weight near the text weight, as the vectors port does.
  */
 export const DEFAULT_HYBRID: HybridOptions = {
-  vectorWeight: 0.25,
+  vectorWeight: 0,
   textWeight: 1,
   fusion: 'score',
   rrfK: DEFAULT_RRF_K,
@@ -53,6 +76,23 @@ export const DEFAULT_HYBRID: HybridOptions = {
   feedback: DEFAULT_FEEDBACK,
 };
 const DEFAULT_OPTIMIZE_EVERY_ROWS = 10_000;
+const DEFAULT_OPTIMIZE_EVERY_WRITES = 50;
+const DEFAULT_RETAIN_VERSIONS_MS = 60_000;
+const DEFAULT_CACHE_BYTES = { index: 256 * 1024 * 1024, metadata: 64 * 1024 * 1024 };
+/** Scalar (btree) index on the chunk id: merge-insert and lookups by id then read the index, not every row. */
+const ID_INDEX_NAME = 'id_idx';
+
+interface OptimisationPolicy {
+  everyRows: number;
+  everyWrites: number;
+  retainVersionsMs: number;
+}
+
+/** Rows of concurrent upserts that wait for the same commit (group commit). */
+interface PendingUpsert {
+  rows: Map<string, ChunkRow>;
+  committed: Promise<void>;
+}
 /** Quiet time after the last write before the background optimisation runs. */
 const OPTIMIZE_DEBOUNCE_MS = 500;
 const FTS_COLUMN = 'search_text';
@@ -238,14 +278,17 @@ export class LanceDbVectorStore implements VectorStore {
   private writes: Promise<unknown> = Promise.resolve();
   private hasTextIndex: boolean;
   private rowsSinceOptimize = 0;
+  private writesSinceOptimize = 0;
   private optimizeTimer: NodeJS.Timeout | undefined;
+  private hasIdIndex = false;
+  private pendingUpsert: PendingUpsert | undefined;
 
   private constructor(
     private readonly connection: Connection,
     private readonly table: Table,
     readonly dimensions: number,
     private readonly hybrid: HybridOptions,
-    private readonly optimizeEveryRows: number,
+    private readonly optimisation: OptimisationPolicy,
     hasTextIndex: boolean,
   ) {
     this.hasTextIndex = hasTextIndex;
@@ -260,7 +303,10 @@ export class LanceDbVectorStore implements VectorStore {
     if (hybrid.fusion !== 'score' && hybrid.fusion !== 'rrf') throw new RangeError('hybrid fusion must be "score" or "rrf"');
     if (hybrid.feedback !== false) validateFeedbackOptions(hybrid.feedback);
     // readConsistencyInterval 0: every read sees commits made by other store instances (e.g. the ingest worker).
-    const connection = await connect(options.directory, { readConsistencyInterval: 0 });
+    const cache = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    if (!(cache.index > 0 && cache.metadata > 0)) throw new RangeError('cacheBytes must be > 0');
+    const session = new Session(BigInt(Math.floor(cache.index)), BigInt(Math.floor(cache.metadata)));
+    const connection = await connect(options.directory, { readConsistencyInterval: 0 }, session);
     const tableName = options.tableName ?? 'chunks';
     // Open before create: creating with existOk rejects a differing schema with an opaque error.
     const table = (await connection.tableNames()).includes(tableName)
@@ -273,25 +319,47 @@ export class LanceDbVectorStore implements VectorStore {
       connection.close();
       throw new RangeError(`table ${tableName} holds vectors of another size than ${options.dimensions}`);
     }
-    const optimizeEveryRows = options.optimizeEveryRows ?? DEFAULT_OPTIMIZE_EVERY_ROWS;
-    if (!Number.isInteger(optimizeEveryRows) || optimizeEveryRows < 1) throw new RangeError('optimizeEveryRows must be an integer >= 1');
-    const hasTextIndex = (await table.listIndices()).some((index) => index.name === FTS_INDEX_NAME);
-    return new LanceDbVectorStore(connection, table, options.dimensions, hybrid, optimizeEveryRows, hasTextIndex);
+    const optimisation: OptimisationPolicy = {
+      everyRows: options.optimizeEveryRows ?? DEFAULT_OPTIMIZE_EVERY_ROWS,
+      everyWrites: options.optimizeEveryWrites ?? DEFAULT_OPTIMIZE_EVERY_WRITES,
+      retainVersionsMs: options.retainVersionsMs ?? DEFAULT_RETAIN_VERSIONS_MS,
+    };
+    if (!Number.isInteger(optimisation.everyRows) || optimisation.everyRows < 1) throw new RangeError('optimizeEveryRows must be an integer >= 1');
+    if (!Number.isInteger(optimisation.everyWrites) || optimisation.everyWrites < 1) throw new RangeError('optimizeEveryWrites must be an integer >= 1');
+    if (!Number.isFinite(optimisation.retainVersionsMs) || optimisation.retainVersionsMs < 0) throw new RangeError('retainVersionsMs must be >= 0');
+    const indices = await table.listIndices();
+    const hasTextIndex = indices.some((index) => index.name === FTS_INDEX_NAME);
+    const store = new LanceDbVectorStore(connection, table, options.dimensions, hybrid, optimisation, hasTextIndex);
+    store.hasIdIndex = indices.some((index) => index.name === ID_INDEX_NAME);
+    return store;
   }
 
+  /**
+   * Upserts arriving while another write runs share the next commit (group commit): a burst of small documents
+   * makes a few large commits instead of one per document. Each caller resolves once its rows are committed.
+   */
   async upsert(chunks: IndexedChunk[]): Promise<void> {
     if (chunks.length === 0) return;
-    // Last write wins for duplicate ids inside one batch, as a sequence of single upserts would.
-    const unique = new Map(chunks.map((chunk) => [chunk.id, toRow(chunk, this.dimensions)]));
-    const rows = [...unique.values()];
-    await this.serialise(async () => {
-      await this.table
-        .mergeInsert('id')
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .execute(rows as unknown as Array<Record<string, unknown>>);
-      await this.maintainTextIndex(rows.length);
-    });
+    // Rows are checked before they join a shared commit: one caller's bad chunk must not fail the others.
+    const rows = chunks.map((chunk) => toRow(chunk, this.dimensions));
+    if (!this.pendingUpsert) {
+      const pending: PendingUpsert = { rows: new Map(), committed: Promise.resolve() };
+      pending.committed = this.serialise(async () => {
+        // From here on, new upserts wait for the next commit.
+        if (this.pendingUpsert === pending) this.pendingUpsert = undefined;
+        const batch = [...pending.rows.values()];
+        await this.table
+          .mergeInsert('id')
+          .whenMatchedUpdateAll()
+          .whenNotMatchedInsertAll()
+          .execute(batch as unknown as Array<Record<string, unknown>>);
+        await this.maintainTextIndex(batch.length);
+      });
+      this.pendingUpsert = pending;
+    }
+    // Last write wins for duplicate ids, as a sequence of single upserts would.
+    for (const row of rows) this.pendingUpsert.rows.set(row.id, row);
+    await this.pendingUpsert.committed;
   }
 
   async query(query: VectorQuery): Promise<ScoredChunk[]> {
@@ -322,6 +390,8 @@ export class LanceDbVectorStore implements VectorStore {
     ]);
     const vectorRecords = asRecords(vectorRows);
     const textRecords = asRecords(textRows);
+    // No word matched (a misspelling, an inflection the stemmer does not join): the vectors' character n-grams may.
+    if (useText && !useVector && textRecords.length === 0) return this.query({ ...query, text: '' });
     const chunks = new Map<string, StoredChunk>();
     for (const row of [...vectorRecords, ...textRecords]) {
       const chunk = fromRow(row);
@@ -362,12 +432,13 @@ export class LanceDbVectorStore implements VectorStore {
     // Unindexed rows are scored on another scale than indexed ones and weighted queries then rank garbage (see
     // optimizeEveryRows): bring the index up to date first. Cheap when it already is (one stats call).
     if (((await this.table.indexStats(FTS_INDEX_NAME))?.numUnindexedRows ?? 0) > 0) await this.serialise(() => this.optimizeNow());
-    const firstPass = asRecords(await this.fullText(text, predicate, feedback.documents, [FTS_COLUMN]));
-    const terms = expandQuery(
-      text,
-      firstPass.map((row) => ({ text: stringField(row, FTS_COLUMN), score: numberField(row, '_score') ?? 0 })),
-      feedback,
+    // Twice the feedback documents, so that ties at the cut are broken by id rather than by the index's layout.
+    const firstPass = asRecords(await this.fullText(text, predicate, 2 * feedback.documents, ['id', FTS_COLUMN]));
+    const feedbackDocuments = topFeedbackDocuments(
+      firstPass.map((row) => ({ id: stringField(row, 'id'), text: stringField(row, FTS_COLUMN), score: numberField(row, '_score') ?? 0 })),
+      feedback.documents,
     );
+    const terms = expandQuery(text, feedbackDocuments, feedback);
     // Nothing matched (or nothing to expand with): the plain query is as good as it gets.
     if (firstPass.length === 0 || terms.length === 0) return this.fullText(text, predicate, depth, RESULT_COLUMNS);
     return this.fullText(weightedTextQuery(terms), predicate, depth, RESULT_COLUMNS);
@@ -402,8 +473,10 @@ export class LanceDbVectorStore implements VectorStore {
     const clauses = [`tenant = ${sqlString(tenant)}`, `document_id = ${sqlString(documentId)}`];
     if (options.keepFingerprint !== undefined) clauses.push(`fingerprint <> ${sqlString(options.keepFingerprint)}`);
     if (options.onlyFingerprint !== undefined) clauses.push(`fingerprint = ${sqlString(options.onlyFingerprint)}`);
-    await this.serialise(async () => {
+    await this.serialiseAfterPendingUpserts(async () => {
       await this.table.delete(clauses.map((clause) => `(${clause})`).join(' AND '));
+      // A delete is a commit too: it counts towards the next optimisation (once the table has been written).
+      if (this.hasTextIndex) await this.maintainTextIndex(0);
     });
   }
 
@@ -415,8 +488,9 @@ export class LanceDbVectorStore implements VectorStore {
         .slice(i, i + 500)
         .map((id) => sqlString(id))
         .join(', ');
-      await this.serialise(async () => {
+      await this.serialiseAfterPendingUpserts(async () => {
         await this.table.delete(`(tenant = ${sqlString(tenant)}) AND (id IN (${list}))`);
+        if (this.hasTextIndex) await this.maintainTextIndex(0);
       });
     }
   }
@@ -451,11 +525,26 @@ export class LanceDbVectorStore implements VectorStore {
   }
 
   /**
+   * A delete queued behind an open group commit closes it: an upsert made after the delete must not join a
+   * commit that runs before it (it would then be deleted).
+   */
+  private serialiseAfterPendingUpserts<T>(task: () => Promise<T>): Promise<T> {
+    this.pendingUpsert = undefined;
+    return this.serialise(task);
+  }
+
+  /**
    * Rows not yet covered by the FTS index are still searched (flat), so a chunk is findable by text as
    * soon as upsert resolves; the index is created on the first write and refreshed in bulk to keep
    * queries fast.
    */
   private async maintainTextIndex(writtenRows: number): Promise<void> {
+    if (!this.hasIdIndex) {
+      // Tables written before the id index existed get it on their first write here.
+      this.hasIdIndex = (await this.table.listIndices()).some((index) => index.name === ID_INDEX_NAME);
+      if (!this.hasIdIndex) await this.table.createIndex('id', { config: Index.btree(), name: ID_INDEX_NAME, replace: true });
+      this.hasIdIndex = true;
+    }
     if (!this.hasTextIndex) this.hasTextIndex = await this.textIndexExists();
     if (!this.hasTextIndex) {
       await this.table.createIndex(FTS_COLUMN, {
@@ -464,10 +553,12 @@ export class LanceDbVectorStore implements VectorStore {
       });
       this.hasTextIndex = true;
       this.rowsSinceOptimize = 0;
+      this.writesSinceOptimize = 0;
       return;
     }
     this.rowsSinceOptimize += writtenRows;
-    if (this.rowsSinceOptimize >= this.optimizeEveryRows) {
+    this.writesSinceOptimize += 1;
+    if (this.rowsSinceOptimize >= this.optimisation.everyRows || this.writesSinceOptimize >= this.optimisation.everyWrites) {
       await this.optimizeNow();
       return;
     }
@@ -483,9 +574,10 @@ export class LanceDbVectorStore implements VectorStore {
     this.optimizeTimer.unref();
   }
 
-  /** Folds new rows into the indices and compacts small fragments; keeps an hour of old versions for readers. */
+  /** Folds new rows into the indices (FTS and id), compacts small fragments, drops versions older than the retention. */
   private async optimizeNow(): Promise<void> {
     this.rowsSinceOptimize = 0;
-    await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - 3_600_000) });
+    this.writesSinceOptimize = 0;
+    await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - this.optimisation.retainVersionsMs) });
   }
 }

@@ -30,6 +30,15 @@ export interface WeightedTerm {
   weight: number;
 }
 
+/**
+ * The `count` best documents, ties broken by id. A search engine's top-k cuts ties arbitrarily (duplicate chunks score
+ * the same), which made the expansion, and so the ranking, differ from one process to the next; callers fetch a few
+ * more than `count` and let this choose.
+ */
+export function topFeedbackDocuments<T extends { id: string; score: number }>(documents: readonly T[], count: number): T[] {
+  return [...documents].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).slice(0, count);
+}
+
 export function validateFeedbackOptions(options: FeedbackOptions): void {
   if (!Number.isInteger(options.documents) || options.documents < 1) throw new RangeError('feedback documents must be an integer >= 1');
   if (!Number.isInteger(options.terms) || options.terms < 0) throw new RangeError('feedback terms must be an integer >= 0');

@@ -15,7 +15,8 @@ import type { QueryWorkflowInput } from '../../../shared/contracts/query';
 /**
  * The retrieval metrics come from a fast in-process path (rankChunks); this proves it is the query state machine's
  * ranking: for a sample of golden queries, the real ASL run by the local interpreter with the real handlers hands
- * Generate exactly the chunks rankChunks returns — same ids, same order, same scores — at the depth the metrics use.
+ * Generate exactly the chunks rankChunks returns — same ids, same order, same scores (to float32 summation noise) — at
+ * the depth the metrics use.
  */
 class RecordingGenerator implements Generator {
   readonly received: ChunkRef[][] = [];
@@ -36,6 +37,17 @@ class RecordingGenerator implements Generator {
 }
 
 const GOLDEN = path.resolve(__dirname, '..', '..', 'fixtures', 'golden');
+
+/**
+ * Same ids in the same order, same scores to 6 decimals: LanceDB sums BM25 in float32 across threads, so a
+ * store score can differ in the 8th digit between two runs of the same query (the order never did).
+ */
+function expectSameRanking(query: string, machine: ChunkRef[] | undefined, fast: ChunkRef[]): void {
+  expect({ query, ids: machine?.map((c) => c.id) }).toEqual({ query, ids: fast.map((c) => c.id) });
+  (machine ?? []).forEach((c, i) => {
+    expect(c.score).toBeCloseTo(fast[i]?.score ?? Number.NaN, 6);
+  });
+}
 const SAMPLE = 10;
 
 describe('retrieval fast path = query state machine ranking', () => {
@@ -47,7 +59,9 @@ describe('retrieval fast path = query state machine ranking', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'rag-eval-equivalence-'));
     recorder = new RecordingGenerator(new ExtractiveGenerator());
-    runtime = await openEvalRuntime(evalConfig({}, dir, MAX_DEPTH), { generator: recorder });
+    // The relevance floor withholds the chunks from Generate (not from the ranking) for a question it refuses;
+    // this test compares rankings, so the floor is off here (tests/e2e/abstention.test.ts covers it).
+    runtime = await openEvalRuntime(evalConfig({ RAG_MIN_COVERAGE: '0' }, dir, MAX_DEPTH), { generator: recorder });
     dataset = await loadBeirDataset(GOLDEN, 'test');
     await bulkIngest(runtime.services, dataset.corpus, { tenant: EVAL_TENANT, keyPrefix: `${EVAL_TENANT}/${dataset.name}/` });
   });
@@ -69,16 +83,20 @@ describe('retrieval fast path = query state machine ranking', () => {
     const step = Math.floor(dataset.queries.length / SAMPLE);
     const sample = Array.from({ length: SAMPLE }, (_, i) => dataset.queries[i * step]).filter((q) => q !== undefined);
     expect(sample).toHaveLength(SAMPLE);
+    let compared = 0;
     for (const query of sample) {
       const input: QueryWorkflowInput = { question: query.text, topK: MAX_DEPTH, tenant: EVAL_TENANT, requestId: `equivalence-${query.id}` };
       const fast = await rankChunks(runtime.services, input);
       const machine = await stateMachineRanking(input);
       if (fast.blocked) throw new Error(`query ${query.id} was blocked by the input guardrail`);
-      // Deep enough that an order difference anywhere would show (the golden index has ~50 chunks).
-      expect(fast.chunks.length).toBeGreaterThan(10);
-      expect({ query: query.id, chunks: machine.chunks }).toEqual({ query: query.id, chunks: fast.chunks });
+      // Full-text retrieval returns only chunks that share a term with the question, so depth varies per query.
+      expect(fast.chunks.length).toBeGreaterThan(1);
+      compared += fast.chunks.length;
+      expectSameRanking(query.id, machine.chunks, fast.chunks);
       expect(machine.blocked).toBe(false);
     }
+    // Deep enough over the sample that an order difference would show (the golden index has ~50 chunks).
+    expect(compared).toBeGreaterThan(5 * SAMPLE);
   });
 
   it('ranks the question the input guardrail passes on, PII redacted, as the state machine does', async () => {
@@ -91,8 +109,8 @@ describe('retrieval fast path = query state machine ranking', () => {
     const fast = await rankChunks(runtime.services, input);
     const machine = await stateMachineRanking(input);
     if (fast.blocked) throw new Error('a question with PII is redacted, not blocked');
-    expect(fast.chunks.length).toBeGreaterThan(10);
-    expect(machine.chunks).toEqual(fast.chunks);
+    expect(fast.chunks.length).toBeGreaterThan(3);
+    expectSameRanking('pii', machine.chunks, fast.chunks);
   });
 
   it('skips retrieval for a question the input guardrail blocks, as the state machine does', async () => {

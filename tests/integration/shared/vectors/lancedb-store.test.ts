@@ -85,7 +85,7 @@ describe('LanceDbVectorStore', () => {
 
   it.each(['score', 'rrf'] as const)('fuses text and vector rankings (%s): a chunk matching both outranks chunks matching one', async (fusion) => {
     const question = 'boundary layer transition on cones';
-    const fused = await LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { fusion } });
+    const fused = await LanceDbVectorStore.open({ directory, dimensions: 64, hybrid: { fusion, vectorWeight: 0.25 } });
     await fused.upsert([
       makeChunk(64, { id: 'both', text: 'Boundary layer transition measured on cones.', vector: oneHot(64, 1) }),
       makeChunk(64, { id: 'text-only', text: 'Transition of the boundary layer on flat plates.', vector: oneHot(64, 2) }),
@@ -102,6 +102,28 @@ describe('LanceDbVectorStore', () => {
     expect(hits[0]?.score).toBeCloseTo(1, 6);
     expect(hits.map((hit) => hit.chunk.id).sort()).toEqual(['both', 'text-only', 'vector-only']);
     expect(hits.every((hit) => hit.score >= 0 && hit.score <= 1)).toBe(true);
+  });
+
+  it('by default (lexical embedder) ranks by text alone when the text search has matches, and by vector when it has none', async () => {
+    await store.upsert([
+      // No shared title or section, which RM3 would otherwise expand into.
+      makeChunk(64, {
+        id: 'text-match',
+        text: 'Boundary layer transition measured on cones.',
+        title: undefined,
+        location: { start: 0, end: 44 },
+        vector: oneHot(64, 2),
+      }),
+      makeChunk(64, { id: 'vector-match', text: 'Lunch menu.', title: undefined, location: { start: 0, end: 11 }, vector: oneHot(64, 1) }),
+    ]);
+
+    const withText = await store.query({ tenant: 'tenant-a', vector: oneHot(64, 1), text: 'boundary layer transition', topK: 2 });
+    const noText = await store.query({ tenant: 'tenant-a', vector: oneHot(64, 1), text: '', topK: 1 });
+    const noWordMatches = await store.query({ tenant: 'tenant-a', vector: oneHot(64, 1), text: 'quasar', topK: 1 });
+
+    expect(withText.map((hit) => hit.chunk.id)).toEqual(['text-match']);
+    expect(noText.map((hit) => hit.chunk.id)).toEqual(['vector-match']);
+    expect(noWordMatches.map((hit) => hit.chunk.id)).toEqual(['vector-match']);
   });
 
   it('expands the text query from its top hits (RM3): finds a relevant chunk that lacks the question word', async () => {
@@ -126,6 +148,30 @@ describe('LanceDbVectorStore', () => {
 
     expect(plainIds.sort()).toEqual(['a', 'b']);
     expect(expandedIds.sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('picks RM3 feedback documents that tie on score by id, whatever order they were written in', async () => {
+    const chunk = (id: string, tenant: string, text: string): IndexedChunk =>
+      makeChunk(64, { id: `${tenant}-${id}`, tenant, text, title: undefined, location: { start: 0, end: text.length } });
+    const tied = (tenant: string): IndexedChunk[] => [chunk('a', tenant, 'flutter alpha'), chunk('b', tenant, 'flutter bravo')];
+    const others = (tenant: string): IndexedChunk[] => [chunk('x', tenant, 'alpha again'), chunk('y', tenant, 'bravo again')];
+    const oneDocument = await LanceDbVectorStore.open({
+      directory,
+      dimensions: 64,
+      hybrid: { vectorWeight: 0, feedback: { documents: 1, terms: 2, originalWeight: 0.5 } },
+    });
+    await oneDocument.upsert([...tied('forward'), ...others('forward')]);
+    await oneDocument.upsert([...[...tied('backward')].reverse(), ...others('backward')]);
+
+    const idsFor = async (tenant: string): Promise<string[]> =>
+      (await oneDocument.query({ tenant, vector: oneHot(64, 0), text: 'flutter', topK: 10 })).map((hit) => hit.chunk.id).sort();
+    const forward = await idsFor('forward');
+    const backward = await idsFor('backward');
+    await oneDocument.close();
+
+    // 'a' < 'b': the feedback document is 'flutter alpha', so the expansion reaches 'alpha again', not 'bravo again'.
+    expect(forward).toEqual(['forward-a', 'forward-b', 'forward-x']);
+    expect(backward).toEqual(['backward-a', 'backward-b', 'backward-x']);
   });
 
   it('uses a text index created by another instance after this one opened the empty table', async () => {

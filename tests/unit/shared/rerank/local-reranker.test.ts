@@ -54,3 +54,37 @@ describe('LocalReranker', () => {
     expect(() => new LocalReranker({ weights: { prior: -1 } })).toThrow(RangeError);
   });
 });
+
+describe('LocalReranker depth', () => {
+  it('re-scores only the first `depth` candidates and keeps the rest in first-stage order, scored below them', async () => {
+    const reranker = new LocalReranker({ depth: 2 });
+    const input = [
+      candidate('a', 'lunch menu of the day'),
+      candidate('b', 'heat transfer in nozzles'),
+      candidate('c', 'heat transfer heat transfer nozzles'),
+      candidate('d', 'lunch menu again'),
+    ];
+
+    const result = await reranker.rerank('heat transfer', input, 4);
+
+    // 'b' outranks 'a' within the head; 'c' matches better still but lies past the depth, so it is not read.
+    expect(result.map((item) => item.chunk.id)).toEqual(['b', 'a', 'c', 'd']);
+    const scores = result.map((item) => item.score);
+    expect(scores[2]).toBeLessThan(scores[1] as number);
+    expect(scores[3]).toBeLessThan(scores[2] as number);
+    expect(scores.every((score) => score >= 0 && score <= 1)).toBe(true);
+  });
+
+  it('returns at most topN, taking the tail only when the head is shorter than topN', async () => {
+    const reranker = new LocalReranker({ depth: 2 });
+    const input = ['a', 'b', 'c'].map((id) => candidate(id, `text ${id}`));
+
+    expect((await reranker.rerank('text', input, 1)).length).toBe(1);
+    expect((await reranker.rerank('text', input, 3)).map((item) => item.chunk.id).slice(2)).toEqual(['c']);
+  });
+
+  it('rejects a depth below 1', () => {
+    expect(() => new LocalReranker({ depth: 0 })).toThrow(RangeError);
+    expect(() => new LocalReranker({ depth: 1.5 })).toThrow(RangeError);
+  });
+});

@@ -1,4 +1,4 @@
-import { DEFAULT_FEEDBACK, expandQuery } from '../../../../shared/vectors/query-expansion';
+import { DEFAULT_FEEDBACK, expandQuery, topFeedbackDocuments } from '../../../../shared/vectors/query-expansion';
 
 const weightOf = (terms: Array<{ term: string; weight: number }>, term: string): number => terms.find((entry) => entry.term === term)?.weight ?? 0;
 
@@ -61,5 +61,23 @@ describe('expandQuery (RM3)', () => {
     expect(expandQuery('shock', feedback)).toEqual(expandQuery('shock', feedback));
     expect(() => expandQuery('shock', feedback, { documents: 0, terms: 5, originalWeight: 0.5 })).toThrow(RangeError);
     expect(() => expandQuery('shock', feedback, { documents: 1, terms: 5, originalWeight: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe('topFeedbackDocuments', () => {
+  it('keeps the best documents and breaks ties at the cut by id, whatever order they arrive in', () => {
+    const documents = [
+      { id: 'd', score: 2, text: '' },
+      { id: 'c', score: 1, text: '' },
+      { id: 'a', score: 1, text: '' },
+      { id: 'b', score: 1, text: '' },
+    ];
+
+    const forward = topFeedbackDocuments(documents, 3).map((document) => document.id);
+    const backward = topFeedbackDocuments([...documents].reverse(), 3).map((document) => document.id);
+
+    expect(forward).toEqual(['d', 'a', 'b']);
+    expect(backward).toEqual(forward);
+    expect(documents.map((document) => document.id)).toEqual(['d', 'c', 'a', 'b']);
   });
 });
