@@ -7,13 +7,17 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import * as path from 'node:path';
 
-type BenchName = 'query' | 'ingest' | 'cold-start';
+type BenchName = 'query' | 'query-cost' | 'ingest' | 'cold-start';
 const ALL: BenchName[] = ['query', 'ingest', 'cold-start'];
 
 export interface BenchCliOptions {
   benches: BenchName[];
   quick: boolean;
   durationSeconds?: number;
+  /** query-cost: an older checkout to count beside this one (before/after). */
+  baselineTree?: string;
+  /** ingest: a burst of this many small files through the local ingest state machine instead of the quota bench. */
+  burst?: number;
   outDir: string;
   json: boolean;
   help: boolean;
@@ -21,16 +25,23 @@ export interface BenchCliOptions {
 
 export const USAGE = `Usage: npm run bench -- [query|ingest|cold-start|all] [options]
 
-  query        POST /query throughput and p50/p95/p99 at concurrency 1, 10, 50 over a
+  query        POST /query throughput, p50/p95/p99, overhead over the model and share of 429s
+               at concurrency 1, 10, 50, 100, 200 (1, 10, 50 with --quick) over a
                10,000-chunk synthetic index (2,000 with --quick), with the embedded
                generator and with an emulated 500 ms model latency; then POST /query/stream
                time to first delta at concurrency 1 and 10 (100 answers each, 20 with --quick)
+  query-cost   the AWS query path counted on the emulated stack: Lambda invocations, states,
+               AWS calls per query, and a cost per 1,000 queries from shared/models/aws-prices.ts
+               (--baseline-tree <dir>: also count an older checkout, for before/after; not in 'all')
   ingest       synthetic documents through the ingest state machine against the Bedrock
                emulator behind a requests-per-minute quota: chunks/s, quota utilisation, lost chunks
+               (--burst <n>: n small files through the local ingest state machine instead:
+               documents/s by corpus size, RSS start/peak/end, index bytes, AWS cost per 1,000)
   cold-start   esbuild production bundle per function: size and import time in a fresh process
   all          all three (default)
 
   --quick            short runs (well under a minute in total)
+  --burst <n>        ingest: the burst form above with n documents
   --duration <s>     measured seconds per query load level (default 10, quick 2), after a
                      warm-up of at least 5 s (quick 1 s), longer when queues need time to fill
   --out-dir <dir>    where <name>.json goes (default bench/results)
@@ -60,6 +71,7 @@ export function parseBenchArgs(args: string[]): BenchCliOptions {
     const arg = args[i] as string;
     switch (arg) {
       case 'query':
+      case 'query-cost':
       case 'ingest':
       case 'cold-start':
         if (!options.benches.includes(arg)) options.benches.push(arg);
@@ -77,6 +89,20 @@ export function parseBenchArgs(args: string[]): BenchCliOptions {
         const value = Number(args[i + 1]);
         if (!(value > 0 && value <= 600)) throw new Error('--duration expects seconds between 0 and 600');
         options.durationSeconds = value;
+        i += 1;
+        break;
+      }
+      case '--burst': {
+        const value = Number(args[i + 1]);
+        if (!(Number.isInteger(value) && value > 0 && value <= 1_000_000)) throw new Error('--burst expects a number of documents between 1 and 1,000,000');
+        options.burst = value;
+        i += 1;
+        break;
+      }
+      case '--baseline-tree': {
+        const value = args[i + 1];
+        if (!value) throw new Error('--baseline-tree needs a directory');
+        options.baselineTree = path.resolve(value);
         i += 1;
         break;
       }
@@ -143,7 +169,8 @@ async function main(argv: string[]): Promise<number> {
         durationSeconds: options.durationSeconds ?? (options.quick ? 2 : 10),
         warmupSeconds: options.quick ? 1 : 5,
         maxWarmupSeconds: options.quick ? 3 : 30,
-        concurrencies: [1, 10, 50],
+        // Past 64 (the default RAG_MAX_INFLIGHT_QUERIES) the server refuses with 429: the table shows where.
+        concurrencies: options.quick ? [1, 10, 50] : [1, 10, 50, 100, 200],
         modelLatenciesMs: [0, 500],
         streamRequests: options.quick ? 20 : 100,
         streamConcurrencies: [1, 10],
@@ -152,6 +179,24 @@ async function main(argv: string[]): Promise<number> {
       const r = await runQueryBench(p, log);
       result = r;
       table = formatQueryBench(r);
+    } else if (bench === 'query-cost') {
+      const { runQueryCostBench, formatQueryCost } = await import('./query-cost');
+      const p = { baselineTree: options.baselineTree };
+      parameters = p;
+      const r = await runQueryCostBench(p, log);
+      result = r;
+      table = formatQueryCost(r);
+    } else if (bench === 'ingest' && options.burst !== undefined) {
+      const { runIngestBurst, formatIngestBurst } = await import('./ingest');
+      const p = { documents: options.burst, documentChars: 300, bucketSize: Math.max(1, Math.ceil(options.burst / 10)) };
+      parameters = p;
+      const r = await runIngestBurst(p, log);
+      result = r;
+      table = formatIngestBurst(r);
+      if (r.failedExecutions > 0) {
+        log(`ingest burst: ${r.failedExecutions} executions failed`);
+        exitCode = 1;
+      }
     } else if (bench === 'ingest') {
       const { runIngestBench, formatIngestBench } = await import('./ingest');
       const p = options.quick

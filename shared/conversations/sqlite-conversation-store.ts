@@ -95,6 +95,11 @@ export class SqliteConversationStore<Answer = unknown> extends ConversationStore
     // Wait up to 5 s on a database another process holds locked, as better-sqlite3 did by default.
     this.db = new DatabaseSync(options.file, { timeout: 5000 });
     this.db.exec('PRAGMA journal_mode = WAL');
+    // NORMAL in WAL mode: no fsync per commit (which cost ~30 ms of main-thread time per query under load),
+    // still safe from corruption and durable across application crashes; a commit may roll back after a
+    // power loss, acceptable for sessions and an answer cache (https://www.sqlite.org/pragma.html#pragma_synchronous,
+    // as quoted in the Android SQLiteDatabase.SYNC_MODE_NORMAL reference, read 2026-12-01).
+    this.db.exec('PRAGMA synchronous = NORMAL');
     this.db.exec(SCHEMA);
     this.statements = {
       selectSession: this.db.prepare(`SELECT ${SESSION_COLUMNS} FROM conversation_sessions WHERE tenant = ? AND session_id = ?`),

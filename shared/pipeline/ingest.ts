@@ -150,6 +150,52 @@ export async function embedBatch(services: EmbedBatchDeps, input: EmbedBatchInpu
   return { embedded: rows.length, skipped: batch.chunks.length - rows.length };
 }
 
+/** Deletes work files whose keys the execution knows (Finalize: the text and every batch): no listing. */
+async function removeKnownWorkFiles(services: Pick<Services, 'state'>, keys: string[]): Promise<void> {
+  await Promise.all(keys.map((key) => services.state.delete(key)));
+}
+
+type GenerationStore = Pick<Services['conversations'], 'bumpIndexGeneration'>;
+interface TenantBumps {
+  /** The last bump started or scheduled. */
+  tail: Promise<unknown>;
+  /** A bump scheduled but not started: every caller until it starts shares it. */
+  next?: Promise<unknown>;
+}
+const bumpsByStore = new WeakMap<GenerationStore, Map<string, TenantBumps>>();
+
+/**
+ * Bumps the tenant's index generation once for every caller that asks before the bump starts (group commit:
+ * while one bump runs, the callers meanwhile share the next). Each caller's index change happened before it
+ * called and its bump starts after the call, so no answer cached over an older index survives; documents that
+ * finish together cost one conversation-store write instead of one each.
+ */
+export function bumpIndexGenerationCoalesced(conversations: GenerationStore, tenant: string): Promise<unknown> {
+  let tenants = bumpsByStore.get(conversations);
+  if (!tenants) {
+    tenants = new Map();
+    bumpsByStore.set(conversations, tenants);
+  }
+  let bumps = tenants.get(tenant);
+  if (!bumps) {
+    bumps = { tail: Promise.resolve() };
+    tenants.set(tenant, bumps);
+  }
+  if (bumps.next) return bumps.next;
+  const entry = bumps;
+  const next = entry.tail
+    .catch(() => undefined)
+    .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+    .then(() => {
+      // From here on, a new caller needs a bump that starts after its call.
+      entry.next = undefined;
+      return conversations.bumpIndexGeneration(tenant);
+    });
+  entry.next = next;
+  entry.tail = next;
+  return next;
+}
+
 async function removeWorkFiles(services: Pick<Services, 'state'>, tenant: string, documentId: string): Promise<void> {
   const prefix = workPrefix(tenant, documentId);
   let cursor: string | undefined;
@@ -197,9 +243,9 @@ export async function finalizeDocument(
     updatedAt: at,
     indexedAt: at,
   });
-  await removeWorkFiles(services, ref.tenant, document.documentId);
+  await removeKnownWorkFiles(services, [...(document.textKey ? [document.textKey] : []), ...chunking.batches.map((batch) => batch.batchKey)]);
   // The tenant's index changed: answers cached over the old index are never read again.
-  await services.conversations.bumpIndexGeneration(ref.tenant);
+  await bumpIndexGenerationCoalesced(services.conversations, ref.tenant);
   metrics.addMetric('IngestedDocuments', MetricUnit.Count, 1);
   metrics.addMetric('IngestedChunks', MetricUnit.Count, chunking.chunkCount);
   logger.info('Document indexed', { documentId: document.documentId, version: document.version, chunks: chunking.chunkCount });

@@ -37,4 +37,34 @@ describe('LocalWorkflows on p-queue', () => {
     await workflows.settle();
     console.log('failures', JSON.stringify(workflows.failures));
   });
+
+  it('tells an observer every Task invocation and the outcome of each ingestion with the state transitions it took', async () => {
+    await services.documents.put('acme/observed.md', '# Observed\n\nA short note about gears.');
+    await services.documents.put('acme/broken.pdf', Buffer.from('%PDF-1.7 not a pdf'));
+    const tasks: string[] = [];
+    const ended: { succeeded: boolean; stateTransitions: number }[] = [];
+    const stop = workflows.observe({
+      task: (functionName, ms) => {
+        expect(ms).toBeGreaterThanOrEqual(0);
+        tasks.push(functionName);
+      },
+      ingestionEnded: ({ succeeded, stateTransitions }) => ended.push({ succeeded, stateTransitions }),
+    });
+
+    await workflows.startIngestion({ tenant: 'acme', key: 'acme/observed.md', action: 'upsert', etag: 'e1', reason: 'event' });
+    await workflows.settle();
+    await workflows.startIngestion({ tenant: 'acme', key: 'acme/broken.pdf', action: 'upsert', etag: 'e2', reason: 'event' });
+    await workflows.settle();
+    stop();
+    await workflows.startIngestion({ tenant: 'acme', key: 'acme/observed.md', action: 'upsert', etag: 'e3', reason: 'event' });
+    await workflows.settle();
+
+    expect(tasks.slice(0, 4)).toEqual(['ingest-extract', 'ingest-chunk', 'ingest-embed-batch', 'ingest-finalize']);
+    // RouteAction, Extract, SkipIfUnchanged, Chunk, EmbedBatches, one EmbedBatch, Finalize.
+    expect(ended[0]).toEqual({ succeeded: true, stateTransitions: 7 });
+    expect(ended[1]?.succeeded).toBe(false);
+    expect(tasks.slice(4)).toContain('ingest-record-failure');
+    // Removed observers hear nothing more.
+    expect(ended).toHaveLength(2);
+  });
 });

@@ -7,6 +7,19 @@ describe('bench command line', () => {
     expect(parseBenchArgs(['query', '--duration', '20']).durationSeconds).toBe(20);
   });
 
+  it('counts the AWS query path on its own, optionally beside an older checkout', () => {
+    expect(parseBenchArgs(['query-cost'])).toMatchObject({ benches: ['query-cost'] });
+    expect(parseBenchArgs(['query-cost', '--baseline-tree', '/tmp/before']).baselineTree).toBe('/tmp/before');
+    expect(() => parseBenchArgs(['query-cost', '--baseline-tree'])).toThrow(/--baseline-tree/);
+  });
+
+  it('takes an ingest burst size and rejects one that is not a positive integer', () => {
+    expect(parseBenchArgs(['ingest', '--burst', '10000'])).toMatchObject({ benches: ['ingest'], burst: 10000 });
+    expect(parseBenchArgs(['ingest']).burst).toBeUndefined();
+    for (const bad of ['0', '2.5', 'many']) expect(() => parseBenchArgs(['ingest', '--burst', bad])).toThrow(/--burst/);
+    expect(() => parseBenchArgs(['ingest', '--burst'])).toThrow(/--burst/);
+  });
+
   it('rejects unknown arguments and bad durations', () => {
     expect(() => parseBenchArgs(['fast'])).toThrow(/unknown argument fast/);
     expect(() => parseBenchArgs(['--duration', '0'])).toThrow(/--duration/);
