@@ -1,6 +1,7 @@
 /**
  * `npm run eval -- --dataset <dir> [--split test] [--k 1,3,5,10,100] [--out result.json] [--json] [--min-ndcg X]
- *                  [--qa questions.jsonl | --no-qa] [--per-query] [--run run.trec] [--baseline bm25]`
+ *                  [--qa questions.jsonl | --no-qa] [--unanswerable queries.jsonl | --no-unanswerable] [--per-query]
+ *                  [--run run.trec] [--baseline bm25]`
  * Exit codes: 0 done (and gate passed), 1 quality gate failed, 2 bad usage or dataset, 3 evaluation failed.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ export interface CliOptions {
   json: boolean;
   minNdcg?: number;
   qa?: string | null;
+  unanswerable?: string | null;
   perQuery: boolean;
   run?: string;
   baseline?: 'bm25';
@@ -36,6 +38,13 @@ as npm start), rankings from its retrieve + rerank steps.
   --qa <file>         QA file (questions.jsonl: question, answers[], doc_ids[], wrong_answers[]);
                       default: <dataset>/questions.jsonl when present
   --no-qa             skip answer evaluation
+  --unanswerable <f>  questions the corpus cannot answer, in queries.jsonl format ({"_id", "text"}), to
+                      measure abstention: answered-when-answerable (QA questions, else the judged queries)
+                      and abstained-when-not. For a BEIR set, pass another collection's queries, e.g.
+                      cranfield with ../shared/datasets/nfcorpus/queries.jsonl (aeronautics questions
+                      asked of nutrition abstracts, and the reverse); default: <dataset>/unanswerable.jsonl
+                      when present
+  --no-unanswerable   skip the abstention run
   --per-query         include per-query metrics and rankings in the JSON
   --run <file>        write the document rankings in TREC run format (for trec_eval)
   --baseline bm25     also score the datasets README's reference BM25 (k1 0.9, b 0.4, Porter) on the
@@ -99,6 +108,12 @@ export function parseArgs(args: string[]): CliOptions {
       case '--no-qa':
         options.qa = null;
         break;
+      case '--unanswerable':
+        options.unanswerable = take();
+        break;
+      case '--no-unanswerable':
+        options.unanswerable = null;
+        break;
       case '--per-query':
         options.perQuery = true;
         break;
@@ -157,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
       split: options.split,
       ...(options.ks ? { ks: options.ks } : {}),
       ...(options.qa !== undefined ? { qaFile: options.qa } : {}),
+      ...(options.unanswerable !== undefined ? { unanswerableFile: options.unanswerable } : {}),
       env: process.env,
       ...(options.baseline ? { baseline: options.baseline } : {}),
       progress: createProgress({ enabled: !options.json }),

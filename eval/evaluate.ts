@@ -1,15 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type AppConfig, loadConfig } from '../shared/config/config';
 import type { Services } from '../shared/pipeline/services';
-import { type BeirDataset, loadBeirDataset, loadQaFile, type QaItem } from './beir';
+import { type BeirDataset, type BeirQuery, loadBeirDataset, loadQaFile, parseQueries, type QaItem } from './beir';
 import { runBm25Retrieval } from './baselines/bm25';
 import { bulkIngest } from './bulk-ingest';
 import { UsageError } from './errors';
 import { type EvalRuntime, openEvalRuntime } from './eval-runtime';
 import type { Progress } from './progress';
-import { type QaMetrics, type QaOutcome, runQa } from './run-qa';
+import { type AbstentionMetrics, type AbstentionOutcome, type QaMetrics, type QaOutcome, runAbstention, runQa, summarizeAbstention } from './run-qa';
 import { type QueryOutcome, type RetrievalMetrics, runRetrieval } from './run-retrieval';
 
 /**
@@ -28,6 +28,11 @@ export interface EvaluateOptions {
   progress?: Progress;
   /** 'bm25': also score the reference BM25 (BM25_REFERENCE) on the same files, in-process, beside the service. */
   baseline?: 'bm25';
+  /**
+   * Questions the corpus cannot answer, in queries.jsonl format ({"_id", "text"}): e.g. another collection's
+   * queries.jsonl. undefined = <dataset>/unanswerable.jsonl when present; null = no abstention run.
+   */
+  unanswerableFile?: string | null;
 }
 
 /**
@@ -74,10 +79,13 @@ export interface EvalReport {
   retrieval: RetrievalMetrics & { totalMs: number };
   baseline?: BaselineReport;
   qa?: QaMetrics & { file: string; totalMs: number };
+  /** With a QA file or an unanswerable set: answered-when-answerable and abstained-when-not. */
+  abstention?: AbstentionMetrics & { totalMs: number };
   timing: { totalMs: number; startedAt: string; finishedAt: string };
   machine: { cpus: number; node: string; platform: string };
   perQuery: QueryOutcome[];
   perQuestion?: QaOutcome[];
+  perAbstention?: AbstentionOutcome[];
 }
 
 export const DEFAULT_KS = [1, 3, 5, 10, 100];
@@ -150,6 +158,51 @@ async function resolveQa(options: EvaluateOptions, dataset: BeirDataset): Promis
   }
 }
 
+async function resolveUnanswerable(options: EvaluateOptions, dataset: BeirDataset): Promise<{ file: string; questions: BeirQuery[] } | undefined> {
+  if (options.unanswerableFile === null) return undefined;
+  const file = path.resolve(options.unanswerableFile ?? path.join(dataset.dir, 'unanswerable.jsonl'));
+  let content: string;
+  try {
+    content = await readFile(file, 'utf8');
+  } catch (error) {
+    if (options.unanswerableFile === undefined && error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined;
+    throw new UsageError(`cannot read the unanswerable questions ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { file, questions: parseQueries(content, file) };
+}
+
+/**
+ * The abstention run. Answerable: the QA file's questions (their outcomes are reused), else the dataset's
+ * queries with at least one relevant judgement, each asked through the query state machine. Unanswerable:
+ * the given questions, asked the same way. Ids are prefixed so the two sets never collide.
+ */
+async function abstentionRun(
+  runtime: EvalRuntime,
+  dataset: BeirDataset,
+  qaOutcomes: readonly QaOutcome[] | undefined,
+  unanswerable: { file: string; questions: BeirQuery[] } | undefined,
+  progress: Progress | undefined,
+): Promise<{ metrics: AbstentionMetrics & { totalMs: number }; outcomes: AbstentionOutcome[] }> {
+  const t0 = performance.now();
+  const answerableQueries = qaOutcomes ? [] : dataset.queries.filter((q) => [...(dataset.qrels.get(q.id)?.values() ?? [])].some((grade) => grade > 0));
+  const questions = [
+    ...answerableQueries.map((q) => ({ id: `answerable:${q.id}`, text: q.text, answerable: true })),
+    ...(unanswerable?.questions ?? []).map((q) => ({ id: `unanswerable:${q.id}`, text: q.text, answerable: false })),
+  ];
+  progress?.start('abstention', questions.length);
+  const asked = await runAbstention(runtime.runQuery, questions, { tenant: EVAL_TENANT, onProgress: () => progress?.tick() });
+  progress?.done();
+  const fromQa: AbstentionOutcome[] = (qaOutcomes ?? []).map((o) => ({
+    id: `answerable:${o.id}`,
+    answerable: true,
+    abstained: o.abstained,
+    latencyMs: o.latencyMs,
+    ...(o.error !== undefined ? { error: o.error } : {}),
+  }));
+  const outcomes = [...fromQa, ...asked];
+  return { metrics: { ...summarizeAbstention(outcomes, qaOutcomes ? 'qa' : 'queries', unanswerable?.file), totalMs: performance.now() - t0 }, outcomes };
+}
+
 function bm25Baseline(dataset: BeirDataset, ks: number[], depth: number): BaselineReport {
   const run = runBm25Retrieval(dataset, ks, depth, BM25_REFERENCE);
   return {
@@ -166,6 +219,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const progress = options.progress;
   const dataset = await loadBeirDataset(options.datasetDir, options.split ?? 'test');
   const qa = await resolveQa(options, dataset);
+  const unanswerable = await resolveUnanswerable(options, dataset);
   const dir = await mkdtemp(path.join(tmpdir(), 'rag-eval-'));
   let runtime: EvalRuntime | undefined;
   try {
@@ -212,6 +266,8 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       progress?.done();
     }
 
+    const abstention = qaResult || unanswerable ? await abstentionRun(runtime, dataset, qaResult?.perQuestion, unanswerable, progress) : undefined;
+
     const baseline = options.baseline === 'bm25' ? bm25Baseline(dataset, ks, depth) : undefined;
     const finished = new Date();
     return {
@@ -229,6 +285,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
       },
       retrieval: { ...retrieval.metrics, totalMs: retrieval.totalMs },
       ...(qa && qaResult ? { qa: { ...qaResult.metrics, file: qa.file, totalMs: qaResult.totalMs }, perQuestion: qaResult.perQuestion } : {}),
+      ...(abstention ? { abstention: abstention.metrics, perAbstention: abstention.outcomes } : {}),
       timing: { totalMs: performance.now() - t0, startedAt: started.toISOString(), finishedAt: finished.toISOString() },
       machine: { cpus: cpus().length, node: process.version, platform: `${process.platform}-${process.arch}` },
       perQuery: retrieval.perQuery,

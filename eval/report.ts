@@ -73,6 +73,27 @@ export function formatReport(report: EvalReport, gate?: GateResult): string {
       ]),
     );
   }
+  if (report.abstention) {
+    const a = report.abstention;
+    const count = (rate: number, n: number) => `${Math.round(rate * n)}/${n}`;
+    out.push('');
+    out.push('Abstention (knows when it does not know)');
+    out.push(
+      table([
+        [
+          'answered when answerable',
+          `${fixed(a.answeredWhenAnswerable)}  (${count(a.answeredWhenAnswerable, a.answerable)} ${a.answerableSource === 'qa' ? 'QA questions' : 'judged queries'})`,
+        ],
+        [
+          'abstained when not',
+          a.unanswerable > 0
+            ? `${fixed(a.abstainedWhenNot)}  (${count(a.abstainedWhenNot, a.unanswerable)} from ${a.unanswerableFile ?? 'n/a'})`
+            : 'n/a (no unanswerable questions)',
+        ],
+        ...(a.failedQuestions > 0 ? [['failed questions', String(a.failedQuestions)] as [string, string]] : []),
+      ]),
+    );
+  }
   out.push('');
   out.push('Ingestion');
   out.push(
@@ -122,11 +143,11 @@ export interface JsonOptions {
 
 /** The result document: every aggregate, the configuration, the gate, and per-query details on request. */
 export function toJson(report: EvalReport, gate: GateResult | undefined, options: JsonOptions = {}): Record<string, unknown> {
-  const { perQuery, perQuestion, ...summary } = report;
+  const { perQuery, perQuestion, perAbstention, ...summary } = report;
   return {
     ...summary,
     ...(gate ? { gate } : {}),
-    ...(options.perQuery ? { perQuery, ...(perQuestion ? { perQuestion } : {}) } : {}),
+    ...(options.perQuery ? { perQuery, ...(perQuestion ? { perQuestion } : {}), ...(perAbstention ? { perAbstention } : {}) } : {}),
   };
 }
 

@@ -25,6 +25,8 @@ export interface QaOutcome {
   grounded: boolean;
   groundingScore?: number;
   blockedAtInput: boolean;
+  /** The service declined: the not-found reply or a blocked answer, with no citation (see `abstained`). */
+  abstained: boolean;
   latencyMs: number;
   error?: string;
 }
@@ -99,8 +101,87 @@ export function outcomeOf(
     grounded: !blockedAtInput && !response.guardrail.blocked && response.citations.length > 0 && !groundingFailed,
     ...(response.guardrail.groundingScore !== undefined ? { groundingScore: response.guardrail.groundingScore } : {}),
     blockedAtInput,
+    abstained: abstained(response),
     latencyMs,
   };
+}
+
+/**
+ * The service declined to answer: a response without citations is the fixed not-found reply (nothing passed
+ * the relevance floor, or the generator found no sentence worth saying) or a guardrail's safe message.
+ */
+export function abstained(response: QueryResponse): boolean {
+  return response.guardrail.blocked || response.citations.length === 0;
+}
+
+/**
+ * Knowing when it does not know, as two rates that trade against each other: answered-when-answerable (the
+ * questions that have an answer in the corpus and got one with citations, right or wrong: containment says
+ * whether it was right) and abstained-when-not (the questions the corpus cannot answer that got the not-found
+ * reply). Failed questions count as neither answered nor abstained.
+ */
+export interface AbstentionMetrics {
+  /** Where the answerable questions come from: the QA file, or the dataset's judged queries (BEIR sets). */
+  answerableSource: 'qa' | 'queries';
+  answerable: number;
+  answeredWhenAnswerable: number;
+  /** The unanswerable questions' file (e.g. another collection's queries.jsonl). */
+  unanswerableFile?: string;
+  unanswerable: number;
+  abstainedWhenNot: number;
+  failedQuestions: number;
+}
+
+export interface AbstentionOutcome {
+  id: string;
+  answerable: boolean;
+  abstained: boolean;
+  latencyMs: number;
+  error?: string;
+}
+
+export function summarizeAbstention(
+  outcomes: readonly AbstentionOutcome[],
+  answerableSource: AbstentionMetrics['answerableSource'],
+  unanswerableFile?: string,
+): AbstentionMetrics {
+  const answerable = outcomes.filter((o) => o.answerable);
+  const unanswerable = outcomes.filter((o) => !o.answerable);
+  return {
+    answerableSource,
+    answerable: answerable.length,
+    answeredWhenAnswerable: mean(answerable.map((o) => (o.error === undefined && !o.abstained ? 1 : 0))),
+    ...(unanswerableFile !== undefined ? { unanswerableFile } : {}),
+    unanswerable: unanswerable.length,
+    abstainedWhenNot: mean(unanswerable.map((o) => (o.error === undefined && o.abstained ? 1 : 0))),
+    failedQuestions: outcomes.filter((o) => o.error !== undefined).length,
+  };
+}
+
+/** Asks each question once through the query state machine and records whether the service declined. */
+export async function runAbstention(
+  runQuery: RunQuery,
+  questions: readonly { id: string; text: string; answerable: boolean }[],
+  options: { tenant: string; onProgress?: () => void },
+): Promise<AbstentionOutcome[]> {
+  const outcomes: AbstentionOutcome[] = [];
+  for (const question of questions) {
+    const t0 = performance.now();
+    try {
+      const response = await runQuery({ question: question.text, tenant: options.tenant, requestId: randomUUID() });
+      outcomes.push({ id: question.id, answerable: question.answerable, abstained: abstained(response), latencyMs: performance.now() - t0 });
+    } catch (error) {
+      outcomes.push({
+        id: question.id,
+        answerable: question.answerable,
+        abstained: false,
+        latencyMs: performance.now() - t0,
+        error: error instanceof Error ? error.name : 'UnknownError',
+      });
+    }
+    options.onProgress?.();
+  }
+  return outcomes;
 }
 
 export function summarizeQa(outcomes: readonly QaOutcome[]): QaMetrics {
@@ -160,6 +241,7 @@ export async function runQa(
         citations: 0,
         grounded: false,
         blockedAtInput: false,
+        abstained: false,
         latencyMs: performance.now() - t0,
         error: error instanceof Error ? error.name : 'UnknownError',
       });

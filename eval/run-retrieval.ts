@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ChunkRef, guardInput, rerank, retrieve, validateQuery } from '../shared/pipeline/query';
+import { type ChunkRef, guardInput, retrieveAndRank, validateQuery } from '../shared/pipeline/query';
 import type { QueryWorkflowInput } from '../shared/contracts/query';
 import type { Services } from '../shared/pipeline/services';
 import type { BeirQuery, Qrels } from './beir';
@@ -7,7 +7,7 @@ import { aggregateByDocument, mapAtK, mean, mrrAtK, ndcgAtK, type Percentiles, p
 
 /**
  * Retrieval metrics need the ranking, which the query state machine does not return (it answers), so every
- * judged query takes the fast path below: the state machine's Tasks up to Rerank, called in-process with
+ * judged query takes the fast path below: the state machine's Tasks up to RetrieveAndRank, called in-process with
  * the same services. tests/integration/eval/retrieval-equivalence.test.ts proves that it yields the ranking
  * the state machine hands to Generate (same chunk ids, order and scores). The document rankings are scored
  * with trec_eval's definitions.
@@ -17,7 +17,7 @@ import { aggregateByDocument, mapAtK, mean, mrrAtK, ndcgAtK, type Percentiles, p
 export type ChunkRanking = { blocked: true } | { blocked: false; chunks: ChunkRef[] };
 
 /**
- * ValidateQuery → GuardInput → InputAllowed → Retrieve → Rerank, as statemachines/query.asl.json chains them.
+ * ValidateQuery → GuardInput → InputAllowed → RetrieveAndRank, as statemachines/query.asl.json chains them.
  * A knowledge-base generator retrieves inside Generate: there is no ranking of ours to measure.
  */
 export async function rankChunks(services: Services, input: QueryWorkflowInput): Promise<ChunkRanking> {
@@ -25,9 +25,8 @@ export async function rankChunks(services: Services, input: QueryWorkflowInput):
   const inputGuard = await guardInput(services, query);
   if (inputGuard.blocked) return { blocked: true };
   if (query.mode === 'knowledge-base') throw new Error('In knowledge-base mode the Knowledge Base retrieves inside Generate; nothing to rank here');
-  const retrieval = await retrieve(services, query, inputGuard.question);
-  const ranked = await rerank(services, query, inputGuard.question, retrieval);
-  return { blocked: false, chunks: ranked.chunks };
+  const ranked = await retrieveAndRank(services, query, inputGuard.question);
+  return { blocked: false, chunks: ranked.chunks.map((c) => ({ id: c.chunk.id, score: c.score })) };
 }
 
 export interface RetrievalRunOptions {

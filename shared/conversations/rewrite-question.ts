@@ -18,7 +18,8 @@ import { STOPWORDS, stem, tokenize } from '../embeddings/tokenizer';
  *      a preposition ("for contractors?", "in Germany?").
  *
  * The rewrite is "<key terms>: <question>", the key terms being the previous question's content words
- * in their order, without those the follow-up already has (compared by stem), at most eight; a leading
+ * in their order, without those the follow-up already has (compared by stem) or replaces (the word after a
+ * preposition the follow-up repeats: "on Thursdays" then "and on Saturdays?"), at most eight; a leading
  * conjunction ("and", "but", ...) is dropped from the question. Pass the previous turn's rewritten
  * question when it has one, so a chain of follow-ups keeps its topic.
  *
@@ -52,12 +53,21 @@ export function isFollowUp(question: string): boolean {
   return contentWords === 0 || (tokens.length <= MAX_PREPOSITIONAL_WORDS && PREPOSITIONS.has(first));
 }
 
-/** The previous question's content words in order, once each, minus those (by stem) already in `question`. */
+/**
+ * The previous question's content words in order, once each, minus those (by stem) already in `question`, and
+ * minus the word a follow-up replaces: when the follow-up has "<preposition> <word>" and the previous question
+ * has the same preposition, the previous word after it is the one being swapped ("...open on Thursdays?" then
+ * "And on Saturdays?" asks about Saturdays, not Thursdays and Saturdays).
+ */
 export function keyTerms(previousQuestion: string, question = ''): string[] {
-  const present = new Set(tokenize(question).map(stem));
+  const questionTokens = tokenize(question);
+  const present = new Set(questionTokens.map(stem));
+  const replacedAfter = new Set(questionTokens.filter((token, i) => PREPOSITIONS.has(token) && isContentWord(questionTokens[i + 1] ?? '')));
+  const previousTokens = tokenize(previousQuestion);
   const terms: string[] = [];
-  for (const token of tokenize(previousQuestion)) {
+  for (const [i, token] of previousTokens.entries()) {
     if (!isContentWord(token) || present.has(stem(token))) continue;
+    if (replacedAfter.has(previousTokens[i - 1] ?? '')) continue;
     present.add(stem(token));
     terms.push(token);
     if (terms.length === MAX_KEY_TERMS) break;

@@ -142,3 +142,77 @@ export function splitSentences(text: string): SentenceSpan[] {
   }
   return spans;
 }
+
+/**
+ * What a sentence span is, for answers that must read as sentences: a table row (cells separated by " | ",
+ * as the extractors write tables), a heading (a short line on its own, with no closing punctuation), a
+ * question (FAQ documents restate the question before answering it), or prose.
+ */
+export type SentenceKind = 'prose' | 'heading' | 'table-row' | 'question';
+
+const CELL_SEPARATOR = /\s\|\s/;
+const HEADING_MAX_WORDS = 12;
+
+function lineAround(text: string, start: number, end: number): { lineStart: number; lineEnd: number } {
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const next = text.indexOf('\n', end);
+  return { lineStart, lineEnd: next === -1 ? text.length : next };
+}
+
+/** The cells of a table row, trimmed, outer pipes dropped; undefined when the line is not a row of at least two cells. */
+export function tableCells(line: string): string[] | undefined {
+  if (!CELL_SEPARATOR.test(line)) return undefined;
+  const cells = line
+    .trim()
+    .replace(/^\|\s*|\s*\|$/g, '')
+    .split(/\s*\|\s*/)
+    .map((cell) => cell.trim());
+  return cells.length >= 2 && cells.some((cell) => cell !== '') ? cells : undefined;
+}
+
+/** Classifies the sentence at [start, end) of `text` (a span from splitSentences). */
+export function sentenceKind(text: string, span: SentenceSpan): SentenceKind {
+  const sentence = text.slice(span.start, span.end).trim();
+  const { lineStart, lineEnd } = lineAround(text, span.start, span.end);
+  const wholeLine = text.slice(lineStart, span.start).trim() === '' && text.slice(span.end, lineEnd).trim() === '';
+  if (wholeLine && tableCells(sentence)) return 'table-row';
+  if (/\?["'”’)\]]*$/.test(sentence)) return 'question';
+  const words = sentence.split(/\s+/).filter((w) => w !== '');
+  if (wholeLine && !/[.!?…:;,]["'”’)\]]*$/.test(sentence) && words.length <= HEADING_MAX_WORDS) return 'heading';
+  return 'prose';
+}
+
+/**
+ * The header row of the table that holds the row at `rowStart`: the first line of its block of consecutive
+ * table rows, when that is not the row itself.
+ */
+export function tableHeaderOf(text: string, rowStart: number): string[] | undefined {
+  let lineStart = text.lastIndexOf('\n', rowStart - 1) + 1;
+  let header: string[] | undefined;
+  while (lineStart > 0) {
+    const previousStart = text.lastIndexOf('\n', lineStart - 2) + 1;
+    const cells = tableCells(text.slice(previousStart, lineStart - 1));
+    if (!cells) break;
+    header = cells;
+    lineStart = previousStart;
+  }
+  return header;
+}
+
+/**
+ * A table row read as a sentence: "Meals while travelling: $75 per day." With a header of the same width, each
+ * value is named by its column: "Meals while travelling — Limit: $75 per day." (the column name is often the
+ * word the question used).
+ */
+export function tableRowAsSentence(cells: readonly string[], header?: readonly string[]): string {
+  const [first, ...rest] = cells;
+  const values = rest.filter((cell) => cell !== '');
+  let body: string;
+  if (header && header.length === cells.length) {
+    const named = rest.flatMap((cell, i) => (cell === '' ? [] : [`${header[i + 1]}: ${cell}`]));
+    body = `${first} — ${named.join('; ')}`;
+  } else {
+    body = values.length > 0 ? `${first}: ${values.join(', ')}` : `${first}`;
+  }
+  return /[.!?]$/.test(body) ? body : `${body}.`;
+}

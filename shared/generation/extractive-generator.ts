@@ -1,5 +1,5 @@
 import type { ScoredChunk } from '../documents/chunk';
-import { splitSentences } from '../documents/sentences';
+import { sentenceKind, splitSentences, tableCells, tableHeaderOf, tableRowAsSentence } from '../documents/sentences';
 import { analyze } from '../embeddings/tokenizer';
 import { describeError } from '../errors';
 import { formatCitationMarker } from '../prompts/citation-markers';
@@ -14,7 +14,10 @@ import { estimateTokens } from './pricing';
  * Sentence relevance is the IDF-weighted share of the question's (stemmed, stopword-free) terms the
  * sentence contains, plus a small prior for the chunk's rank. Up to `maxSentences` sentences are
  * picked, best first, skipping near-duplicates (overlapping chunks repeat sentences) and sentences
- * far weaker than the best; they are then read out grouped by chunk, in document order within a chunk.
+ * far weaker than the best; they are then read out grouped by chunk, in document order within a chunk, with
+ * one marker and one citation per chunk (after its last sentence). Answers read as sentences: headings and
+ * the questions an FAQ restates are never picked, a table row is read as a sentence ("Meals while
+ * travelling: $75 per day.") and matched with its header's words, and a header row is skipped.
  */
 
 export const NO_ANSWER_TEXT = 'I could not find an answer in the documents.';
@@ -33,6 +36,9 @@ interface Candidate {
   /** Sentence span in the chunk text, trimmed. */
   start: number;
   end: number;
+  /** The source text of the span (the citation's excerpt). */
+  source: string;
+  /** What the answer says: the source, or a table row read as a sentence. */
   text: string;
   terms: Set<string>;
   relevance: number;
@@ -61,6 +67,17 @@ function jaccard(a: Set<string>, b: Set<string>): number {
   return union === 0 ? 0 : shared / union;
 }
 
+/** Start of the first line of the block of table rows that holds the row at `rowStart`. */
+function tableStart(text: string, rowStart: number): number {
+  let lineStart = text.lastIndexOf('\n', rowStart - 1) + 1;
+  while (lineStart > 0) {
+    const previousStart = text.lastIndexOf('\n', lineStart - 2) + 1;
+    if (!tableCells(text.slice(previousStart, lineStart - 1))) break;
+    lineStart = previousStart;
+  }
+  return lineStart;
+}
+
 function sentencesOf(scored: ScoredChunk, chunkRank: number): Candidate[] {
   const { text, id } = scored.chunk;
   const out: Candidate[] = [];
@@ -70,10 +87,26 @@ function sentencesOf(scored: ScoredChunk, chunkRank: number): Candidate[] {
     while (start < end && /\s/.test(text[start] ?? '')) start += 1;
     while (end > start && /\s/.test(text[end - 1] ?? '')) end -= 1;
     if (end <= start) continue;
-    const sentence = text.slice(start, end);
-    const terms = new Set(analyze(sentence));
+    const source = text.slice(start, end);
+    const kind = sentenceKind(text, { start, end });
+    if (kind === 'heading' || kind === 'question') continue;
+    let said = source.replace(/\s+/g, ' ');
+    let matched = source;
+    let citedStart = start;
+    if (kind === 'table-row') {
+      const cells = tableCells(source) ?? [];
+      if (cells.every((cell) => /^[-:\s]*$/.test(cell))) continue;
+      const header = tableHeaderOf(text, start);
+      // The first row of a block of rows is its header: it names columns, it answers nothing.
+      if (!header && tableCells(text.slice(end + 1, text.indexOf('\n', end + 1) === -1 ? text.length : text.indexOf('\n', end + 1)))) continue;
+      said = tableRowAsSentence(cells, header?.length === cells.length ? header : undefined);
+      matched = [source, ...(header ?? [])].join(' ');
+      // The citation covers the header row too: its column names are part of what the answer says.
+      if (header) citedStart = tableStart(text, start);
+    }
+    const terms = new Set(analyze(matched));
     if (terms.size === 0) continue;
-    out.push({ chunkId: id, chunkRank, start, end, text: sentence, terms, relevance: 0, score: 0 });
+    out.push({ chunkId: id, chunkRank, start: citedStart, end, source: text.slice(citedStart, end), text: said, terms, relevance: 0, score: 0 });
   }
   return out;
 }
@@ -129,31 +162,40 @@ export class ExtractiveGenerator implements Generator {
     // Read out chunk by chunk (the chunk of the best sentence first), in reading order within a chunk.
     const chunkOrder = new Map<string, number>();
     for (const c of picked) if (!chunkOrder.has(c.chunkId)) chunkOrder.set(c.chunkId, chunkOrder.size);
-    const ordered = [...picked].sort((a, b) => (chunkOrder.get(a.chunkId) ?? 0) - (chunkOrder.get(b.chunkId) ?? 0) || a.start - b.start);
+    const chunkTexts = new Map(request.chunks.map((c) => [c.chunk.id, c.chunk.text]));
+    const ordered = [...picked].sort((a, b) => (chunkOrder.get(a.chunkId) ?? 0) - (chunkOrder.get(b.chunkId) ?? 0) || a.end - b.end);
 
-    const markers = new Map<string, number>();
+    // One marker per chunk, after the last of its sentences; one citation per chunk, spanning them.
     const citations: GeneratedCitation[] = [];
     const pieces: string[] = [];
     let text = '';
-    for (const sentence of ordered) {
-      let marker = markers.get(sentence.chunkId);
-      if (marker === undefined) {
-        marker = markers.size + 1;
-        markers.set(sentence.chunkId, marker);
-      }
+    ordered.forEach((sentence, i) => {
       const separator = text.length === 0 ? '' : ' ';
+      const groupStart = i === 0 || ordered[i - 1]?.chunkId !== sentence.chunkId;
+      const groupEnd = ordered[i + 1]?.chunkId !== sentence.chunkId;
       const start = text.length + separator.length;
-      const piece = `${separator}${sentence.text} ${formatCitationMarker(marker)}`;
-      text += piece;
-      pieces.push(piece);
-      citations.push({
-        chunkId: sentence.chunkId,
-        marker,
-        answerSpan: { start, end: start + sentence.text.length },
-        excerpt: sentence.text,
-        excerptSpan: { start: sentence.start, end: sentence.end },
-      });
-    }
+      const marker = (chunkOrder.get(sentence.chunkId) ?? 0) + 1;
+      // Streamed as a model would: each sentence, then its chunk's marker, as deltas of their own.
+      const said = `${separator}${sentence.text}`;
+      const cite = groupEnd ? ` ${formatCitationMarker(marker)}` : '';
+      text += said + cite;
+      pieces.push(said, ...(cite ? [cite] : []));
+      if (groupStart) {
+        citations.push({
+          chunkId: sentence.chunkId,
+          marker,
+          answerSpan: { start, end: start + sentence.text.length },
+          excerpt: sentence.source,
+          excerptSpan: { start: sentence.start, end: sentence.end },
+        });
+      } else {
+        const citation = citations[citations.length - 1] as GeneratedCitation;
+        const excerptStart = citation.excerptSpan?.start ?? sentence.start;
+        citation.answerSpan = { start: citation.answerSpan?.start ?? start, end: start + sentence.text.length };
+        citation.excerptSpan = { start: excerptStart, end: sentence.end };
+        citation.excerpt = chunkTexts.get(sentence.chunkId)?.slice(excerptStart, sentence.end) ?? sentence.source;
+      }
+    });
     return { text, citations, pieces };
   }
 
@@ -180,7 +222,7 @@ export class ExtractiveGenerator implements Generator {
 
     const eligible = candidates
       .filter((c) => c.relevance > 0 && c.relevance >= this.minSentenceScore)
-      .sort((a, b) => b.score - a.score || a.chunkRank - b.chunkRank || a.start - b.start);
+      .sort((a, b) => b.score - a.score || a.chunkRank - b.chunkRank || a.end - b.end);
     const best = eligible[0];
     if (!best) return [];
     const picked: Candidate[] = [];

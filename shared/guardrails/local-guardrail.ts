@@ -6,7 +6,9 @@ import { type PiiMatch, redactPii } from './pii';
 /**
  * In-process guardrail for the embedded runtime: prompt-attack patterns and denied topics block a
  * question, PII in a question or answer is anonymized (redacted, not blocked), and an answer whose
- * lexical grounding in its sources is below the threshold is blocked with a safe message.
+ * lexical grounding is below the threshold is blocked with a safe message: grounding is the weaker of its
+ * support by the sources and its relevance to the question (grounding.ts), and the finding names which one
+ * failed, as Bedrock's contextual grounding check names GROUNDING or RELEVANCE.
  * Findings carry the type and a short name, never the matched text.
  */
 
@@ -106,13 +108,17 @@ export class LocalGuardrail implements Guardrail {
     return this.verdict(findings, blocking.length > 0, redacted.text, this.blockedInputMessage);
   }
 
-  async checkOutput(answer: string, _question: string, sources: GroundingSource[]): Promise<GuardrailVerdict> {
+  async checkOutput(answer: string, question: string, sources: GroundingSource[]): Promise<GuardrailVerdict> {
     const grounding = assessGrounding(
       answer,
       sources.map((s) => s.text),
+      question,
     );
     const blocking = this.topicFindings(normalizeForMatching(answer));
-    if (grounding.score < this.groundingThreshold) blocking.push({ type: 'GROUNDING', detail: 'GROUNDING', action: 'BLOCKED' });
+    if (grounding.score < this.groundingThreshold) {
+      const detail = grounding.relevance < grounding.support ? 'RELEVANCE' : 'GROUNDING';
+      blocking.push({ type: 'GROUNDING', detail, action: 'BLOCKED' });
+    }
     const redacted = redactPii(answer);
     const findings = [...blocking, ...piiFindings(redacted.matches)];
     return { ...this.verdict(findings, blocking.length > 0, redacted.text, this.blockedOutputMessage), groundingScore: grounding.score };

@@ -89,8 +89,9 @@ function overlap(query: string, document: string): number {
   return q.filter((t) => d.has(t)).length / q.length;
 }
 
+// A sentence ends at . ! or ? followed by white space or the end ("a 1.2 metre mirror" is one sentence).
 function firstSentence(text: string): string {
-  const match = /^[^.!?]*[.!?]?/.exec(text.trim());
+  const match = /^[\s\S]*?[.!?](?=\s|$)/.exec(text.trim());
   return (match?.[0] ?? text).trim();
 }
 

@@ -1,10 +1,11 @@
 import * as path from 'node:path';
 import { runBm25Retrieval, Bm25Index } from '../../../eval/baselines/bm25';
 import { verbatimAnswerer } from '../../../eval/baselines/verbatim-answerer';
-import { loadBeirDataset, loadQaFile } from '../../../eval/beir';
+import { loadBeirDataset, loadQaFile, parseQueries } from '../../../eval/beir';
+import { readFile } from 'node:fs/promises';
 import { BM25_REFERENCE, DEFAULT_KS, EVAL_TENANT, type EvalReport, evaluate, MAX_DEPTH } from '../../../eval/evaluate';
 import { formatReport } from '../../../eval/report';
-import { type QaMetrics, runQa } from '../../../eval/run-qa';
+import { type AbstentionMetrics, type QaMetrics, runAbstention, runQa, summarizeAbstention } from '../../../eval/run-qa';
 import type { RetrievalMetrics } from '../../../eval/run-retrieval';
 
 /**
@@ -45,13 +46,14 @@ const TARGET_CONTAINMENT_LEAD = 3 / 32;
 const TARGET_CITATION_PRECISION_LEAD = 0.05;
 
 /** Breakage floors, a little under the measured values: they catch a broken path, not a weak one. */
-const FLOORS = { recallAt10: 0.9, answerContainment: 0.75, citationPrecision: 0.85, groundingRate: 0.95 };
+const FLOORS = { recallAt10: 0.9, answerContainment: 0.75, citationPrecision: 0.85, groundingRate: 0.95, answeredWhenAnswerable: 0.95 };
 
 describe('golden set: the service against baselines computed on the same set', () => {
   let report: EvalReport;
   let bm25: RetrievalMetrics;
   let verbatim: QaMetrics;
   let reference: RetrievalMetrics;
+  let verbatimAbstention: AbstentionMetrics;
 
   beforeAll(async () => {
     report = await evaluate({ datasetDir: GOLDEN, env: {}, baseline: 'bm25' });
@@ -62,6 +64,13 @@ describe('golden set: the service against baselines computed on the same set', (
     const items = await loadQaFile(path.join(GOLDEN, 'questions.jsonl'));
     const answerer = verbatimAnswerer(new Bm25Index(dataset.corpus), dataset.corpus, keyPrefix);
     verbatim = (await runQa(answerer, items, { tenant: EVAL_TENANT, keyPrefix, datasetIdByChunkId: new Map() })).metrics;
+    const unanswerable = parseQueries(await readFile(path.join(GOLDEN, 'unanswerable.jsonl'), 'utf8'));
+    const asked = await runAbstention(
+      answerer,
+      [...items.map((q) => ({ id: q.id, text: q.question, answerable: true })), ...unanswerable.map((q) => ({ id: q.id, text: q.text, answerable: false }))],
+      { tenant: EVAL_TENANT },
+    );
+    verbatimAbstention = summarizeAbstention(asked, 'qa');
   });
 
   it('evaluates every judged query and every question without failures', () => {
@@ -107,6 +116,19 @@ describe('golden set: the service against baselines computed on the same set', (
     expect(qa.citationPrecisionQuestions).toBe(32);
     expect(qa.citationPrecision).toBeGreaterThanOrEqual(FLOORS.citationPrecision);
     expect(qa.groundingRate).toBeGreaterThanOrEqual(FLOORS.groundingRate);
+  });
+
+  it('knows when it does not know: declines unanswerable questions the verbatim answerer answers, and still answers the answerable ones', () => {
+    const abstention = report.abstention;
+    if (!abstention) throw new Error('the golden set has unanswerable.jsonl, abstention metrics are expected');
+    expect(abstention.answerable).toBe(32);
+    expect(abstention.unanswerable).toBe(10);
+    expect(abstention.failedQuestions).toBe(0);
+    // The verbatim answerer always answers: it never abstains, so it is the floor to beat, computed here.
+    expect(verbatimAbstention.abstainedWhenNot).toBe(0);
+    expect(abstention.abstainedWhenNot).toBeGreaterThanOrEqual(verbatimAbstention.abstainedWhenNot + 0.5);
+    expect(abstention.answeredWhenAnswerable).toBeGreaterThanOrEqual(FLOORS.answeredWhenAnswerable);
+    expect(formatReport(report)).toMatch(/answered when answerable\s+\d\.\d{3}[\s\S]*abstained when not\s+\d\.\d{3}/);
   });
 
   it('reports the configuration under test', () => {

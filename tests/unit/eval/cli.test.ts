@@ -38,6 +38,13 @@ describe('eval command line', () => {
     });
   });
 
+  it('takes an unanswerable-questions file, or none', () => {
+    expect(parseArgs(['--dataset', 'x', '--unanswerable', '../nfcorpus/queries.jsonl']).unanswerable).toBe('../nfcorpus/queries.jsonl');
+    expect(parseArgs(['--dataset', 'x', '--no-unanswerable']).unanswerable).toBeNull();
+    expect(parseArgs(['--dataset', 'x']).unanswerable).toBeUndefined();
+    expect(() => parseArgs(['--dataset', 'x', '--unanswerable'])).toThrow(/--unanswerable needs a value/);
+  });
+
   it('rejects missing values, unknown flags and a missing dataset', () => {
     expect(() => parseArgs(['--dataset'])).toThrow(UsageError);
     expect(() => parseArgs(['--dataset', 'x', '--baseline', 'tfidf'])).toThrow(/--baseline knows only bm25/);
@@ -81,6 +88,22 @@ describe('eval report', () => {
   it('leaves per-query details out of the JSON unless asked', () => {
     expect(toJson(report, undefined)).not.toHaveProperty('perQuery');
     expect(toJson(report, undefined, { perQuery: true })).toHaveProperty('perQuery');
+  });
+
+  it('keeps the abstention figures in the JSON and its per-question outcomes only on request', () => {
+    const abstention = {
+      answerableSource: 'queries',
+      answerable: 2,
+      answeredWhenAnswerable: 1,
+      unanswerable: 1,
+      abstainedWhenNot: 1,
+      failedQuestions: 0,
+      totalMs: 1,
+    };
+    const withAbstention = { ...report, abstention, perAbstention: [{ id: 'u1', answerable: false, abstained: true, latencyMs: 1 }] } as unknown as EvalReport;
+    expect(toJson(withAbstention, undefined)).toMatchObject({ abstention });
+    expect(toJson(withAbstention, undefined)).not.toHaveProperty('perAbstention');
+    expect(toJson(withAbstention, undefined, { perQuery: true })).toHaveProperty('perAbstention');
   });
 
   it('writes a TREC run', () => {

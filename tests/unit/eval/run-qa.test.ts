@@ -1,5 +1,17 @@
 import type { QaItem } from '../../../eval/beir';
-import { blockedAtInput, citationPrecision, containsAnswer, normalizeAnswer, outcomeOf, runQa, statesWrongAnswer, summarizeQa } from '../../../eval/run-qa';
+import {
+  abstained,
+  blockedAtInput,
+  citationPrecision,
+  containsAnswer,
+  normalizeAnswer,
+  outcomeOf,
+  runAbstention,
+  runQa,
+  statesWrongAnswer,
+  summarizeAbstention,
+  summarizeQa,
+} from '../../../eval/run-qa';
 import type { QueryResponse } from '../../../shared/contracts/query';
 
 function response(overrides: Partial<QueryResponse> = {}): QueryResponse {
@@ -120,6 +132,7 @@ describe('outcomeOf and summarizeQa', () => {
       grounded: true,
       groundingScore: 0.9,
       blockedAtInput: false,
+      abstained: false,
       latencyMs: 12,
     });
   });
@@ -168,5 +181,68 @@ describe('outcomeOf and summarizeQa', () => {
     expect(metrics.groundingRate).toBeCloseTo(0.5, 10);
     expect(metrics.meanGroundingScore).toBeCloseTo(0.6, 10);
     expect(metrics.latencyMs.p50).toBe(20);
+  });
+});
+
+describe('abstention', () => {
+  const notFound = response({ answer: 'I could not find an answer in the documents.', citations: [] });
+  const blocked = response({
+    answer: 'Sorry, the answer could not be verified against the documents.',
+    citations: [],
+    guardrail: { action: 'INTERVENED', blocked: true, findings: [{ type: 'GROUNDING', detail: 'RELEVANCE', action: 'BLOCKED' }], guardrailId: 'local' },
+  });
+
+  it('counts the not-found reply and a blocked answer as abstaining, a cited answer as answering', () => {
+    expect(abstained(notFound)).toBe(true);
+    expect(abstained(blocked)).toBe(true);
+    expect(abstained(response())).toBe(false);
+    expect(outcomeOf(item, notFound, datasetIdOf, 1, false).abstained).toBe(true);
+  });
+
+  it('reports answered-when-answerable and abstained-when-not separately; a failure counts as neither', () => {
+    // Prepare
+    const outcomes = [
+      { id: 'a1', answerable: true, abstained: false, latencyMs: 1 },
+      { id: 'a2', answerable: true, abstained: true, latencyMs: 1 },
+      { id: 'a3', answerable: true, abstained: false, latencyMs: 1, error: 'Boom' },
+      { id: 'a4', answerable: true, abstained: false, latencyMs: 1 },
+      { id: 'u1', answerable: false, abstained: true, latencyMs: 1 },
+      { id: 'u2', answerable: false, abstained: false, latencyMs: 1, error: 'Boom' },
+    ];
+    // Act
+    const metrics = summarizeAbstention(outcomes, 'queries', 'other/queries.jsonl');
+    // Assess
+    expect(metrics).toEqual({
+      answerableSource: 'queries',
+      answerable: 4,
+      answeredWhenAnswerable: 0.5,
+      unanswerableFile: 'other/queries.jsonl',
+      unanswerable: 2,
+      abstainedWhenNot: 0.5,
+      failedQuestions: 2,
+    });
+  });
+
+  it('asks each question once through the runner, in order, and records errors by name', async () => {
+    const asked: string[] = [];
+    const outcomes = await runAbstention(
+      async (input) => {
+        asked.push(input.question);
+        if (input.question === 'boom') throw new TypeError('x');
+        return input.question === 'known' ? response() : notFound;
+      },
+      [
+        { id: 'k', text: 'known', answerable: true },
+        { id: 'u', text: 'unknown', answerable: false },
+        { id: 'b', text: 'boom', answerable: false },
+      ],
+      { tenant: 't' },
+    );
+    expect(asked).toEqual(['known', 'unknown', 'boom']);
+    expect(outcomes.map(({ id, abstained: a, error }) => ({ id, a, error }))).toEqual([
+      { id: 'k', a: false, error: undefined },
+      { id: 'u', a: true, error: undefined },
+      { id: 'b', a: false, error: 'TypeError' },
+    ]);
   });
 });

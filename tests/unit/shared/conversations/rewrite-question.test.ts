@@ -79,4 +79,11 @@ describe('keyTerms', () => {
       'eight',
     ]);
   });
+
+  it('drops the word a follow-up swaps after the same preposition, and only that word', () => {
+    expect(keyTerms('Until what time is the library open on Thursdays?', 'And on Saturdays?')).toEqual(['time', 'library', 'open']);
+    expect(rewriteFollowUp('And on Saturdays?', 'Until what time is the library open on Thursdays?')).toBe('time library open: on Saturdays?');
+    // Another preposition swaps nothing.
+    expect(keyTerms('Until what time is the library open on Thursdays?', 'And for children?')).toEqual(['time', 'library', 'open', 'thursdays']);
+  });
 });

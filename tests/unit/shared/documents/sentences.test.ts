@@ -1,4 +1,4 @@
-import { splitSentences } from '../../../../shared/documents/sentences';
+import { sentenceKind, splitSentences, tableCells, tableHeaderOf, tableRowAsSentence } from '../../../../shared/documents/sentences';
 
 function sentencesOf(text: string): string[] {
   return splitSentences(text).map(({ start, end }) => text.slice(start, end));
@@ -61,5 +61,54 @@ describe('splitSentences', () => {
   test('empty and whitespace-only text give no sentences', () => {
     expect(splitSentences('')).toEqual([]);
     expect(splitSentences(' \n\t ')).toEqual([]);
+  });
+});
+
+describe('sentence kinds, for answers that read as sentences', () => {
+  const policy = [
+    'Travel and meals',
+    '',
+    'Item | Limit',
+    'Meals while travelling | $75 per day',
+    'Hotel, standard city | $180 per night',
+    '',
+    'Private car journeys are reimbursed at $0.67 per mile.',
+    'How long does the battery last? It lasts 14 hours.',
+    'Travel expense policy (2024 edition)',
+  ].join('\n');
+  const kinds = () => splitSentences(policy).map((span) => [policy.slice(span.start, span.end), sentenceKind(policy, span)]);
+
+  it('tells headings, table rows, questions and prose apart', () => {
+    expect(kinds()).toEqual([
+      ['Travel and meals', 'heading'],
+      ['Item | Limit', 'table-row'],
+      ['Meals while travelling | $75 per day', 'table-row'],
+      ['Hotel, standard city | $180 per night', 'table-row'],
+      ['Private car journeys are reimbursed at $0.67 per mile.', 'prose'],
+      ['How long does the battery last?', 'question'],
+      ['It lasts 14 hours.', 'prose'],
+      ['Travel expense policy (2024 edition)', 'heading'],
+    ]);
+  });
+
+  it('does not take a long line without a full stop for a heading', () => {
+    const text = 'The R2 docks itself when the battery drops below twenty percent and charges on the Northwind DockPad';
+    expect(sentenceKind(text, { start: 0, end: text.length })).toBe('prose');
+  });
+
+  it('splits a row into cells and finds the header row of its table', () => {
+    expect(tableCells('| Meals while travelling | $75 per day |')).toEqual(['Meals while travelling', '$75 per day']);
+    expect(tableCells('Either this | or that')).toEqual(['Either this', 'or that']);
+    expect(tableCells('No cells here')).toBeUndefined();
+    const rowStart = policy.indexOf('Hotel');
+    expect(tableHeaderOf(policy, rowStart)).toEqual(['Item', 'Limit']);
+    expect(tableHeaderOf(policy, policy.indexOf('Item'))).toBeUndefined();
+  });
+
+  it('reads a row as a sentence, naming the values by their column when the header fits', () => {
+    expect(tableRowAsSentence(['Meals while travelling', '$75 per day'])).toBe('Meals while travelling: $75 per day.');
+    expect(tableRowAsSentence(['Meals while travelling', '$75 per day'], ['Item', 'Limit'])).toBe('Meals while travelling — Limit: $75 per day.');
+    expect(tableRowAsSentence(['Hotel', '$180', ''], ['Item', 'Limit', 'Receipt'])).toBe('Hotel — Limit: $180.');
+    expect(tableRowAsSentence(['Closed on Sundays.', ''])).toBe('Closed on Sundays.');
   });
 });

@@ -3,6 +3,7 @@ import { parseCitationMarkers } from '../../../../shared/prompts/citation-marker
 import { EXTRACTIVE_MODEL_ID, ExtractiveGenerator, NO_ANSWER_TEXT } from '../../../../shared/generation/extractive-generator';
 import type { GenerationEvent, GenerationRequest } from '../../../../shared/generation/generator';
 import { estimateTokens } from '../../../../shared/generation/pricing';
+import { analyze } from '../../../../shared/embeddings/tokenizer';
 import { describeGeneratorContract } from '../../../contract/generator.contract';
 import {
   contractChunks,
@@ -54,28 +55,70 @@ describe('ExtractiveGenerator', () => {
   it('answers with the relevant sentences of the ranked chunks, cited, and leaves unrelated ones out', async () => {
     const result = await generator.generate(request(VPN_QUESTION, contractChunks()));
 
-    expect(result.text).toBe(`${VPN_SENTENCE} [1] ${VPN_MFA_SENTENCE} [1]`);
-    expect(result.citations.map((c) => [c.chunkId, c.marker])).toEqual([
-      ['chunk-vpn', 1],
-      ['chunk-vpn', 1],
-    ]);
+    expect(result.text).toBe(`${VPN_SENTENCE} ${VPN_MFA_SENTENCE} [1]`);
+    expect(result.citations.map((c) => [c.chunkId, c.marker])).toEqual([['chunk-vpn', 1]]);
     expect(result.fallbackUsed).toBe(false);
     expect(result.model).toBe(EXTRACTIVE_MODEL_ID);
   });
 
-  it('never invents text: each cited span is its excerpt, verbatim from the cited chunk, and markers are the only other text', async () => {
+  it('never invents text: each cited span says only words of its excerpt, verbatim from the cited chunk, and markers are the only other text', async () => {
     const result = await generator.generate(request('How many days of annual leave do I get and can unused leave be carried over?', handbook));
     const byId = new Map(handbook.map((c) => [c.chunk.id, c.chunk.text]));
 
     let rest = result.text;
     for (const citation of result.citations) {
       const span = citation.answerSpan ?? { start: -1, end: -1 };
-      expect(result.text.slice(span.start, span.end)).toBe(citation.excerpt);
-      expect(byId.get(citation.chunkId)).toContain(citation.excerpt);
-      rest = rest.replace(citation.excerpt ?? '', '');
+      const said = result.text.slice(span.start, span.end);
+      const excerptTerms = new Set(analyze(citation.excerpt ?? ''));
+      expect(analyze(said).filter((term) => !excerptTerms.has(term))).toEqual([]);
+      expect(byId.get(citation.chunkId)?.slice(citation.excerptSpan?.start, citation.excerptSpan?.end)).toBe(citation.excerpt);
+      rest = rest.replace(said, '');
     }
     expect(rest.replace(/\[\d+\]/g, '').trim()).toBe('');
     expect(result.citations.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('cites each chunk once, after the last of its sentences, with spans covering all of them', async () => {
+    const chunk = scoredChunk(
+      'leave',
+      'Employees get 25 days of paid annual leave per year. The office kitchen is cleaned daily. Unused annual leave can be carried over until March.',
+      0.9,
+    );
+
+    const result = await generator.generate(request('How many days of annual leave do I get and can unused leave be carried over?', [chunk]));
+
+    expect(result.text).toBe('Employees get 25 days of paid annual leave per year. Unused annual leave can be carried over until March. [1]');
+    expect(result.citations).toHaveLength(1);
+    expect(result.citations[0]?.answerSpan).toEqual({ start: 0, end: result.text.length - ' [1]'.length });
+    expect(result.citations[0]?.excerptSpan).toEqual({ start: 0, end: chunk.chunk.text.length });
+  });
+
+  it('reads as sentences: no heading, no restated FAQ question, a table row as a sentence, a header row skipped', async () => {
+    const policy = scoredChunk(
+      'policy',
+      [
+        'Travel and meals',
+        '',
+        'Item | Limit',
+        'Meals while travelling | $75 per day',
+        'Hotel, standard city | $180 per night',
+        '',
+        'What is the limit for a hotel? Hotels are booked through the travel desk.',
+      ].join('\n'),
+      0.9,
+    );
+
+    const result = await generator.generate(request('What is the hotel limit?', [policy]));
+
+    expect(result.text).toContain('Hotel, standard city — Limit: $180 per night.');
+    expect(result.text).toMatch(/^Meals while travelling — Limit: \$75 per day\. /);
+    expect(result.text).not.toContain('|');
+    expect(result.text).not.toContain('Travel and meals');
+    expect(result.text).not.toContain('What is the limit');
+    expect(result.text).not.toMatch(/^Item\b/);
+    // The citation points at the rows it read, header included: the words the answer uses are there.
+    expect(result.citations[0]?.excerpt).toContain('Item | Limit');
+    expect(result.citations[0]?.excerpt).toContain('Hotel, standard city | $180 per night');
   });
 
   it('numbers distinct chunks in order of first citation and reads sentences of a chunk in document order', async () => {
@@ -146,7 +189,8 @@ describe('ExtractiveGenerator', () => {
     const events = await collect(generator.generateStream(request(VPN_QUESTION, contractChunks())));
 
     const deltas = events.flatMap((e) => (e.type === 'delta' ? [e.text] : []));
-    expect(deltas.length).toBe(2);
+    // Two sentences of one chunk, then its marker.
+    expect(deltas).toEqual([VPN_SENTENCE, ` ${VPN_MFA_SENTENCE}`, ' [1]']);
     expect(deltas.join('')).toBe(result.text);
     expect(events[events.length - 2]).toEqual({ type: 'citations', citations: result.citations });
     expect(events[events.length - 1]).toEqual({ type: 'done', usage: result.usage, model: EXTRACTIVE_MODEL_ID, fallbackUsed: false });

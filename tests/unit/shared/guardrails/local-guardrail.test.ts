@@ -103,6 +103,23 @@ describe('LocalGuardrail.checkOutput', () => {
     expect(blocked.text).not.toContain('Berlin');
   });
 
+  it('blocks a verbatim answer that does not answer the question, naming relevance as the failed check', async () => {
+    const handbook = [
+      { text: 'This policy explains which business expenses Northwind Robotics reimburses.' },
+      { text: 'Every Northwind Robotics employee must use long passwords.' },
+    ];
+    const copied = 'This policy explains which business expenses Northwind Robotics reimburses. [1]';
+
+    const offTopic = await new LocalGuardrail().checkOutput(copied, 'What is the parental leave policy?', handbook);
+    const onTopic = await new LocalGuardrail().checkOutput(copied, 'Which business expenses are reimbursed?', handbook);
+
+    expect(offTopic.blocked).toBe(true);
+    expect(offTopic.groundingScore).toBeLessThan(0.35);
+    expect(offTopic.findings).toEqual([{ type: 'GROUNDING', detail: 'RELEVANCE', action: 'BLOCKED' }]);
+    expect(onTopic.blocked).toBe(false);
+    expect(onTopic.groundingScore).toBe(1);
+  });
+
   it('redacts PII in a grounded answer without blocking it', async () => {
     const withPii = [{ text: 'The VPN helpdesk is at vpn-help@example.com or +1 206 555 0100.' }];
 
