@@ -15,7 +15,17 @@ import { SyntheticText, seededRandom } from './synthetic';
 
 export type ToServer = { type: 'set-latency'; ms: number } | { type: 'drain' } | { type: 'stop' };
 export type FromServer =
-  | { type: 'ready'; url: string; chunks: number; indexMs: number; questions: string[]; embedder: string; reranker: string; generator: string }
+  | {
+      type: 'ready';
+      url: string;
+      chunks: number;
+      indexMs: number;
+      questions: string[];
+      embedder: string;
+      reranker: string;
+      generator: string;
+      maxInFlightQueries: number;
+    }
   | { type: 'latency-set'; ms: number }
   /** Sent once no query is running; `abandoned` = queries still running when asked (their clients had gone). */
   | { type: 'drained'; abandoned: number }
@@ -151,6 +161,7 @@ async function main(): Promise<void> {
     embedder: services.embedder.modelId,
     reranker: services.reranker?.modelId ?? 'none',
     generator: services.generator.modelId,
+    maxInFlightQueries: config.server.queryAdmission.maxInFlight,
   });
 }
 

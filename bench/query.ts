@@ -46,6 +46,10 @@ export interface QueryBenchRow {
   requests: number;
   errors: number;
   non2xx: number;
+  /** 429 answers (back-pressure: more queries in flight than the server admits), included in non2xx. */
+  throttled: number;
+  /** Share of the answers in the measured window that were 429. */
+  throttledShare: number;
   /** Requests still being served when the level's time was up (not counted in throughput or latency). */
   unfinished: number;
   throughputRps: number;
@@ -55,7 +59,7 @@ export interface QueryBenchRow {
 }
 
 export interface QueryBenchResult {
-  index: { chunks: number; buildMs: number; embedder: string; reranker: string; generator: string };
+  index: { chunks: number; buildMs: number; embedder: string; reranker: string; generator: string; maxInFlightQueries: number };
   rows: QueryBenchRow[];
   stream: StreamBenchRow[];
 }
@@ -106,9 +110,10 @@ async function drive(
   connections: number,
   durationSeconds: number,
   warmupSeconds: number,
-): Promise<{ latencies: number[]; errors: number; non2xx: number; seconds: number }> {
+): Promise<{ latencies: number[]; errors: number; non2xx: number; throttled: number; seconds: number }> {
   const latencies: number[] = [];
   let non2xx = 0;
+  let throttled = 0;
   const requests = questions.map((question) => ({
     method: 'POST',
     path: '/query',
@@ -126,9 +131,10 @@ async function drive(
     windowEnd = at;
     if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
     else non2xx += 1;
+    if (statusCode === 429) throttled += 1;
   });
   const result = await instance;
-  return { latencies, errors: result.errors + result.timeouts, non2xx, seconds: Math.max(durationSeconds, (windowEnd - windowStart) / 1000) };
+  return { latencies, errors: result.errors + result.timeouts, non2xx, throttled, seconds: Math.max(durationSeconds, (windowEnd - windowStart) / 1000) };
 }
 
 /** One streamed answer: milliseconds to the first `delta` event and to the end of the stream (undefined if it failed). */
@@ -202,6 +208,8 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
           requests: run.latencies.length,
           errors: run.errors,
           non2xx: run.non2xx,
+          throttled: run.throttled,
+          throttledShare: round(run.throttled / Math.max(1, run.latencies.length + run.non2xx), 3),
           unfinished,
           throughputRps: round(run.latencies.length / run.seconds),
           latencyMs: { p50: round(p.p50), p95: round(p.p95), p99: round(p.p99), mean: round(p.mean), max: round(p.max) },
@@ -210,7 +218,7 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
         rows.push(row);
         capacityRps = Math.max(capacityRps, row.throughputRps);
         log(
-          `query: model ${modelLatencyMs} ms, concurrency ${concurrency}: ${row.throughputRps} req/s, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms`,
+          `query: model ${modelLatencyMs} ms, concurrency ${concurrency}: ${row.throughputRps} req/s, p50 ${row.latencyMs.p50} ms, p99 ${row.latencyMs.p99} ms, 429 ${Math.round(row.throttledShare * 100)}%`,
         );
       }
     }
@@ -238,7 +246,14 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
       }
     }
     return {
-      index: { chunks: ready.chunks, buildMs: round(ready.indexMs), embedder: ready.embedder, reranker: ready.reranker, generator: ready.generator },
+      index: {
+        chunks: ready.chunks,
+        buildMs: round(ready.indexMs),
+        embedder: ready.embedder,
+        reranker: ready.reranker,
+        generator: ready.generator,
+        maxInFlightQueries: ready.maxInFlightQueries,
+      },
       rows,
       stream,
     };
@@ -254,9 +269,9 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
 
 export function formatQueryBench(result: QueryBenchResult): string {
   return [
-    `Query path: POST /query over ${result.index.chunks} chunks (embedder ${result.index.embedder}, reranker ${result.index.reranker}, generator ${result.index.generator})`,
+    `Query path: POST /query over ${result.index.chunks} chunks (embedder ${result.index.embedder}, reranker ${result.index.reranker}, generator ${result.index.generator}); 429 % = answers refused by the in-flight bound (RAG_MAX_INFLIGHT_QUERIES ${result.index.maxInFlightQueries}), latency over 2xx only`,
     formatTable(
-      ['model ms', 'conc.', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'overhead p50', 'overhead p99', 'completed', 'errors', 'warm-up s'],
+      ['model ms', 'conc.', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'overhead p50', 'overhead p95', 'overhead p99', '429 %', 'completed', 'errors', 'warm-up s'],
       result.rows.map((row) => [
         row.modelLatencyMs,
         row.concurrency,
@@ -265,9 +280,11 @@ export function formatQueryBench(result: QueryBenchResult): string {
         row.latencyMs.p95,
         row.latencyMs.p99,
         row.overheadMs.p50,
+        row.overheadMs.p95,
         row.overheadMs.p99,
+        round(row.throttledShare * 100, 1),
         row.requests,
-        row.errors + row.non2xx,
+        row.errors + row.non2xx - row.throttled,
         row.warmupSeconds,
       ]),
     ),

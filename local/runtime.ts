@@ -10,6 +10,7 @@ import type { Services } from '../shared/pipeline/services';
 import type { Workflows } from '../shared/workflows/workflows';
 import { LocalWorkflows } from './asl-workflows';
 import { lambdaContext } from './lambda-context';
+import { QueryAdmission } from './query-admission';
 import { createLocalServer } from './server';
 import { watchDocuments } from './watcher';
 
@@ -23,6 +24,8 @@ export interface LocalRuntime {
   config: AppConfig;
   services: Services;
   workflows: LocalWorkflows;
+  /** The bound on queries in flight (RAG_MAX_INFLIGHT_QUERIES). */
+  admission: QueryAdmission;
   /** Waits until the running re-index sweep and every queued ingestion have finished. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -73,7 +76,9 @@ export async function startLocalRuntime(config: AppConfig, options: LocalRuntime
   useServices(services);
 
   let ready = false;
+  const admission = new QueryAdmission(config.server.queryAdmission);
   const server: FastifyInstance = await createLocalServer({
+    admission,
     host: config.server.host,
     port: config.server.port,
     tenantClaim: config.tenancy.tenantClaim,
@@ -110,6 +115,7 @@ export async function startLocalRuntime(config: AppConfig, options: LocalRuntime
     config,
     services,
     workflows,
+    admission,
     settle: () => workflows.settle(),
     stop: async () => {
       if (timer) clearInterval(timer);

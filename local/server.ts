@@ -8,6 +8,10 @@ import type { StreamingHttpHandler } from '../functions/api/query-stream';
 import { writableSink } from '../functions/api/response-sink';
 import { registerWebPage } from './web/register-web-page';
 import * as path from 'node:path';
+import { errorResponse } from '../functions/api/http';
+import { ThrottlingError } from '../shared/errors';
+import { DEFAULT_QUERY_ADMISSION } from '../shared/config/config';
+import { QueryAdmission } from './query-admission';
 
 /**
  * The local HTTP API: the routes of functions/api/routes.ts, each request turned into the API
@@ -23,6 +27,8 @@ export interface LocalServerOptions {
   tenant: string;
   /** Until this returns true, every route but /health answers 503. */
   isReady: () => boolean;
+  /** The bound on queries in flight: routes marked `admission: 'query'` past it answer 429 (default: the configuration's default). */
+  admission?: QueryAdmission;
 }
 
 const repoRoot = path.resolve(__dirname, '..');
@@ -45,6 +51,7 @@ function httpBody(body: unknown, contentType: string | undefined): { body?: stri
 export async function createLocalServer(options: LocalServerOptions): Promise<FastifyInstance> {
   // The body limit is the handlers' to enforce (413 with a reason); fastify only caps memory.
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  const admission = options.admission ?? new QueryAdmission(DEFAULT_QUERY_ADMISSION);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
@@ -84,16 +91,30 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
         if (route.public && !options.isReady()) {
           return reply.code(503).send({ status: 'starting' });
         }
-        if (route.stream && streamingHandler) {
-          // The handler writes status, headers and events itself, as Lambda response streaming does.
-          reply.hijack();
-          await streamingHandler(event, writableSink(reply.raw), lambdaContext(entry.name, 300_000));
-          return reply;
+        const release = route.admission === 'query' ? admission.tryAdmit() : () => undefined;
+        if (!release) {
+          const refused = errorResponse(
+            new ThrottlingError('Too many queries in flight; retry later', admission.options.retryAfterSeconds),
+            event.requestContext.requestId,
+          );
+          reply.code(refused.statusCode ?? 429);
+          for (const [name, value] of Object.entries(refused.headers ?? {})) reply.header(name, String(value));
+          return reply.send(refused.body ?? '');
         }
-        const result = await handler(event, lambdaContext(entry.name, 30_000));
-        reply.code(result.statusCode ?? 200);
-        for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, String(value));
-        return reply.send(result.body ?? '');
+        try {
+          if (route.stream && streamingHandler) {
+            // The handler writes status, headers and events itself, as Lambda response streaming does.
+            reply.hijack();
+            await streamingHandler(event, writableSink(reply.raw), lambdaContext(entry.name, 300_000));
+            return reply;
+          }
+          const result = await handler(event, lambdaContext(entry.name, 30_000));
+          reply.code(result.statusCode ?? 200);
+          for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, String(value));
+          return reply.send(result.body ?? '');
+        } finally {
+          release();
+        }
       },
     });
   }

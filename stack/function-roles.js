@@ -83,7 +83,8 @@ async function grants(context) {
     'api-query-stream': [
       allow('states:StartSyncExecution', stateMachine('query')),
       conversations(['dynamodb:GetItem', 'dynamodb:PutItem']),
-      ...store(['s3vectors:GetVectors'], []),
+      // The state machine hands over the ranked chunks with their text: no S3 Vectors read here. A Knowledge
+      // Base's citations are read back with bedrock:Retrieve (below).
       applyGuardrail,
       unlessKnowledgeBase(allow('bedrock:InvokeModelWithResponseStream', generation)),
       // RetrieveAndGenerateStream is authorised as bedrock:RetrieveAndGenerate (no resource type).
@@ -144,9 +145,9 @@ async function grants(context) {
     ],
     // Finalize and RecordFailure delete a known generation by its chunk ids: GetVectors, then DeleteVectors.
     // A Knowledge Base lists a generation's documents by their id prefix (shared/vectors/knowledge-base-store.ts).
+    // Finalize deletes its work files by their known keys (no listing), and reads only keys that exist.
     'ingest-finalize': [
       stateObjects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
-      listState,
       // The tenant's index changed: bump its generation, so cached answers over the old index are never read.
       conversations('dynamodb:UpdateItem'),
       ...store(
@@ -177,16 +178,17 @@ async function grants(context) {
     ],
     'query-validate': [],
     'query-guard-input': [applyGuardrail],
-    // Retrieve and Rerank run only in converse mode: the Knowledge Base retrieves and reranks itself.
-    'query-retrieve': [
+    // RetrieveAndRank runs only in converse mode: the Knowledge Base retrieves and reranks itself. The union
+    // of the former Retrieve and Rerank roles; the chunks come back with the query, so no separate read.
+    'query-retrieve-and-rank': [
       unlessKnowledgeBase(embedding),
       // A filtered query with metadata needs GetVectors as well as QueryVectors
       // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_S3VectorBuckets_QueryVectors.html, read 2026-11-30).
       ...store(['s3vectors:QueryVectors', 's3vectors:GetVectors'], []),
+      ...rerank.map(unlessKnowledgeBase),
     ],
-    'query-rerank': [...store(['s3vectors:GetVectors'], []), ...rerank.map(unlessKnowledgeBase)],
+    // Generates from the chunks the state carries: no store read.
     'query-generate': [
-      ...store(['s3vectors:GetVectors'], []),
       applyGuardrail,
       allow('bedrock:InvokeModel', generation),
       ...generationMarketplace,
@@ -198,8 +200,9 @@ async function grants(context) {
       whenKnowledgeBase(allow('bedrock:InvokeModel', modelArns(models.rerank))),
       ...(generationMarketplace.length === 0 ? marketplace(models.rerank).map(whenKnowledgeBase) : []),
     ],
-    // Citations read the cited chunks back: GetVectors, or Retrieve filtered by chunk id on a Knowledge Base.
-    'query-citations': store(['s3vectors:GetVectors'], ['bedrock:Retrieve']),
+    // Citations resolve against the chunks the state carries; only a Knowledge Base's citations are read
+    // back (Retrieve filtered by chunk id).
+    'query-citations': store([], ['bedrock:Retrieve']),
     'reindex-plan': [
       // Lists the documents and HEADs them (HeadObject is authorised by s3:GetObject); reads manifests.
       listDocuments,

@@ -8,7 +8,6 @@ import { vectorsPort } from '../../shared/adapters/vector-store';
 import { servicesFor } from '../../shared/adapters/wiring';
 import { workflowsPort } from '../../shared/adapters/workflows';
 import { loadConfig } from '../../shared/config/config';
-import { queryRequestSchema } from '../../shared/contracts/query';
 import { formatStreamEvent } from '../../shared/contracts/stream';
 import { ConfigurationError } from '../../shared/errors';
 import { withObservability } from '../../shared/observability/handler-stack';
@@ -16,6 +15,7 @@ import { logger } from '../../shared/observability/telemetry';
 import { type StreamAnswerDeps, streamAnswer } from '../../shared/pipeline/stream-answer';
 import type { QueryState } from '../../shared/pipeline/query';
 import { generateSchema } from '../query/state';
+import { requestSchemaFor } from '../../shared/pipeline/request-schema';
 import { errorResponse, type HttpEvent, parseJsonBody, tenantOf } from './http';
 import { jwtAuthenticator } from './jwt';
 import { lambdaSink, lambdaStreamingGlobals, type ResponseSink } from './response-sink';
@@ -53,7 +53,7 @@ export function makeStreamingHandler(services: () => Promise<StreamAnswerDeps>, 
       const event = authenticate ? await authenticate(raw) : raw;
       const deps = await services();
       const tenant = tenantOf(event, deps.config);
-      const request = parseJsonBody(event, queryRequestSchema(deps.config.query));
+      const request = parseJsonBody(event, requestSchemaFor(deps.config.query));
       const events = streamAnswer(deps, { ...request, tenant, requestId }, (state) => generateSchema.parse(state) as QueryState);
       // Run up to the first event before answering 200: retrieval errors still get their status.
       const first = await events.next();

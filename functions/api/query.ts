@@ -4,8 +4,8 @@ import { conversationsPort } from '../../shared/adapters/conversations';
 import { workflowsPort } from '../../shared/adapters/workflows';
 import { withObservability } from '../../shared/observability/handler-stack';
 import { logger, MetricUnit, metrics } from '../../shared/observability/telemetry';
-import { queryRequestSchema } from '../../shared/contracts/query';
 import { type AnswerDeps, answerQuestion } from '../../shared/pipeline/answer';
+import { requestSchemaFor } from '../../shared/pipeline/request-schema';
 import { type HttpEvent, type HttpResult, httpErrors, json, parseJsonBody, tenantOf } from './http';
 
 /**
@@ -17,7 +17,7 @@ export function makeHandler(services: () => Promise<AnswerDeps>) {
     async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
       const deps = await services();
       const tenant = tenantOf(event, deps.config);
-      const request = parseJsonBody(event, queryRequestSchema(deps.config.query));
+      const request = parseJsonBody(event, requestSchemaFor(deps.config.query));
       const started = performance.now();
       const response = await answerQuestion(deps, { ...request, tenant, requestId: event.requestContext.requestId });
       const latencyMs = Math.round(performance.now() - started);

@@ -16,11 +16,13 @@ export interface HttpRoute {
    * the JWT itself. Locally the same server serves it.
    */
   stream?: boolean;
+  /** Counted against the bound on queries in flight (the local server answers 429 beyond it). */
+  admission?: 'query';
 }
 
 export const httpRoutes: readonly HttpRoute[] = [
-  { method: 'POST', path: '/query', function: 'api-query' },
-  { method: 'POST', path: '/query/stream', function: 'api-query-stream', stream: true },
+  { method: 'POST', path: '/query', function: 'api-query', admission: 'query' },
+  { method: 'POST', path: '/query/stream', function: 'api-query-stream', stream: true, admission: 'query' },
   { method: 'GET', path: '/sessions/{sessionId}', function: 'api-sessions' },
   { method: 'DELETE', path: '/sessions/{sessionId}', function: 'api-sessions' },
   { method: 'GET', path: '/openapi.json', function: 'api-openapi', public: true },

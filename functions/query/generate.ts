@@ -1,6 +1,5 @@
 import { generatorPort } from '../../shared/adapters/generator';
 import { guardrailPort } from '../../shared/adapters/guardrail';
-import { vectorsPort } from '../../shared/adapters/vector-store';
 import { servicesFor } from '../../shared/adapters/wiring';
 import { type GenerateDeps, generate } from '../../shared/pipeline/query';
 import { taskHandler } from '../task';
@@ -8,4 +7,4 @@ import { generateSchema, labels } from './state';
 
 /** Query Task "Generate": answer from the ranked chunks under the guardrail, with the grounding check. */
 export const makeHandler = taskHandler(generateSchema, (services: GenerateDeps, state) => generate(services, state), labels);
-export const handler = makeHandler(servicesFor(vectorsPort, generatorPort, guardrailPort));
+export const handler = makeHandler(servicesFor(generatorPort, guardrailPort));

@@ -1,7 +1,16 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { GeneratedCitation } from '../../shared/generation/generator';
 import { tenantPattern } from '../../shared/contracts/tenant';
-import type { GenerationOutput, InputGuardOutput, QueryState, RankedOutput, RetrievalOutput, ValidatedQuery } from '../../shared/pipeline/query';
+import type { ScoredChunk } from '../../shared/documents/chunk';
+import {
+  type GenerationOutput,
+  type InputGuardOutput,
+  payloadBytes,
+  type QueryState,
+  RANKED_PAYLOAD_MAX_BYTES,
+  type RankedOutput,
+  type ValidatedQuery,
+} from '../../shared/pipeline/query';
 import { type GuardrailFinding, type GuardrailSummary, type QueryWorkflowInput, queryFiltersSchema, queryRequestSchema } from '../../shared/contracts/query';
 import type { Assert, SchemaMatches } from '../task';
 
@@ -9,7 +18,7 @@ import type { Assert, SchemaMatches } from '../task';
  * The input of each query Task, in full (statemachines/query.asl.json). Every Task takes the whole
  * execution state (no InputPath or Parameters): the workflow input plus the ResultPath of each step
  * so far; InputAllowed decides which steps ran (blocked: none, knowledge-base: Generate, otherwise
- * Retrieve, Rerank and Generate). Past ValidateQuery the state lets other top-level fields through
+ * RetrieveAndRank and Generate). Past ValidateQuery the state lets other top-level fields through
  * (`.loose()`); the step results nested in it are checked field by field.
  */
 const requestId = z.string().min(1);
@@ -67,14 +76,34 @@ export const inputGuardOutputSchema = z.object({
 });
 type _InputGuardOutput = Assert<SchemaMatches<typeof inputGuardOutputSchema, InputGuardOutput>>;
 
-const chunkRefSchema = z.object({ id: z.string().min(1), score: z.number() });
+const scoredChunkSchema = z.object({
+  chunk: z.object({
+    tenant,
+    documentId: z.string().min(1),
+    key: z.string().min(1),
+    version: z.string().min(1),
+    contentType: z.string().min(1),
+    fingerprint: z.string().min(1),
+    id: z.string().min(1),
+    index: count,
+    text: z.string(),
+    location: z.object({ start: count, end: count, page: z.number().int().min(1).optional(), section: z.string().optional() }),
+    title: z.string().optional(),
+  }),
+  score: z.number(),
+});
+type _ScoredChunk = Assert<SchemaMatches<typeof scoredChunkSchema, ScoredChunk>>;
 
-/** Retrieve's result, at `$.retrieval`. */
-export const retrievalOutputSchema = z.object({ candidates: z.array(chunkRefSchema), embeddingTokens: count, embeddingModel: z.string().min(1) });
-type _RetrievalOutput = Assert<SchemaMatches<typeof retrievalOutputSchema, RetrievalOutput>>;
-
-/** Rerank's result, at `$.ranked`. */
-export const rankedOutputSchema = z.object({ chunks: z.array(chunkRefSchema) });
+/**
+ * RetrieveAndRank's result, at `$.ranked`: the ranked chunks with their text, so no later step reads
+ * the store again; bounded well under Step Functions' 256 KiB state limit (RANKED_PAYLOAD_MAX_BYTES says why).
+ */
+export const rankedOutputSchema = z
+  .object({ chunks: z.array(scoredChunkSchema), embeddingTokens: count, embeddingModel: z.string().min(1), belowFloor: z.boolean().optional() })
+  .refine((ranked) => payloadBytes(ranked) <= RANKED_PAYLOAD_MAX_BYTES, {
+    message: `the ranked chunks exceed ${RANKED_PAYLOAD_MAX_BYTES} bytes of state payload`,
+    path: ['chunks'],
+  });
 type _RankedOutput = Assert<SchemaMatches<typeof rankedOutputSchema, RankedOutput>>;
 
 const spanSchema = z.object({ start: count, end: count });
@@ -106,7 +135,6 @@ const stateSchema = validateSchema.loose();
 export const queryStateSchema = stateSchema.extend({
   query: validatedQuerySchema,
   inputGuard: inputGuardOutputSchema,
-  retrieval: retrievalOutputSchema.optional(),
   ranked: rankedOutputSchema.optional(),
   generation: generationOutputSchema.optional(),
 });
@@ -114,16 +142,16 @@ type _QueryState = Assert<SchemaMatches<typeof queryStateSchema, QueryState>>;
 
 /** Past InputAllowed every path but the blocked one. */
 const allowedInputGuardSchema = inputGuardOutputSchema.extend({ blocked: z.literal(false) });
-/** Retrieve and Rerank run only on the own-retrieval path. */
+/** RetrieveAndRank runs only on the own-retrieval path. */
 const ownRetrievalPath = {
   query: validatedQuerySchema.extend({ mode: z.literal('own-retrieval') }),
   inputGuard: allowedInputGuardSchema,
 };
 
 /** The results a state holds on its path once Generate has run: none when blocked, the steps of its mode otherwise. */
-function resultsOnPath(state: { query: ValidatedQuery; inputGuard: InputGuardOutput }): ('retrieval' | 'ranked' | 'generation')[] {
+function resultsOnPath(state: { query: ValidatedQuery; inputGuard: InputGuardOutput }): ('ranked' | 'generation')[] {
   if (state.inputGuard.blocked) return [];
-  return state.query.mode === 'knowledge-base' ? ['generation'] : ['retrieval', 'ranked', 'generation'];
+  return state.query.mode === 'knowledge-base' ? ['generation'] : ['ranked', 'generation'];
 }
 
 function requireResults(before: 'Generate' | 'ResolveCitations') {
@@ -138,18 +166,14 @@ function requireResults(before: 'Generate' | 'ResolveCitations') {
 /** Task "GuardInput": the workflow input and ValidateQuery's result. */
 export const guardInputSchema = stateSchema.extend({ query: validatedQuerySchema });
 
-/** Task "Retrieve": plus GuardInput's result. */
-export const retrieveSchema = stateSchema.extend(ownRetrievalPath);
+/** Task "RetrieveAndRank": plus GuardInput's result. */
+export const retrieveAndRankSchema = stateSchema.extend(ownRetrievalPath);
 
-/** Task "Rerank": plus Retrieve's result. */
-export const rerankSchema = retrieveSchema.extend({ retrieval: retrievalOutputSchema });
-
-/** Task "Generate": Retrieve's and Rerank's results on the own-retrieval path, none on the knowledge-base path. */
+/** Task "Generate": RetrieveAndRank's result on the own-retrieval path, none on the knowledge-base path. */
 export const generateSchema = stateSchema
   .extend({
     query: validatedQuerySchema,
     inputGuard: allowedInputGuardSchema,
-    retrieval: retrievalOutputSchema.optional(),
     ranked: rankedOutputSchema.optional(),
   })
   .superRefine(requireResults('Generate'));

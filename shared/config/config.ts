@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigurationError } from '../errors';
 import {
   awsRegionSchema,
@@ -43,6 +43,8 @@ export const EVENT_ENVELOPE_BYTES = 64 * 1024;
 export const MAX_UPLOAD_BYTES_LIMIT = Math.floor(((LAMBDA_SYNC_PAYLOAD_BYTES - EVENT_ENVELOPE_BYTES) * 3) / 4);
 export const DEFAULT_MAX_UPLOAD_BYTES = Math.floor(4.4 * 1024 * 1024);
 
+export const DEFAULT_QUERY_ADMISSION = { maxInFlight: 64, retryAfterSeconds: 1 } as const;
+
 const envSchema = z.object({
   // --- local runtime ---
   HOST: z.string().default('127.0.0.1'),
@@ -57,13 +59,21 @@ const envSchema = z.object({
   RAG_SAMPLES: bool.default(true),
   RAG_REINDEX_INTERVAL_SECONDS: int(0, 86400).default(300),
   RAG_WATCH: bool.default(true),
+  /**
+   * Queries (POST /query, /query/stream) the local server runs at once; one more is refused with 429 and
+   * Retry-After instead of queueing without bound. 64 admits the bench's 50 clients; on AWS the query
+   * function's reserved concurrency plays this part (serverless.yml).
+   */
+  RAG_MAX_INFLIGHT_QUERIES: int(1, 10000).default(DEFAULT_QUERY_ADMISSION.maxInFlight),
+  RAG_QUERY_RETRY_AFTER_SECONDS: int(1, 3600).default(DEFAULT_QUERY_ADMISSION.retryAfterSeconds),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'debug', 'info', 'warn', 'error', 'silent']).default('INFO'),
   // --- adapter switches, one per port ---
   RAG_BLOB_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
   RAG_EMBEDDER: z.enum(['local', 'bedrock-titan', 'bedrock-cohere']).default('local'),
   /** `knowledge-base`: documents go to a Bedrock Knowledge Base through a CUSTOM data source, which embeds them itself. */
   RAG_VECTOR_STORE: z.enum(['lancedb', 's3vectors', 'knowledge-base']).default('lancedb'),
-  RAG_RERANKER: z.enum(['local', 'bedrock', 'none']).default('local'),
+  /** Embedded default `none`: after RM3 the lexical reranker adds nothing on either dataset and costs ~6 ms CPU a query (docs/adr/0007). */
+  RAG_RERANKER: z.enum(['local', 'bedrock', 'none']).default('none'),
   RAG_GENERATOR: z.enum(['extractive', 'bedrock-converse', 'bedrock-knowledge-base']).default('extractive'),
   RAG_GUARDRAIL: z.enum(['local', 'bedrock']).default('local'),
   RAG_WORKFLOWS: z.enum(['local', 'stepfunctions']).default('local'),
@@ -99,6 +109,8 @@ const envSchema = z.object({
   RAG_MAX_TOP_K: int(1, 100).default(20),
   RAG_CANDIDATES: int(1, 1000).default(100),
   RAG_MIN_RELEVANCE: num(0, 1).default(0),
+  /** Share of the question's (IDF-weighted) content terms the best chunks must cover, else the answer is "not found" (shared/pipeline/relevance-floor.ts). */
+  RAG_MIN_COVERAGE: num(0, 1).default(0.25),
   RAG_PROMPT_VERSION: z
     .string()
     .regex(/^[\w.-]+$/)
@@ -204,7 +216,11 @@ function checkCrossFieldRules(e: EnvValues, ctx: z.RefinementCtx<EnvValues>): vo
 function toAppConfig(e: EnvValues) {
   const dataDir = path.resolve(e.RAG_DATA_DIR);
   return {
-    server: { host: e.HOST, port: e.PORT },
+    server: {
+      host: e.HOST,
+      port: e.PORT,
+      queryAdmission: { maxInFlight: e.RAG_MAX_INFLIGHT_QUERIES, retryAfterSeconds: e.RAG_QUERY_RETRY_AFTER_SECONDS },
+    },
     local: {
       dataDir,
       documentsDir: path.resolve(e.RAG_DOCUMENTS_DIR ?? path.join(dataDir, 'documents')),
@@ -250,6 +266,7 @@ function toAppConfig(e: EnvValues) {
       maxTopK: e.RAG_MAX_TOP_K,
       candidates: e.RAG_CANDIDATES,
       minRelevance: e.RAG_MIN_RELEVANCE,
+      minCoverage: e.RAG_MIN_COVERAGE,
       promptVersion: e.RAG_PROMPT_VERSION,
     },
     aws: {

@@ -8,12 +8,15 @@ import { ValidationError } from '../errors';
 import { logger, metrics, MetricUnit, traceStage } from '../observability/telemetry';
 import type { BlobStore } from '../storage/blob-store';
 import type { ChunkFilter } from '../vectors/vector-store';
-import { type Citation, type GuardrailSummary, type QueryResponse, type QueryWorkflowInput, queryRequestSchema } from '../contracts/query';
+import type { Citation, GuardrailSummary, QueryResponse, QueryWorkflowInput } from '../contracts/query';
+import { requestSchemaFor } from './request-schema';
 import type { Services } from './services';
+import { applyRelevanceFloor } from './relevance-floor';
 
 /**
- * Query use-cases, one per query state machine Task. Between steps only chunk ids and scores
- * travel; chunk text is read from the vector store where it is needed.
+ * Query use-cases, one per query state machine Task. Retrieval and rerank run in one Task whose
+ * result carries the top-K ranked chunks with their text and metadata (bounded, see
+ * `rankedPayloadBytes`): Generate and ResolveCitations read nothing back from the store.
  */
 
 export interface ValidatedQuery {
@@ -36,19 +39,19 @@ export interface InputGuardOutput {
   message?: string;
 }
 
+/** A chunk's place in a ranking (the evaluation scores rankings by id). */
 export interface ChunkRef {
   id: string;
   score: number;
 }
 
-export interface RetrievalOutput {
-  candidates: ChunkRef[];
+/** What RetrieveAndRank hands on: the ranked chunks themselves (best first), and what embedding the question cost. */
+export interface RankedOutput {
+  chunks: ScoredChunk[];
+  /** No chunk covers enough of the question: the ranking stays (eval, logs), the answer is "not found". */
+  belowFloor?: boolean;
   embeddingTokens: number;
   embeddingModel: string;
-}
-
-export interface RankedOutput {
-  chunks: ChunkRef[];
 }
 
 export interface GenerationOutput {
@@ -66,7 +69,6 @@ export interface GenerationOutput {
 export interface QueryState extends QueryWorkflowInput {
   query: ValidatedQuery;
   inputGuard: InputGuardOutput;
-  retrieval?: RetrievalOutput;
   ranked?: RankedOutput;
   generation?: GenerationOutput;
 }
@@ -90,7 +92,7 @@ export function validateQuery(services: ValidateQueryDeps, input: QueryWorkflowI
   const { config } = services;
   // `stream` steers the state machine (GenerateOrStream), not the query itself.
   const { requestId, tenant, stream: _stream, ...request } = input;
-  const parsed = queryRequestSchema(config.query).safeParse(request);
+  const parsed = requestSchemaFor(config.query).safeParse(request);
   if (!parsed.success) {
     throw new ValidationError(
       'Invalid query',
@@ -127,61 +129,113 @@ export async function guardInput(services: GuardInputDeps, query: ValidatedQuery
   });
 }
 
+export interface RetrievalOutput {
+  candidates: ScoredChunk[];
+  embeddingTokens: number;
+  embeddingModel: string;
+}
+
 export type RetrieveDeps = Pick<Services, 'embedder' | 'vectors'>;
 
+/** Embeds the question and searches the tenant's chunks; the store hands back each candidate with its text. */
 export async function retrieve(services: RetrieveDeps, query: ValidatedQuery, question: string): Promise<RetrievalOutput> {
-  return traceStage('Retrieve', async () => {
-    const { vectors, inputTokens } = await services.embedder.embed([question], 'query');
-    const vector = vectors[0];
-    if (!vector) throw new Error('Embedder returned no vector for the query');
-    const results = await services.vectors.query({
-      tenant: query.tenant,
-      vector,
-      text: question,
-      topK: query.candidates,
-      filter: query.filter,
-    });
-    metrics.addMetric('RetrievedChunks', MetricUnit.Count, results.length);
-    return {
-      candidates: results.map((r) => ({ id: r.chunk.id, score: r.score })),
-      embeddingTokens: inputTokens,
-      embeddingModel: services.embedder.modelId,
-    };
+  const { vectors, inputTokens } = await services.embedder.embed([question], 'query');
+  const vector = vectors[0];
+  if (!vector) throw new Error('Embedder returned no vector for the query');
+  const results = await services.vectors.query({
+    tenant: query.tenant,
+    vector,
+    text: question,
+    topK: query.candidates,
+    filter: query.filter,
   });
+  metrics.addMetric('RetrievedChunks', MetricUnit.Count, results.length);
+  // The store filters by tenant; a chunk of another tenant never goes further, whatever an adapter returns.
+  return { candidates: results.filter((r) => r.chunk.tenant === query.tenant), embeddingTokens: inputTokens, embeddingModel: services.embedder.modelId };
 }
 
-/** Chunks by id in the given order, restricted to the tenant. */
-export async function loadChunks(services: Pick<Services, 'vectors'>, tenant: string, refs: ChunkRef[]): Promise<ScoredChunk[]> {
-  const stored = await services.vectors.getChunks(
-    tenant,
-    refs.map((r) => r.id),
-  );
-  const byId = new Map(stored.map((c) => [c.id, c]));
-  return refs.flatMap((r) => {
-    const chunk = byId.get(r.id);
-    return chunk ? [{ chunk, score: r.score }] : [];
-  });
+export type RerankDeps = Pick<Services, 'config' | 'reranker'>;
+
+/** Re-scores the candidates, keeps the best topK above the relevance floor. */
+export async function rerank(services: RerankDeps, query: ValidatedQuery, question: string, candidates: ScoredChunk[]): Promise<ScoredChunk[]> {
+  const ranked = services.reranker ? await services.reranker.rerank(question, candidates, query.topK) : candidates.slice(0, query.topK);
+  return ranked.filter((r) => r.score >= services.config.query.minRelevance);
 }
 
-export type RerankDeps = Pick<Services, 'config' | 'vectors' | 'reranker'>;
-
-export async function rerank(services: RerankDeps, query: ValidatedQuery, question: string, retrieval: RetrievalOutput): Promise<RankedOutput> {
-  return traceStage('Rerank', async () => {
-    const candidates = await loadChunks(services, query.tenant, retrieval.candidates);
-    const ranked = services.reranker ? await services.reranker.rerank(question, candidates, query.topK) : candidates.slice(0, query.topK);
-    const kept = ranked.filter((r) => r.score >= services.config.query.minRelevance);
-    return { chunks: kept.map((r) => ({ id: r.chunk.id, score: r.score })) };
-  });
+/**
+ * Whether the best chunks cover too little of the question to answer it (shared/pipeline/relevance-floor.ts).
+ * The ranking itself is kept (it is still the best the corpus has, and the eval scores it); only the answer
+ * is withheld, so a refused question costs no retrieval quality.
+ */
+export function belowRelevanceFloor(services: Pick<Services, 'config'>, question: string, ranked: ScoredChunk[], candidates: ScoredChunk[]): boolean {
+  return ranked.length > 0 && applyRelevanceFloor(question, ranked, { minCoverage: services.config.query.minCoverage, reference: candidates }).length === 0;
 }
 
-export type GenerateDeps = Pick<Services, 'vectors' | 'generator' | 'guardrail'>;
+/**
+ * The ranked chunks travel in the state machine's payload, whose size Step Functions caps at 256 KiB
+ * per state input or output (262,144 bytes of UTF-8: "Maximum length of 262144",
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StateEnteredEventDetails.html;
+ * "256 kilobytes of data per workflow invocation",
+ * https://aws.amazon.com/blogs/compute/introducing-larger-state-payloads-for-aws-step-functions/; both read
+ * 2026-12-01). The state also holds the query, the guard's verdict and later the answer with its
+ * excerpts, so the ranked chunks get at most 96 KiB: with the default 20 x 1,000-character chunks
+ * (at most 3 UTF-8 bytes a character) they need about 80 KiB in the worst case, under 25 KiB for
+ * ASCII text.
+ */
+export const RANKED_PAYLOAD_MAX_BYTES = 96 * 1024;
+
+/** The UTF-8 size of a value as the state machine carries it (JSON). */
+export function payloadBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+/**
+ * The best chunks whose JSON fits `maxBytes`, in rank order: with the default limits everything fits;
+ * an operator who raises RAG_CHUNK_SIZE and RAG_MAX_TOP_K together loses the lowest-ranked chunks
+ * (counted in the `RankedChunksDropped` metric) instead of failing the execution.
+ */
+export function withinPayload(chunks: ScoredChunk[], maxBytes: number = RANKED_PAYLOAD_MAX_BYTES): ScoredChunk[] {
+  // Envelope: `{"chunks":[` ... `],"embeddingTokens":...,"embeddingModel":"..."}` with room to spare.
+  let used = 256;
+  const kept: ScoredChunk[] = [];
+  for (const chunk of chunks) {
+    used += payloadBytes(chunk) + 1;
+    if (used > maxBytes) break;
+    kept.push(chunk);
+  }
+  if (kept.length < chunks.length) metrics.addMetric('RankedChunksDropped', MetricUnit.Count, chunks.length - kept.length);
+  return kept;
+}
+
+export type RetrieveAndRankDeps = RetrieveDeps & RerankDeps;
+
+/** Query Task "RetrieveAndRank": retrieve, then rerank, in one invocation (they always run together); the result carries the chunks' text. */
+export async function retrieveAndRank(services: RetrieveAndRankDeps, query: ValidatedQuery, question: string): Promise<RankedOutput> {
+  const retrieval = await traceStage('Retrieve', () => retrieve(services, query, question));
+  const ranked = await traceStage('Rerank', () => rerank(services, query, question, retrieval.candidates));
+  const belowFloor = belowRelevanceFloor(services, question, ranked, retrieval.candidates);
+  if (belowFloor) metrics.addMetric('AnswersWithheldBelowFloor', MetricUnit.Count, 1);
+  return {
+    chunks: withinPayload(ranked),
+    embeddingTokens: retrieval.embeddingTokens,
+    embeddingModel: retrieval.embeddingModel,
+    ...(belowFloor ? { belowFloor } : {}),
+  };
+}
+
+export type GenerateDeps = Pick<Services, 'generator' | 'guardrail'>;
 
 export async function generate(services: GenerateDeps, state: QueryState): Promise<GenerationOutput> {
   return traceStage('Generate', async () => {
-    const chunks = state.ranked ? await loadChunks(services, state.query.tenant, state.ranked.chunks) : [];
+    const chunks = answerableChunks(state);
     const result = await services.generator.generate(generationRequest(state, chunks));
     return guardGeneration(services, state, chunks, result);
   });
+}
+
+/** The chunks an answer may use: none when the ranking is below the relevance floor. */
+export function answerableChunks(state: Pick<QueryState, 'ranked'>): ScoredChunk[] {
+  return state.ranked && !state.ranked.belowFloor ? state.ranked.chunks : [];
 }
 
 /** What the generator is asked, from the state the query state machine built. */
@@ -261,12 +315,35 @@ function citationFromChunk(chunk: StoredChunk, generated: GeneratedCitation, doc
 
 export type ResolveCitationsDeps = Pick<Services, 'config' | 'documents' | 'vectors' | 'generator'>;
 
+/** One entry per (marker, chunk): a model may cite the same source twice with the same marker. */
+export function uniqueCitations(citations: GeneratedCitation[]): GeneratedCitation[] {
+  const seen = new Set<string>();
+  return citations.filter((c) => {
+    const key = `${c.marker ?? ''}\u0000${c.chunkId}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * The chunks the citations point at: the ranked chunks the state carries (own retrieval). Only the
+ * Knowledge Base, which retrieved by itself, leaves ids to read from the store.
+ */
+async function citedChunks(services: Pick<Services, 'vectors'>, state: QueryState, citations: GeneratedCitation[]): Promise<Map<string, StoredChunk>> {
+  const chunks = new Map((state.ranked?.chunks ?? []).map((c) => [c.chunk.id, c.chunk]));
+  if (state.query.mode !== 'knowledge-base') return chunks;
+  const missing = [...new Set(citations.map((c) => c.chunkId))].filter((id) => !chunks.has(id));
+  if (missing.length > 0) for (const chunk of await services.vectors.getChunks(state.query.tenant, missing)) chunks.set(chunk.id, chunk);
+  return chunks;
+}
+
 /** Resolves citations to documents, prices the request and shapes the response. */
 export async function resolveCitations(services: ResolveCitationsDeps, state: QueryState): Promise<QueryResponse> {
   const { config } = services;
   const { query, inputGuard, generation } = state;
-  const embeddingTokens = state.retrieval?.embeddingTokens ?? 0;
-  const embeddingCost = state.retrieval ? costUsd(state.retrieval.embeddingModel, { inputTokens: embeddingTokens, outputTokens: 0 }) : 0;
+  const embeddingTokens = state.ranked?.embeddingTokens ?? 0;
+  const embeddingCost = state.ranked ? costUsd(state.ranked.embeddingModel, { inputTokens: embeddingTokens, outputTokens: 0 }) : 0;
   if (!generation) {
     return {
       answer: inputGuard.message ?? 'Your question cannot be answered.',
@@ -279,9 +356,9 @@ export async function resolveCitations(services: ResolveCitationsDeps, state: Qu
       requestId: query.requestId,
     };
   }
-  const ids = [...new Set(generation.citations.map((c) => c.chunkId))];
-  const chunks = new Map((await services.vectors.getChunks(query.tenant, ids)).map((c) => [c.id, c]));
-  const citations: Citation[] = generation.citations.flatMap((generated) => {
+  const generated = uniqueCitations(generation.citations);
+  const chunks = await citedChunks(services, state, generated);
+  const citations: Citation[] = generated.flatMap((generated) => {
     const chunk = chunks.get(generated.chunkId);
     if (chunk) return [citationFromChunk(chunk, generated, services.documents)];
     // Knowledge Base mode: the service retrieved the chunk; keep what it told us.

@@ -5,12 +5,12 @@ import { exposedErrorDescription } from '../errors';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
 import { MetricUnit, metrics } from '../observability/telemetry';
 import { type AskedQuestion, cachedAnswer, prepareConversation, rememberAnswer, withConversation } from './answer';
-import { generationRequest, guardGeneration, loadChunks, type QueryState, resolveCitations } from './query';
+import { answerableChunks, generationRequest, guardGeneration, type QueryState, resolveCitations } from './query';
 import type { Services } from './services';
 
 /**
  * POST /query/stream: the same answer as POST /query, streamed. Retrieval and rerank still run on the
- * query state machine (stopped before Generate with `stream: true`); only the generation streams, from
+ * query state machine (its RetrieveAndRank Task) (stopped before Generate with `stream: true`); only the generation streams, from
  * the Generator port's `generateStream`. The whole answer then passes the same output guardrail as a
  * generated one: when it intervenes, a `replace` event replaces what was streamed (a blocked answer, or
  * PII redacted), and says why. Events follow shared/contracts/stream.ts; a broken generation ends with
@@ -83,7 +83,8 @@ export async function* streamAnswer(deps: StreamAnswerDeps, asked: AskedQuestion
   }
 
   const state = parseState(outcome.state);
-  const chunks = state.ranked ? await loadChunks(deps, state.query.tenant, state.ranked.chunks) : [];
+  // The state carries the ranked chunks with their text: nothing to read back.
+  const chunks = answerableChunks(state);
   yield meta(deps.generator.modelId, false);
   let text = '';
   let citations: GeneratedCitation[] = [];

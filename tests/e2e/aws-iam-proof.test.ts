@@ -28,9 +28,10 @@ interface Mode {
 }
 
 const MODES: Mode[] = [
-  { name: 'converse', params: {}, silent: ['api-health', 'api-openapi', 'query-validate'] },
-  // The Knowledge Base retrieves and reranks inside RetrieveAndGenerate: no Retrieve or Rerank task runs.
-  { name: 'knowledge base', params: { knowledgeBase: 'true' }, silent: ['api-health', 'api-openapi', 'query-validate', 'query-retrieve', 'query-rerank'] },
+  // ResolveCitations resolves against the chunks RetrieveAndRank carried in the state: no AWS call of its own.
+  { name: 'converse', params: {}, silent: ['api-health', 'api-openapi', 'query-validate', 'query-citations'] },
+  // The Knowledge Base retrieves and reranks inside RetrieveAndGenerate: no RetrieveAndRank task runs.
+  { name: 'knowledge base', params: { knowledgeBase: 'true' }, silent: ['api-health', 'api-openapi', 'query-validate', 'query-retrieve-and-rank'] },
 ];
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const fixtures = path.resolve(__dirname, '../fixtures/documents');

@@ -45,13 +45,13 @@ export const KEPT_GRANTS: readonly KeptGrant[] = [
   })),
   {
     action: 'aws-marketplace:ViewSubscriptions',
-    functions: ['query-rerank', 'query-generate', 'api-query-stream'],
+    functions: ['query-retrieve-and-rank', 'query-generate', 'api-query-stream'],
     reason:
       "Bedrock subscribes the account to a third-party model (Cohere Rerank, Anthropic Claude) through AWS Marketplace on its first invocation, with the caller's role; no SDK call of ours (https://docs.aws.amazon.com/bedrock/latest/userguide/rerank-prereq.html, read 2026-11-30).",
   },
   {
     action: 'aws-marketplace:Subscribe',
-    functions: ['query-rerank', 'query-generate', 'api-query-stream'],
+    functions: ['query-retrieve-and-rank', 'query-generate', 'api-query-stream'],
     reason:
       "Bedrock subscribes the account to a third-party model (Cohere Rerank, Anthropic Claude) through AWS Marketplace on its first invocation, with the caller's role; no SDK call of ours (https://docs.aws.amazon.com/bedrock/latest/userguide/rerank-prereq.html, read 2026-11-30).",
   },

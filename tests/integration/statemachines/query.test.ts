@@ -13,10 +13,10 @@ import { CountingEmbedder, tempConfig } from '../../helpers/temp-config';
 /**
  * Runs the real statemachines/query.asl.json in the local ASL interpreter, every Task bound to the
  * real handler. In knowledge-base mode the Choice after GuardInput must go straight to Generate:
- * the Knowledge Base retrieves (and reranks) itself, so our Retrieve and Rerank Tasks never run.
- * Those Tasks are the only callers of the embedder (Retrieve embeds the question) and the reranker
- * (Rerank), so counting calls on those ports shows whether they ran; the own-retrieval case below
- * proves the counters move when they do. The generator is the real Knowledge Base adapter
+ * the Knowledge Base retrieves (and reranks) itself, so our RetrieveAndRank Task never runs.
+ * That Task is the only caller of the embedder (it embeds the question) and the reranker, so
+ * counting calls on those ports shows whether it ran; the own-retrieval case below proves the
+ * counters move when it does. The generator is the real Knowledge Base adapter
  * (RetrieveAndGenerate through the AWS SDK) over the Bedrock Agent Runtime emulator.
  */
 const KB_ID = 'KBQUERYSM1';
@@ -109,7 +109,7 @@ describe('query state machine (real ASL, real handlers)', () => {
   });
 
   describe('knowledge-base mode', () => {
-    it('skips Retrieve and Rerank, and answers with citations from the Knowledge Base under the tenant filter', async () => {
+    it('skips RetrieveAndRank, and answers with citations from the Knowledge Base under the tenant filter', async () => {
       // Prepare
       const w = await wire(knowledgeBaseEnv());
       const before = agent.callsOf('RetrieveAndGenerate').length;
@@ -159,8 +159,8 @@ describe('query state machine (real ASL, real handlers)', () => {
     });
   });
 
-  describe('own-retrieval mode (the control: the same counters move when Retrieve and Rerank run)', () => {
-    it('runs Retrieve and Rerank over the tenant’s own index and cites the tenant’s document', async () => {
+  describe('own-retrieval mode (the control: the same counters move when RetrieveAndRank runs)', () => {
+    it('runs RetrieveAndRank over the tenant’s own index and cites the tenant’s document', async () => {
       // Prepare: one document per tenant, ingested by the ingest state machine
       const w = await wire({});
       useServices(w.services);

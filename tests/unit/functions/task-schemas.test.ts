@@ -14,9 +14,8 @@ import * as ingestTrigger from '../../../functions/ingest/trigger';
 import * as queryCitations from '../../../functions/query/citations';
 import * as queryGenerate from '../../../functions/query/generate';
 import * as queryGuardInput from '../../../functions/query/guard-input';
-import * as queryRerank from '../../../functions/query/rerank';
-import * as queryRetrieve from '../../../functions/query/retrieve';
-import { citationsSchema, generateSchema, guardInputSchema, rerankSchema, retrieveSchema, validateSchema } from '../../../functions/query/state';
+import * as queryRetrieveAndRank from '../../../functions/query/retrieve-and-rank';
+import { citationsSchema, generateSchema, guardInputSchema, retrieveAndRankSchema, validateSchema } from '../../../functions/query/state';
 import * as queryValidate from '../../../functions/query/validate';
 import * as reindexPlan from '../../../functions/reindex/plan';
 import * as reindexStartIngestion from '../../../functions/reindex/start-ingestion';
@@ -221,11 +220,16 @@ const cases: TaskCase[] = [
     ],
   },
   {
-    name: 'query-retrieve',
-    schema: retrieveSchema,
-    makeHandler: queryRetrieve.makeHandler,
+    name: 'query-retrieve-and-rank',
+    schema: retrieveAndRankSchema,
+    makeHandler: queryRetrieveAndRank.makeHandler,
     extraFields: 'pass',
     malformed: [
+      {
+        what: 'the {"query":1,"inputGuard":2} that once failed as "refs.map is not a function"',
+        input: { query: 1, inputGuard: 2 },
+        issues: ['query', 'inputGuard', 'requestId', 'tenant', 'question'],
+      },
       { what: 'a guarded question that is a number', changes: { 'inputGuard.question': 1 }, issues: ['inputGuard.question'] },
       {
         what: 'a finding without detail',
@@ -237,34 +241,19 @@ const cases: TaskCase[] = [
     ],
   },
   {
-    name: 'query-rerank',
-    schema: rerankSchema,
-    makeHandler: queryRerank.makeHandler,
-    extraFields: 'pass',
-    malformed: [
-      {
-        what: 'the {"query":1,"inputGuard":2} that once failed as "refs.map is not a function"',
-        input: { query: 1, inputGuard: 2 },
-        issues: ['query', 'inputGuard', 'retrieval', 'requestId', 'tenant', 'question'],
-      },
-      { what: 'no Retrieve result', changes: { retrieval: undefined }, issues: ['retrieval'] },
-      { what: 'candidates that are not a list', changes: { 'retrieval.candidates': 3 }, issues: ['retrieval.candidates'] },
-      { what: 'a score that is a string', changes: { 'retrieval.candidates.0.score': '0.82' }, issues: ['retrieval.candidates.0.score'] },
-    ],
-  },
-  {
     name: 'query-generate',
     schema: generateSchema,
     makeHandler: queryGenerate.makeHandler,
     extraFields: 'pass',
     malformed: [
       { what: 'ranked chunks that are not a list', changes: { 'ranked.chunks': 'best' }, issues: ['ranked.chunks'] },
-      { what: 'no Rerank result in own-retrieval mode', changes: { ranked: undefined }, issues: ['ranked'] },
+      { what: 'a ranked chunk without its text', changes: { 'ranked.chunks.0.chunk.text': undefined }, issues: ['ranked.chunks.0.chunk.text'] },
+      { what: 'a score that is a string', changes: { 'ranked.chunks.0.score': '0.82' }, issues: ['ranked.chunks.0.score'] },
+      { what: 'ranked chunks above the state payload bound', changes: { 'ranked.chunks.0.chunk.text': 'x'.repeat(100 * 1024) }, issues: ['ranked.chunks'] },
+      { what: 'no RetrieveAndRank result in own-retrieval mode', changes: { ranked: undefined }, issues: ['ranked'] },
       { what: 'a blocked question (InputAllowed sends it to ResolveCitations)', changes: { 'inputGuard.blocked': true }, issues: ['inputGuard.blocked'] },
     ],
-    alsoValid: [
-      { what: 'knowledge-base mode (no retrieval, no ranking)', changes: { 'query.mode': 'knowledge-base', retrieval: undefined, ranked: undefined } },
-    ],
+    alsoValid: [{ what: 'knowledge-base mode (no ranking)', changes: { 'query.mode': 'knowledge-base', ranked: undefined } }],
   },
   {
     name: 'query-citations',
@@ -275,14 +264,14 @@ const cases: TaskCase[] = [
       { what: 'a citation without chunk id', changes: { 'generation.citations.0.chunkId': undefined }, issues: ['generation.citations.0.chunkId'] },
       { what: 'negative token usage', changes: { 'generation.usage.inputTokens': -1 }, issues: ['generation.usage.inputTokens'] },
       { what: 'no Generate result for an allowed question', changes: { generation: undefined }, issues: ['generation'] },
-      { what: 'an own-retrieval answer without Retrieve result', changes: { retrieval: undefined }, issues: ['retrieval'] },
+      { what: 'an own-retrieval answer without RetrieveAndRank result', changes: { ranked: undefined }, issues: ['ranked'] },
     ],
     alsoValid: [
       {
         what: 'a blocked question, straight from InputAllowed',
-        changes: { 'inputGuard.blocked': true, 'inputGuard.question': '', retrieval: undefined, ranked: undefined, generation: undefined },
+        changes: { 'inputGuard.blocked': true, 'inputGuard.question': '', ranked: undefined, generation: undefined },
       },
-      { what: 'a knowledge-base answer', changes: { 'query.mode': 'knowledge-base', retrieval: undefined, ranked: undefined } },
+      { what: 'a knowledge-base answer', changes: { 'query.mode': 'knowledge-base', ranked: undefined } },
     ],
   },
   {

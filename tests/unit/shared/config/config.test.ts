@@ -4,13 +4,13 @@ import { ConfigurationError } from '../../../../shared/errors';
 describe('loadConfig', () => {
   it('defaults to the embedded adapters on 127.0.0.1:3000 with data in .rag', () => {
     const config = loadConfig({});
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 3000 });
     expect(config.adapters).toEqual({
       blobStore: 'filesystem',
       conversationStore: 'sqlite',
       embedder: 'local',
       vectorStore: 'lancedb',
-      reranker: 'local',
+      reranker: 'none',
       generator: 'extractive',
       guardrail: 'local',
       workflows: 'local',
@@ -158,6 +158,15 @@ describe('loadConfig: rules across variables', () => {
     expect(loadConfig({ RAG_CHUNK_SIZE: '500', RAG_CHUNK_OVERLAP: '499' }).ingestion).toMatchObject({ chunkSize: 500, chunkOverlap: 499 });
     expect(() => loadConfig({ RAG_CHUNK_SIZE: '500', RAG_CHUNK_OVERLAP: '500' })).toThrow(/RAG_CHUNK_OVERLAP: must be smaller than RAG_CHUNK_SIZE \(500\)/);
     expect(() => loadConfig({ RAG_CHUNK_SIZE: '500', RAG_CHUNK_OVERLAP: '900' })).toThrow(ConfigurationError);
+  });
+
+  it('bounds the queries in flight by default, and takes the bound and Retry-After from the environment', () => {
+    expect(loadConfig({}).server.queryAdmission).toEqual({ maxInFlight: 64, retryAfterSeconds: 1 });
+    expect(loadConfig({ RAG_MAX_INFLIGHT_QUERIES: '8', RAG_QUERY_RETRY_AFTER_SECONDS: '5' }).server.queryAdmission).toEqual({
+      maxInFlight: 8,
+      retryAfterSeconds: 5,
+    });
+    expect(() => loadConfig({ RAG_MAX_INFLIGHT_QUERIES: '0' })).toThrow(/RAG_MAX_INFLIGHT_QUERIES/);
   });
 
   it('wants the default top K within the maximum', () => {

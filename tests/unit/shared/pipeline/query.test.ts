@@ -10,12 +10,17 @@ import {
   generate,
   guardInput,
   type InputGuardOutput,
+  payloadBytes,
   type QueryState,
-  type RetrievalOutput,
+  RANKED_PAYLOAD_MAX_BYTES,
+  type RankedOutput,
   resolveCitations,
   rerank,
   retrieve,
+  retrieveAndRank,
+  uniqueCitations,
   type ValidatedQuery,
+  withinPayload,
   validateQuery,
 } from '../../../../shared/pipeline/query';
 import type { QueryWorkflowInput } from '../../../../shared/contracts/query';
@@ -220,8 +225,21 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
     verdict: { action: 'NONE', blocked: false, findings: [], guardrailId: 'local' },
   });
 
-  /** The Retrieve step's output for `candidates` (chunk ids and scores), as Rerank receives it. */
-  const retrieved = (...candidates: RetrievalOutput['candidates']): RetrievalOutput => ({ candidates, embeddingTokens: 7, embeddingModel: EMBEDDING_MODEL });
+  const byId = new Map([leave, remote, travel, globexLeave].map((c) => [c.id, stored(c)]));
+  /** Retrieval's candidates (chunks with their text) for `refs`, as rerank receives them. */
+  const retrieved = (...refs: { id: string; score: number }[]): ScoredChunk[] =>
+    refs.map((r) => {
+      const found = byId.get(r.id);
+      if (!found) throw new Error(`no test chunk ${r.id}`);
+      return { chunk: found, score: r.score };
+    });
+  /** RetrieveAndRank's result for `refs`: the chunks themselves travel. */
+  const rankedOf = (...refs: { id: string; score: number }[]): RankedOutput => ({
+    chunks: retrieved(...refs),
+    embeddingTokens: 7,
+    embeddingModel: EMBEDDING_MODEL,
+  });
+  const refsOf = (chunks: ScoredChunk[]) => chunks.map((c) => ({ id: c.chunk.id, score: c.score }));
 
   /** The field paths of the ValidationError `run` throws; fails when it throws nothing or something else. */
   const issuePaths = (run: () => unknown): string[] => {
@@ -330,7 +348,8 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
       expect(vectors.queries).toEqual([
         { tenant: 'acme', vector: oneHot(DIMENSIONS, 0), text: 'redacted question', topK: 10, filter: { keyPrefix: 'acme/handbook/' } },
       ]);
-      expect(retrieval.candidates.map((c) => c.id)).toEqual(['leave', 'remote']);
+      expect(retrieval.candidates.map((c) => c.chunk.id)).toEqual(['leave', 'remote']);
+      expect(retrieval.candidates[0]?.chunk.text).toBe(LEAVE_TEXT);
       expect(retrieval.candidates[0]?.score).toBeCloseTo(1, 10);
       expect(retrieval).toMatchObject({ embeddingTokens: 7, embeddingModel: EMBEDDING_MODEL });
     });
@@ -341,8 +360,20 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
       const acme = await retrieve(services, validated(services), QUESTION);
       const globex = await retrieve(services, validated(services, { tenant: 'globex' }), QUESTION);
 
-      expect(acme.candidates.map((c) => c.id).sort()).toEqual(['leave', 'remote', 'travel']);
-      expect(globex.candidates.map((c) => c.id)).toEqual(['globex-leave']);
+      expect(acme.candidates.map((c) => c.chunk.id).sort()).toEqual(['leave', 'remote', 'travel']);
+      expect(globex.candidates.map((c) => c.chunk.id)).toEqual(['globex-leave']);
+    });
+
+    it('drops a foreign tenant’s chunk a misbehaving store returns: it never reaches the reranker', async () => {
+      const { services, vectors } = await harness();
+      const leaky = Object.assign(Object.create(Object.getPrototypeOf(vectors)) as MemoryVectorStore, vectors, {
+        query: async (q: VectorQuery) => [{ chunk: stored(globexLeave), score: 2 }, ...(await vectors.query(q))],
+      });
+
+      const retrieval = await retrieve({ ...services, vectors: leaky }, validated(services), QUESTION);
+
+      expect(retrieval.candidates.map((c) => c.chunk.id)).not.toContain('globex-leave');
+      expect(retrieval.candidates.map((c) => c.chunk.id)).toContain('leave');
     });
   });
 
@@ -353,20 +384,11 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
 
       const ranked = await rerank(services, query, QUESTION, retrieved({ id: 'travel', score: 1 }, { id: 'remote', score: 0.9 }, { id: 'leave', score: 0.4 }));
 
-      expect(ranked.chunks).toEqual([
+      expect(refsOf(ranked)).toEqual([
         { id: 'leave', score: 0.9 },
         { id: 'remote', score: 0.6 },
       ]);
       expect(reranker.calls).toEqual([{ query: QUESTION, texts: [travel.text, remote.text, leave.text], topN: 2 }]);
-    });
-
-    it('loads candidate chunks for the query’s tenant only: a foreign id never reaches the reranker', async () => {
-      const { services, reranker, vectors } = await harness();
-
-      await rerank(services, validated(services), QUESTION, retrieved({ id: 'globex-leave', score: 1 }, { id: 'leave', score: 0.9 }));
-
-      expect(vectors.lookups).toEqual([{ tenant: 'acme', ids: ['globex-leave', 'leave'] }]);
-      expect(reranker.calls[0]?.texts).toEqual([leave.text]);
     });
 
     it('drops chunks below the configured minimum relevance, even within topK', async () => {
@@ -379,7 +401,7 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
         retrieved({ id: 'travel', score: 1 }, { id: 'leave', score: 0.9 }, { id: 'remote', score: 0.8 }),
       );
 
-      expect(ranked.chunks).toEqual([
+      expect(refsOf(ranked)).toEqual([
         { id: 'leave', score: 0.9 },
         { id: 'remote', score: 0.6 },
       ]);
@@ -395,10 +417,69 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
         retrieved({ id: 'leave', score: 0.9 }, { id: 'remote', score: 0.6 }, { id: 'travel', score: 0.3 }),
       );
 
-      expect(ranked.chunks).toEqual([
+      expect(refsOf(ranked)).toEqual([
         { id: 'leave', score: 0.9 },
         { id: 'remote', score: 0.6 },
       ]);
+    });
+  });
+
+  describe('uniqueCitations', () => {
+    it('keeps the first of each (marker, chunk) pair, in order', () => {
+      const a = { chunkId: 'a', marker: 1 };
+      const b = { chunkId: 'b', marker: 2 };
+
+      expect(uniqueCitations([a, b, { ...a, excerpt: 'again' }, { chunkId: 'a', marker: 3 }, { chunkId: 'a' }, { chunkId: 'a' }])).toEqual([
+        a,
+        b,
+        { chunkId: 'a', marker: 3 },
+        { chunkId: 'a' },
+      ]);
+    });
+  });
+
+  describe('retrieveAndRank', () => {
+    it('retrieves and reranks in one step, carrying the ranked chunks’ text and the embedding cost, reading nothing back', async () => {
+      const { services, vectors, reranker } = await harness();
+
+      const ranked = await retrieveAndRank(services, validated(services), QUESTION);
+
+      expect(refsOf(ranked.chunks)).toEqual([
+        { id: 'leave', score: 0.9 },
+        { id: 'remote', score: 0.6 },
+      ]);
+      expect(ranked.chunks[0]?.chunk).toEqual(stored(leave));
+      expect(ranked).toMatchObject({ embeddingTokens: 7, embeddingModel: EMBEDDING_MODEL });
+      expect(vectors.queries).toHaveLength(1);
+      expect(vectors.lookups).toEqual([]);
+      expect(reranker.calls).toHaveLength(1);
+    });
+  });
+
+  describe('withinPayload', () => {
+    const big = (id: string, chars: number): ScoredChunk => ({ chunk: { ...stored(leave), id, text: 'é'.repeat(chars) }, score: 1 });
+
+    it('keeps every chunk when they fit, in order', () => {
+      const chunks = [big('a', 100), big('b', 100)];
+
+      expect(withinPayload(chunks, 10_000)).toEqual(chunks);
+    });
+
+    it('drops the lowest-ranked chunks that would take the payload over the bound, by UTF-8 bytes', () => {
+      // 'é' is 2 bytes in UTF-8: three 3,000-character chunks take about 18 KB, two fit in 13 KB.
+      const chunks = [big('a', 3000), big('b', 3000), big('c', 3000)];
+
+      const kept = withinPayload(chunks, 13_000);
+
+      expect(kept.map((c) => c.chunk.id)).toEqual(['a', 'b']);
+      expect(payloadBytes({ chunks: kept, embeddingTokens: 7, embeddingModel: EMBEDDING_MODEL })).toBeLessThanOrEqual(13_000);
+    });
+
+    it('fits the default limits (20 chunks of 1,000 characters of 3-byte UTF-8) under the bound', () => {
+      const chunks = Array.from({ length: 20 }, (_, i) => ({ chunk: { ...stored(leave), id: `c${i}`, text: '€'.repeat(1000) }, score: 1 }));
+
+      expect(withinPayload(chunks)).toHaveLength(20);
+      expect(RANKED_PAYLOAD_MAX_BYTES).toBeLessThanOrEqual((256 * 1024) / 2);
     });
   });
 
@@ -407,21 +488,18 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
       ...input(),
       query: validated(services),
       inputGuard,
-      ranked: {
-        chunks: [
-          { id: 'leave', score: 0.8 },
-          { id: 'remote', score: 0.7 },
-        ],
-      },
+      ranked: rankedOf({ id: 'leave', score: 0.8 }, { id: 'remote', score: 0.7 }),
     });
 
     it('answers from the ranked chunks in order, with the guarded question, and passes the grounding check', async () => {
       const { services, generator } = await harness();
 
-      const generation = await generate(services, rankedState(services, allowed('guarded question')));
+      // The guard's rewrite (e.g. PII redacted) is what the generator gets; it still asks about leave, so the answer is relevant.
+      const guarded = 'How many days of paid leave does [NAME] get?';
+      const generation = await generate(services, rankedState(services, allowed(guarded)));
 
       expect(generator.requests).toHaveLength(1);
-      expect(generator.requests[0]).toMatchObject({ tenant: 'acme', question: 'guarded question', promptVersion: 'v1', topK: 2, filter: {} });
+      expect(generator.requests[0]).toMatchObject({ tenant: 'acme', question: guarded, promptVersion: 'v1', topK: 2, filter: {} });
       expect(generator.requests[0]?.chunks.map((c) => [c.chunk.id, c.score])).toEqual([
         ['leave', 0.8],
         ['remote', 0.7],
@@ -512,8 +590,7 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
       ...input(),
       query: validated(services),
       inputGuard: allowed(),
-      retrieval: retrieved({ id: 'leave', score: 1 }),
-      ranked: { chunks: [{ id: 'leave', score: 0.8 }] },
+      ranked: rankedOf({ id: 'leave', score: 0.8 }),
       generation: generation(),
       ...overrides,
     });
@@ -609,6 +686,32 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
       });
     });
 
+    it('lists a citation the answer repeats (same marker, same chunk) once, and reads no chunk back from the store', async () => {
+      const { services, vectors } = await harness();
+      const cited = generation().citations[0];
+      if (!cited) throw new Error('fixture has a citation');
+
+      const response = await resolveCitations(
+        services,
+        answeredState(services, { generation: generation({ citations: [cited, { ...cited }, { ...cited, marker: 2 }] }) }),
+      );
+
+      expect(response.citations.map((c) => [c.marker, c.chunkId])).toEqual([
+        [1, 'leave'],
+        [2, 'leave'],
+      ]);
+      expect(vectors.lookups).toEqual([]);
+    });
+
+    it('in knowledge-base mode reads the cited chunks it does not carry from the store, for the query’s tenant', async () => {
+      const { services, vectors } = await harness({}, { mode: 'knowledge-base' });
+
+      const response = await resolveCitations(services, answeredState(services, { ranked: undefined }));
+
+      expect(vectors.lookups).toEqual([{ tenant: 'acme', ids: ['leave'] }]);
+      expect(response.citations[0]).toMatchObject({ chunkId: 'leave', key: 'acme/handbook/leave.md' });
+    });
+
     it('reports an input intervention (PII redacted) alongside the generation verdict', async () => {
       const { services } = await harness();
       const pii = { type: 'PII' as const, detail: 'EMAIL', action: 'ANONYMIZED' as const };
@@ -625,19 +728,17 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
     });
   });
 
-  it('composes: validate, guard, retrieve, rerank, generate and resolve answer from the tenant’s best chunk', async () => {
+  it('composes: validate, guard, retrieve-and-rank, generate and resolve answer from the tenant’s best chunk', async () => {
     const { services } = await harness();
     const workflowInput = input({ question: `Hello, I am jane.doe@example.com. ${QUESTION}` });
 
     const query = validateQuery(services, workflowInput);
     const inputGuard = await guardInput(services, query);
-    const retrieval = await retrieve(services, query, inputGuard.question);
-    const ranked = await rerank(services, query, inputGuard.question, retrieval);
-    const state: QueryState = { ...workflowInput, query, inputGuard, retrieval, ranked };
+    const ranked = await retrieveAndRank(services, query, inputGuard.question);
+    const state: QueryState = { ...workflowInput, query, inputGuard, ranked };
     const response = await resolveCitations(services, { ...state, generation: await generate(services, state) });
 
-    expect(retrieval.candidates.map((c) => c.id)).not.toContain('globex-leave');
-    expect(ranked.chunks.map((c) => c.id)).toEqual(['leave', 'remote']);
+    expect(ranked.chunks.map((c) => c.chunk.id)).toEqual(['leave', 'remote']);
     expect(response.answer).toBe('Employees get 25 days of paid leave per year. [1]');
     expect(response.citations.map((c) => c.key)).toEqual(['acme/handbook/leave.md']);
     expect(response.guardrail.action).toBe('INTERVENED');
