@@ -79,8 +79,15 @@ const DEFAULT_OPTIMIZE_EVERY_ROWS = 10_000;
 const DEFAULT_OPTIMIZE_EVERY_WRITES = 50;
 const DEFAULT_RETAIN_VERSIONS_MS = 60_000;
 const DEFAULT_CACHE_BYTES = { index: 256 * 1024 * 1024, metadata: 64 * 1024 * 1024 };
-/** Scalar (btree) index on the chunk id: merge-insert and lookups by id then read the index, not every row. */
-const ID_INDEX_NAME = 'id_idx';
+/**
+ * Scalar indices: a btree on the chunk id (merge-insert and lookups by id read the index, not every row) and a
+ * bitmap on the tenant (few distinct values; every query prefilters on it: the weighted RM3 pass fell from
+ * 14.6 to 9.6 ms CPU on 8,228 chunks, docs/adr/0007).
+ */
+const SCALAR_INDICES = [
+  { column: 'id', name: 'id_idx', config: (): ReturnType<typeof Index.btree> => Index.btree() },
+  { column: 'tenant', name: 'tenant_idx', config: (): ReturnType<typeof Index.bitmap> => Index.bitmap() },
+] as const;
 
 interface OptimisationPolicy {
   everyRows: number;
@@ -280,7 +287,7 @@ export class LanceDbVectorStore implements VectorStore {
   private rowsSinceOptimize = 0;
   private writesSinceOptimize = 0;
   private optimizeTimer: NodeJS.Timeout | undefined;
-  private hasIdIndex = false;
+  private hasScalarIndices = false;
   private pendingUpsert: PendingUpsert | undefined;
 
   private constructor(
@@ -330,7 +337,7 @@ export class LanceDbVectorStore implements VectorStore {
     const indices = await table.listIndices();
     const hasTextIndex = indices.some((index) => index.name === FTS_INDEX_NAME);
     const store = new LanceDbVectorStore(connection, table, options.dimensions, hybrid, optimisation, hasTextIndex);
-    store.hasIdIndex = indices.some((index) => index.name === ID_INDEX_NAME);
+    store.hasScalarIndices = SCALAR_INDICES.every((wanted) => indices.some((index) => index.name === wanted.name));
     return store;
   }
 
@@ -539,11 +546,13 @@ export class LanceDbVectorStore implements VectorStore {
    * queries fast.
    */
   private async maintainTextIndex(writtenRows: number): Promise<void> {
-    if (!this.hasIdIndex) {
-      // Tables written before the id index existed get it on their first write here.
-      this.hasIdIndex = (await this.table.listIndices()).some((index) => index.name === ID_INDEX_NAME);
-      if (!this.hasIdIndex) await this.table.createIndex('id', { config: Index.btree(), name: ID_INDEX_NAME, replace: true });
-      this.hasIdIndex = true;
+    if (!this.hasScalarIndices) {
+      // Tables written before an index existed get it on their first write here.
+      const existing = new Set((await this.table.listIndices()).map((index) => index.name));
+      for (const wanted of SCALAR_INDICES) {
+        if (!existing.has(wanted.name)) await this.table.createIndex(wanted.column, { config: wanted.config(), name: wanted.name, replace: true });
+      }
+      this.hasScalarIndices = true;
     }
     if (!this.hasTextIndex) this.hasTextIndex = await this.textIndexExists();
     if (!this.hasTextIndex) {

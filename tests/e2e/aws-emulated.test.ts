@@ -105,7 +105,7 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
     // tries (RAG_AWS_MAX_ATTEMPTS=3), so the first batches fail with ThrottlingError and only the ingest
     // state machine's Retry can index them; then throttle 30% at random.
     const { services } = runtime;
-    const inFlight = 2 /* ingestions at once */ * 4 /* EmbedBatch Map concurrency */ * 4 /* texts per batch */;
+    const inFlight = 2 /* ingestions at once (at least) */ * 4 /* EmbedBatch Map concurrency */ * 4 /* texts per batch */;
     const firstWave = Array.from({ length: 3 * inFlight }, () => ({ status: 429, code: 'ThrottlingException' }));
     const requestsBefore = bedrock.http.requests.length;
     const embeddedBefore = bedrock.callsOf('InvokeModel').length;
@@ -133,9 +133,11 @@ describe('the service on AWS adapters over the wire (emulators)', () => {
       chunks += manifest?.chunkCount ?? 0;
     }
     // ...and every chunk got its vector from an answered InvokeModel (Titan: one text per call): the refused texts were retried, not skipped.
+    // (Counted both ways, each >= chunks: the emulator records a call when it starts and logs its status when it
+    // answers, so a request straddling the snapshots above can be in one count and not the other.)
     const answered = bedrock.callsOf('InvokeModel').length - embeddedBefore;
     expect(answered).toBeGreaterThanOrEqual(chunks);
-    expect(invokes.filter((r) => r.status === 200).length).toBe(answered);
+    expect(invokes.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(chunks);
   }, 180_000);
 
   it('answers over HTTP with citations to the right document, from the primary model, under the guardrail', async () => {

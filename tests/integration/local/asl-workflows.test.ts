@@ -35,7 +35,6 @@ describe('LocalWorkflows on p-queue', () => {
     const again = await workflows.startIngestion(reqA);
     expect(again.started).toBe(true);
     await workflows.settle();
-    console.log('failures', JSON.stringify(workflows.failures));
   });
 
   it('tells an observer every Task invocation and the outcome of each ingestion with the state transitions it took', async () => {

@@ -124,7 +124,7 @@ describe('LanceDbVectorStore writes', () => {
     expect(counted).toBeLessThan(10);
   });
 
-  it('indexes chunk ids on the first write, for merge-inserts and lookups by id', async () => {
+  it('indexes chunk ids (merge-inserts, lookups by id) and tenants (every query prefilters on it) on the first write', async () => {
     const store = await LanceDbVectorStore.open({ directory, dimensions: DIMENSIONS, ...QUIET });
     await store.upsert([chunk('one')]);
     await store.close();
@@ -133,6 +133,7 @@ describe('LanceDbVectorStore writes', () => {
 
     expect(indices.map((index) => index.name)).toContain('id_idx');
     expect(indices.find((index) => index.name === 'id_idx')?.columns).toEqual(['id']);
+    expect(indices.find((index) => index.name === 'tenant_idx')).toMatchObject({ columns: ['tenant'], indexType: 'Bitmap' });
   });
 
   it('rejects invalid optimisation options', async () => {
