@@ -71,7 +71,7 @@ type TriggerHandler = (event: unknown, context: Context) => Promise<unknown>;
 export async function startLocalRuntime(config: AppConfig, options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   await mkdir(config.local.documentsDir, { recursive: true });
   await mkdir(config.local.stateDir, { recursive: true });
-  const workflows = await LocalWorkflows.create({ retryDelayScale: options.retryDelayScale ?? 1 });
+  const workflows = await LocalWorkflows.create({ retryDelayScale: options.retryDelayScale ?? 1, ingestConcurrency: config.local.ingestConcurrency });
   const services = await createServices(config, { ...options.services, workflows: options.workflows ?? workflows });
   useServices(services);
 

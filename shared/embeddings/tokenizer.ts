@@ -55,6 +55,41 @@ export function analyze(text: string): string[] {
 }
 
 /**
+ * The members of `wanted` (analysed terms: stems) that `analyze(text)` would produce, without stemming every
+ * token: Porter only rewrites a word's ending, so a token can stem to a wanted term only if it shares that
+ * term's first two characters (or, for a two-letter stem ending in "i", the token has "y" there: "aying" ->
+ * "ai"; a one-letter stem, its first). Tokens that cannot match are skipped before the stemmer, which is most
+ * of a chunk for a question's handful of terms. Same result as
+ * `new Set(analyze(text).filter((t) => wanted.has(t)))` (tests/unit/shared/embeddings/tokenizer.test.ts
+ * checks it over whole corpora).
+ */
+export function termsPresent(text: string, wanted: ReadonlySet<string>): Set<string> {
+  const found = new Set<string>();
+  if (wanted.size === 0) return found;
+  const prefixes = new Set<string>();
+  for (const term of wanted) {
+    if (term.length < 2) prefixes.add(term);
+    else {
+      prefixes.add(term.slice(0, 2));
+      if (term.length === 2 && term[1] === 'i') prefixes.add(`${term[0]}y`);
+    }
+  }
+  for (const match of text.toLowerCase().matchAll(TOKEN_PATTERN)) {
+    const token = match[0];
+    if (token.length > MAX_TOKEN_LENGTH) continue;
+    if (!prefixes.has(token.slice(0, 2)) && !prefixes.has(token.slice(0, 1))) continue;
+    if (STOPWORDS.has(token)) continue;
+    if (token.length < 2 && !/\d/.test(token)) continue;
+    const term = stem(token);
+    if (wanted.has(term)) {
+      found.add(term);
+      if (found.size === wanted.size) break;
+    }
+  }
+  return found;
+}
+
+/**
  * Rough sub-word token count as billed by BPE-style models: about 4 characters per token for
  * English, at least one token per word or symbol run.
  */

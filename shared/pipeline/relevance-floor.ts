@@ -1,5 +1,5 @@
 import type { ScoredChunk } from '../documents/chunk';
-import { analyze } from '../embeddings/tokenizer';
+import { analyze, termsPresent } from '../embeddings/tokenizer';
 import { MISSING_TERM_FACTOR, termWeights, weightedShare } from '../guardrails/grounding';
 
 /**
@@ -56,9 +56,10 @@ export interface QuestionCoverage {
   bestChunk: number;
 }
 
-function chunkTerms(scored: ScoredChunk): Set<string> {
+/** Which of the question's terms the chunk (title, section, text) contains: all the coverage needs of it. */
+function chunkTerms(scored: ScoredChunk, questionTerms: ReadonlySet<string>): Set<string> {
   const { chunk } = scored;
-  return new Set(analyze([chunk.title ?? '', chunk.location.section ?? '', chunk.text].join('\n')));
+  return termsPresent([chunk.title ?? '', chunk.location.section ?? '', chunk.text].join('\n'), questionTerms);
 }
 
 /** How much of the question the best of the top `topChunks` chunks covers, terms weighted by IDF over `reference`. */
@@ -72,11 +73,16 @@ export function questionCoverage(
   const terms = [...new Set(analyze(question))];
   if (terms.length === 0) return { coverage: 1, bestChunk: ranked.length > 0 ? 0 : -1 };
   if (ranked.length === 0) return { coverage: 0, bestChunk: -1 };
-  const weights = termWeights(terms, (reference.length > 0 ? reference : ranked).map(chunkTerms), missingTermFactor);
+  const wanted = new Set(terms);
+  const weights = termWeights(
+    terms,
+    (reference.length > 0 ? reference : ranked).map((scored) => chunkTerms(scored, wanted)),
+    missingTermFactor,
+  );
   let coverage = 0;
   let bestChunk = 0;
   ranked.slice(0, Math.max(1, topChunks)).forEach((scored, index) => {
-    const covered = weightedShare(terms, weights, chunkTerms(scored));
+    const covered = weightedShare(terms, weights, chunkTerms(scored, wanted));
     if (covered > coverage) {
       coverage = covered;
       bestChunk = index;

@@ -66,4 +66,30 @@ describe('LocalWorkflows on p-queue', () => {
     // Removed observers hear nothing more.
     expect(ended).toHaveLength(2);
   });
+
+  it('runs at most ingestConcurrency ingestions at once: with 1, each runs its Tasks to the end before the next starts', async () => {
+    const serial = await LocalWorkflows.create({ retryDelayScale: 0, ingestConcurrency: 1 });
+    const parallel = await LocalWorkflows.create({ retryDelayScale: 0, ingestConcurrency: 3 });
+    const order = async (runner: LocalWorkflows, name: string): Promise<string[]> => {
+      // New documents each run: an unchanged one would skip its Chunk, EmbedBatch and Finalize.
+      const keys = [1, 2, 3].map((n) => `acme/${name}-${n}.md`);
+      for (const key of keys) await services.documents.put(key, `# ${key}\n\nA short note about gears and ${key}.`);
+      const tasks: string[] = [];
+      const stop = runner.observe({ task: (functionName) => tasks.push(functionName) });
+      for (const key of keys) await runner.startIngestion({ tenant: 'acme', key, action: 'upsert', etag: `e-${key}`, reason: 'event' });
+      await runner.settle();
+      stop();
+      return tasks;
+    };
+
+    const one = await order(serial, 'serial');
+    const three = await order(parallel, 'parallel');
+
+    const chain = ['ingest-extract', 'ingest-chunk', 'ingest-embed-batch', 'ingest-finalize'];
+    expect(one).toEqual([...chain, ...chain, ...chain]);
+    // Three at once: the second and third Extract end before the first ingestion's Finalize.
+    expect(three.filter((t) => t === 'ingest-extract')).toHaveLength(3);
+    expect(three.indexOf('ingest-finalize')).toBeGreaterThan(three.lastIndexOf('ingest-extract'));
+    await expect(LocalWorkflows.create({ ingestConcurrency: 0 })).rejects.toThrow(RangeError);
+  });
 });

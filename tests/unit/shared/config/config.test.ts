@@ -1,3 +1,4 @@
+import { DEFAULT_MIN_COVERAGE } from '../../../../shared/pipeline/relevance-floor';
 import { answeringModels, EVENT_ENVELOPE_BYTES, LAMBDA_SYNC_PAYLOAD_BYTES, loadConfig, MAX_UPLOAD_BYTES_LIMIT } from '../../../../shared/config/config';
 import { ConfigurationError } from '../../../../shared/errors';
 
@@ -167,6 +168,15 @@ describe('loadConfig: rules across variables', () => {
       retryAfterSeconds: 5,
     });
     expect(() => loadConfig({ RAG_MAX_INFLIGHT_QUERIES: '0' })).toThrow(/RAG_MAX_INFLIGHT_QUERIES/);
+  });
+
+  it('runs 64 local ingestions at once by default, RAG_LOCAL_INGESTIONS otherwise, and the relevance floor at 0.25 coverage', () => {
+    expect(loadConfig({}).local.ingestConcurrency).toBe(64);
+    expect(loadConfig({ RAG_LOCAL_INGESTIONS: '4' }).local.ingestConcurrency).toBe(4);
+    expect(() => loadConfig({ RAG_LOCAL_INGESTIONS: '0' })).toThrow(/RAG_LOCAL_INGESTIONS/);
+    // The configured default is the floor module's own default.
+    expect(loadConfig({}).query.minCoverage).toBe(DEFAULT_MIN_COVERAGE);
+    expect(loadConfig({ RAG_MIN_COVERAGE: '0' }).query.minCoverage).toBe(0);
   });
 
   it('wants the default top K within the maximum', () => {
