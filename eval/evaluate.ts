@@ -76,7 +76,8 @@ export interface EvalReport {
     embeddingTokens: number;
     timings: Record<string, number>;
   };
-  retrieval: RetrievalMetrics & { totalMs: number };
+  /** `cpuMsPerQuery`: process CPU per query of the ranking path, all threads (run-retrieval.ts). */
+  retrieval: RetrievalMetrics & { totalMs: number; cpuMsPerQuery: number };
   baseline?: BaselineReport;
   qa?: QaMetrics & { file: string; totalMs: number };
   /** With a QA file or an unanswerable set: answered-when-answerable and abstained-when-not. */
@@ -283,7 +284,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
         embeddingTokens: ingestion.embeddingTokens,
         timings: { ...ingestion.timings },
       },
-      retrieval: { ...retrieval.metrics, totalMs: retrieval.totalMs },
+      retrieval: { ...retrieval.metrics, totalMs: retrieval.totalMs, cpuMsPerQuery: retrieval.cpuMsPerQuery },
       ...(qa && qaResult ? { qa: { ...qaResult.metrics, file: qa.file, totalMs: qaResult.totalMs }, perQuestion: qaResult.perQuestion } : {}),
       ...(abstention ? { abstention: abstention.metrics, perAbstention: abstention.outcomes } : {}),
       timing: { totalMs: performance.now() - t0, startedAt: started.toISOString(), finishedAt: finished.toISOString() },

@@ -41,6 +41,7 @@ export function formatReport(report: EvalReport, gate?: GateResult): string {
       ['MRR@10', fixed(retrieval.mrrAt10)],
       ['MAP@100', fixed(retrieval.mapAt100)],
       latencyRow('query latency', retrieval.latencyMs),
+      ['query CPU', `${retrieval.cpuMsPerQuery.toFixed(1)} ms a query (process, every thread; validate, guard, retrieve, rank)`],
       ...(retrieval.failedQueries > 0 ? [['failed queries', String(retrieval.failedQueries)] as [string, string]] : []),
     ]),
   );

@@ -65,6 +65,11 @@ export interface RetrievalRun {
   metrics: RetrievalMetrics;
   perQuery: QueryOutcome[];
   totalMs: number;
+  /**
+   * Process CPU time (user + system, every thread: LanceDB searches on its own) per query over the ranking
+   * path (ValidateQuery, GuardInput, RetrieveAndRank), queries run one at a time: what a query costs the machine.
+   */
+  cpuMsPerQuery: number;
 }
 
 /** Scores one query's document run; pure, so the golden test and the CLI score the same way. */
@@ -102,6 +107,7 @@ export async function runRetrieval(
   options: RetrievalRunOptions,
 ): Promise<RetrievalRun> {
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   const perQuery: QueryOutcome[] = [];
   for (const query of queries) {
     const grades = qrels.get(query.id) ?? new Map<string, number>();
@@ -127,5 +133,7 @@ export async function runRetrieval(
     });
     options.onProgress?.();
   }
-  return { metrics: summarize(perQuery, options.ks), perQuery, totalMs: performance.now() - started };
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMsPerQuery = perQuery.length > 0 ? (cpu.user + cpu.system) / 1000 / perQuery.length : 0;
+  return { metrics: summarize(perQuery, options.ks), perQuery, totalMs: performance.now() - started, cpuMsPerQuery };
 }

@@ -88,6 +88,7 @@ export class Bm25Index {
 export function runBm25Retrieval(dataset: BeirDataset, ks: number[], depth: number, options: Bm25Options = {}): RetrievalRun {
   const started = performance.now();
   const index = new Bm25Index(dataset.corpus, options);
+  const cpuStart = process.cpuUsage();
   const perQuery: QueryOutcome[] = dataset.queries.map((query) => {
     const t0 = performance.now();
     const run = index.search(query.text, depth);
@@ -100,5 +101,7 @@ export function runBm25Retrieval(dataset: BeirDataset, ks: number[], depth: numb
       latencyMs,
     };
   });
-  return { metrics: summarize(perQuery, ks), perQuery, totalMs: performance.now() - started };
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMsPerQuery = perQuery.length > 0 ? (cpu.user + cpu.system) / 1000 / perQuery.length : 0;
+  return { metrics: summarize(perQuery, ks), perQuery, totalMs: performance.now() - started, cpuMsPerQuery };
 }

@@ -93,6 +93,11 @@ describe('golden set: the service against baselines computed on the same set', (
     expect(formatReport(report)).toMatch(/Baseline on the same files[\s\S]*nDCG@10\s+\d\.\d+\s+\(service [+-]\d+\.\d%\)/);
   });
 
+  it('reports the CPU a query of the ranking path costs (process, every thread)', () => {
+    expect(report.retrieval.cpuMsPerQuery).toBeGreaterThan(0);
+    expect(formatReport(report)).toMatch(/query CPU\s+\d+\.\d ms a query/);
+  });
+
   it('ranks better than plain BM25 on nDCG@10', () => {
     expect(report.retrieval.ndcgAt10).toBeGreaterThan(bm25.ndcgAt10);
   });
