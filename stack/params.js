@@ -24,6 +24,8 @@ const PARAMS = [
   'alarmEmail',
   'api5xxRatePercent',
   'apiP99LatencyMs',
+  'apiThrottleRatePerSecond',
+  'apiThrottleBurst',
 ];
 
 let planned;

@@ -42,6 +42,9 @@ export const stackParamsSchema = z.object({
   alarmEmail: z.union([z.literal(''), z.email()]),
   api5xxRatePercent: number(0, 100),
   apiP99LatencyMs: number(1, 30_000),
+  // HTTP API stage throttling: a steady rate (requests/s, may be fractional) and a bucket of whole requests.
+  apiThrottleRatePerSecond: z.coerce.number().positive(),
+  apiThrottleBurst: z.coerce.number().int().min(1),
 });
 
 export type StackParams = z.infer<typeof stackParamsSchema>;

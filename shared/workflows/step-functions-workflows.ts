@@ -87,6 +87,9 @@ export function errorFromExecution(error: string | undefined, cause: string | un
   const message = causeMessage(cause) ?? `Query workflow failed (${name})`;
   const known = Object.hasOwn(KNOWN_ERRORS, name) ? KNOWN_ERRORS[name] : undefined;
   if (known) return known(message);
+  // A Task's Lambda throttled past its Retry (reserved concurrency reached): the service is at capacity, which the
+  // client should hear as 429 with Retry-After, like the local server's in-flight bound, not as a failure.
+  if (name === 'Lambda.TooManyRequestsException') return new ThrottlingError('The service is at capacity; retry shortly');
   // States.Timeout, States.TaskFailed, Lambda.* and anything unknown: the dependency failed, say which way.
   return new DependencyUnavailableError(`Query workflow failed (${name})`);
 }

@@ -380,6 +380,12 @@ describe('serverless package (offline)', () => {
     for (const [, alarm] of resourcesOfType('AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
   });
 
+  it("throttles every route of the HTTP API's stage (429 from API Gateway before any Lambda runs)", () => {
+    const stages = resourcesOfType('AWS::ApiGatewayV2::Stage');
+    expect(stages).toHaveLength(1);
+    expect(stages[0]?.[1].Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+  });
+
   it('declares HttpApiUrl once, as the framework generates it (no merged Fn::Join + Fn::Sub)', () => {
     const output = obj(obj(template.Outputs).HttpApiUrl);
     expect(Object.keys(obj(output.Value))).toEqual(['Fn::Join']);

@@ -24,6 +24,8 @@ const DEFAULTS: Record<string, unknown> = {
   logRetentionDays: 30,
   alarmEmail: '',
   api5xxRatePercent: 1,
+  apiThrottleRatePerSecond: 50,
+  apiThrottleBurst: 100,
   apiP99LatencyMs: 5000,
 };
 
@@ -47,6 +49,8 @@ describe('stack parameters', () => {
     ['jwtIssuerUrl', 'http://issuer.example.com', /jwtIssuerUrl/],
     ['logRetentionDays', 10, /logRetentionDays: is not a CloudWatch Logs retention value/],
     ['alarmEmail', 'not-an-address', /alarmEmail/],
+    ['apiThrottleRatePerSecond', 0, /apiThrottleRatePerSecond/],
+    ['apiThrottleBurst', 2.5, /apiThrottleBurst/],
   ])('refuses %s = %p, naming the parameter', (name, value, message) => {
     expect(stackParamsProblems({ ...DEFAULTS, [name]: value }, ON).join('\n')).toMatch(message);
   });

@@ -120,6 +120,18 @@ describe('StepFunctionsWorkflows over the awsJson1_0 wire format', () => {
     await expect(attempt).rejects.toThrow(/^Bedrock said no$/);
   });
 
+  it('maps a Task whose Lambda stayed throttled past its Retry to ThrottlingError (429 with Retry-After), without its cause', async () => {
+    // Prepare
+    const subject = workflows();
+    outcome = { status: 'FAILED', error: 'Lambda.TooManyRequestsException', cause: 'Rate Exceeded. (Service: Lambda, Status Code: 429, Request ID: abc)' };
+    // Act
+    const attempt = subject.runQuery(INPUT);
+    // Assess
+    await expect(attempt).rejects.toThrow(ThrottlingError);
+    await expect(attempt).rejects.toThrow(/^The service is at capacity; retry shortly$/);
+    await expect(attempt).rejects.toMatchObject({ status: 429, retryAfterSeconds: 2 });
+  });
+
   it('maps unknown failures and timeouts to DependencyUnavailableError', async () => {
     // Prepare
     const subject = workflows();
