@@ -12,6 +12,15 @@ import { type PiiMatch, redactPii } from './pii';
  * Findings carry the type and a short name, never the matched text.
  */
 
+/**
+ * The least grounding score (min of support and relevance, grounding.ts) of an answer that is let through.
+ * Measured 2026-12-01 with `npm run eval -- --unanswerable <the other set's queries>` (answered when answerable /
+ * abstained when not): 0.35 gave Cranfield 0.844 / 0.923, NFCorpus dev 0.741 / 0.964; 0.25 gave 0.893 / 0.910 and
+ * 0.793 / 0.951 (balanced accuracy up on both, golden unchanged at 1.000 / 0.600); 0.15 gave 0.920 / 0.910 and
+ * 0.802 / 0.938 (up on Cranfield, down on NFCorpus). 0.25 is where the two sets stop agreeing.
+ */
+export const DEFAULT_GROUNDING_THRESHOLD = 0.25;
+
 export interface DeniedTopic {
   name: string;
   patterns: RegExp[];
@@ -20,7 +29,7 @@ export interface DeniedTopic {
 export interface LocalGuardrailOptions {
   /** Default: none. See EXAMPLE_DENIED_TOPICS for the shape. Patterns are matched with `search`, so a /g flag is harmless. */
   deniedTopics?: DeniedTopic[];
-  /** Minimum grounding score of an answer, in [0, 1]. Default 0.35. */
+  /** Minimum grounding score of an answer, in [0, 1]. Default DEFAULT_GROUNDING_THRESHOLD. */
   groundingThreshold?: number;
   blockedInputMessage?: string;
   blockedOutputMessage?: string;
@@ -88,7 +97,7 @@ export class LocalGuardrail implements Guardrail {
   private readonly blockedOutputMessage: string;
 
   constructor(options: LocalGuardrailOptions = {}) {
-    const threshold = options.groundingThreshold ?? 0.35;
+    const threshold = options.groundingThreshold ?? DEFAULT_GROUNDING_THRESHOLD;
     if (!(threshold >= 0 && threshold <= 1)) throw new RangeError('groundingThreshold must be in [0, 1]');
     this.groundingThreshold = threshold;
     this.deniedTopics = options.deniedTopics ?? [];

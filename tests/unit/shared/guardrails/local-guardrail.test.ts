@@ -1,4 +1,4 @@
-import { EXAMPLE_DENIED_TOPICS, LocalGuardrail } from '../../../../shared/guardrails/local-guardrail';
+import { DEFAULT_GROUNDING_THRESHOLD, EXAMPLE_DENIED_TOPICS, LocalGuardrail } from '../../../../shared/guardrails/local-guardrail';
 import { describeGuardrailContract } from '../../../contract/guardrail.contract';
 
 describeGuardrailContract('LocalGuardrail', async () => new LocalGuardrail());
@@ -118,6 +118,21 @@ describe('LocalGuardrail.checkOutput', () => {
     expect(offTopic.findings).toEqual([{ type: 'GROUNDING', detail: 'RELEVANCE', action: 'BLOCKED' }]);
     expect(onTopic.blocked).toBe(false);
     expect(onTopic.groundingScore).toBe(1);
+  });
+
+  it('lets through by default an answer whose score is between 0.25 and 0.35, and blocks one under 0.25', async () => {
+    // Support 1 (every answer word is in the source); relevance: 2 of the question's 6 terms (about 0.30), or 1 (0.15).
+    const vpn = [{ text: 'The VPN client installs in a minute. Ask the helpdesk for a licence before you start.' }];
+    const question = 'How do I install the VPN client on a laptop with a licence from the helpdesk?';
+    const partial = await new LocalGuardrail().checkOutput('The VPN client. [1]', question, vpn);
+    const weaker = await new LocalGuardrail().checkOutput('The client. [1]', question, vpn);
+
+    expect(partial.groundingScore).toBeGreaterThanOrEqual(DEFAULT_GROUNDING_THRESHOLD);
+    expect(partial.groundingScore).toBeLessThan(0.35);
+    expect(partial.blocked).toBe(false);
+    expect(weaker.groundingScore).toBeLessThan(DEFAULT_GROUNDING_THRESHOLD);
+    expect(weaker.blocked).toBe(true);
+    expect(DEFAULT_GROUNDING_THRESHOLD).toBe(0.25);
   });
 
   it('redacts PII in a grounded answer without blocking it', async () => {
