@@ -82,7 +82,7 @@ async function uploadDocument(deps: DocumentsDeps, tenant: string, event: HttpEv
     throw new ValidationError('Invalid document path', [{ path: 'path', message: 'must be a relative path without empty, "." or ".." segments' }]);
   }
   const key = `${tenant}/${relative}`;
-  const documentId = assertDocumentKey(tenant, key, deps.config.tenancy.defaultTenant);
+  const documentId = assertDocumentKey(tenant, key);
   if (isIgnoredKey(key)) {
     throw new ValidationError('This file name is never indexed', [{ path: 'path', message: 'hidden, temporary and .metadata.json files are not indexed' }]);
   }

@@ -2,8 +2,8 @@ import * as z from 'zod';
 import { manifestsPort } from '../../shared/adapters/manifest-store';
 import { servicesFor } from '../../shared/adapters/wiring';
 import { workflowsPort } from '../../shared/adapters/workflows';
-import { logger } from '../../shared/observability/telemetry';
-import { isIgnoredKey, tenantOfKey } from '../../shared/pipeline/document-keys';
+import { logger, MetricUnit, metrics } from '../../shared/observability/telemetry';
+import { isIgnoredKey, noTenantReason, tenantOfKey } from '../../shared/pipeline/document-keys';
 import type { Services } from '../../shared/pipeline/services';
 import { type StartIngestionDeps, startIngestion } from '../../shared/pipeline/start-ingestion';
 import type { StartedExecution } from '../../shared/workflows/workflows';
@@ -43,7 +43,14 @@ export const makeHandler = taskHandler(
       logger.debug('Ignoring object', { keyLength: key.length });
       return { ignored: true, reason: 'ignored key' };
     }
-    const tenant = tenantOfKey(key, services.config.tenancy.defaultTenant);
+    const tenant = tenantOfKey(key);
+    if (tenant === undefined) {
+      // Never indexed or served; reported with its reason (the key's length, not the key: it may name a person).
+      const reason = noTenantReason(key) ?? 'no tenant';
+      logger.warn('Object outside any tenant folder is not indexed', { keyLength: key.length, reason });
+      metrics.addMetric('DocumentsRejected', MetricUnit.Count, 1);
+      return { ignored: true, reason };
+    }
     const action = event['detail-type'] === 'Object Created' ? 'upsert' : 'delete';
     return startIngestion(services, {
       tenant,

@@ -23,14 +23,19 @@ export interface ReindexPage {
 export type PlanReindexPageDeps = Pick<Services, 'config' | 'documents' | 'manifests' | 'chunker' | 'embedder'>;
 
 export async function planReindexPage(services: PlanReindexPageDeps, cursor: ReindexCursor | undefined, pageSize = 100): Promise<ReindexPage> {
-  const { documents, manifests, config } = services;
+  const { documents, manifests } = services;
   const at: ReindexCursor = cursor ?? { phase: 'documents' };
   const items: IngestionRequest[] = [];
   if (at.phase === 'documents') {
     const page = await documents.list('', at.token, pageSize);
+    let skippedOutsideTenants = 0;
     for (const object of page.items) {
       if (isIgnoredKey(object.key)) continue;
-      const tenant = tenantOfKey(object.key, config.tenancy.defaultTenant);
+      const tenant = tenantOfKey(object.key);
+      if (tenant === undefined) {
+        skippedOutsideTenants += 1;
+        continue;
+      }
       const manifest = await manifests.get(tenant, documentIdFor(tenant, object.key));
       const stale =
         !manifest ||
@@ -42,12 +47,14 @@ export async function planReindexPage(services: PlanReindexPageDeps, cursor: Rei
             manifest.dimensions !== services.embedder.dimensions));
       if (stale) items.push({ tenant, key: object.key, action: 'upsert', etag: object.etag, reason: 'reindex' });
     }
+    if (skippedOutsideTenants > 0) logger.warn('Objects outside any tenant folder are not indexed', { objects: skippedOutsideTenants });
     const nextCursor: ReindexCursor = page.nextCursor ? { phase: 'documents', token: page.nextCursor } : { phase: 'manifests' };
     return { items, done: false, nextCursor };
   }
   const page = await manifests.list(undefined, at.token, pageSize);
   for (const manifest of page.manifests) {
-    if (!(await documents.head(manifest.key))) {
+    // Gone, or indexed under a tenant its key does not name (the old root / invalid-folder fallback): withdraw it.
+    if (tenantOfKey(manifest.key) !== manifest.tenant || !(await documents.head(manifest.key))) {
       items.push({ tenant: manifest.tenant, key: manifest.key, action: 'delete', etag: manifest.etag, reason: 'reindex' });
     }
   }

@@ -1,13 +1,20 @@
-import { assertDocumentKey, isIgnoredKey, tenantOfKey } from '../../../../shared/pipeline/document-keys';
+import { assertDocumentKey, isIgnoredKey, noTenantReason, tenantOfKey } from '../../../../shared/pipeline/document-keys';
 import { ValidationError } from '../../../../shared/errors';
 import { failureReason } from '../../../../shared/pipeline/ingest';
 import { ingestionExecutionName } from '../../../../shared/workflows/execution-name';
 
 describe('document keys', () => {
-  it('takes the tenant from the first path segment, the default tenant at the root', () => {
-    expect(tenantOfKey('acme/handbook/intro.md', 'default')).toBe('acme');
-    expect(tenantOfKey('intro.md', 'default')).toBe('default');
-    expect(tenantOfKey('Not A Tenant/x.md', 'default')).toBe('default');
+  it('takes the tenant from the first path segment; a key at the root or under a folder that is no tenant name has none, with a reason', () => {
+    expect(tenantOfKey('acme/handbook/intro.md')).toBe('acme');
+    expect(noTenantReason('acme/handbook/intro.md')).toBeUndefined();
+    for (const key of ['intro.md', '/intro.md']) {
+      expect(tenantOfKey(key)).toBeUndefined();
+      expect(noTenantReason(key)).toMatch(/at the root/);
+    }
+    for (const key of ['Not A Tenant/x.md', 'ACME/x.md', 'Other/default/x.md']) {
+      expect(tenantOfKey(key)).toBeUndefined();
+      expect(noTenantReason(key)).toMatch(/not a tenant name/);
+    }
   });
 
   it('ignores hidden, temporary and sidecar files', () => {
@@ -18,9 +25,11 @@ describe('document keys', () => {
   });
 
   it('refuses keys outside the tenant or with path traversal', () => {
-    expect(() => assertDocumentKey('acme', 'other/x.md', 'default')).toThrow(ValidationError);
-    expect(() => assertDocumentKey('acme', 'acme/../other/x.md', 'default')).toThrow(ValidationError);
-    expect(assertDocumentKey('acme', 'acme/x.md', 'default')).toMatch(/^[0-9a-f]{32}$/);
+    expect(() => assertDocumentKey('acme', 'other/x.md')).toThrow(ValidationError);
+    expect(() => assertDocumentKey('acme', 'acme/../other/x.md')).toThrow(ValidationError);
+    // The default tenant does not own the root any more.
+    expect(() => assertDocumentKey('default', 'x.md')).toThrow(ValidationError);
+    expect(assertDocumentKey('acme', 'acme/x.md')).toMatch(/^[0-9a-f]{32}$/);
   });
 });
 
