@@ -88,6 +88,8 @@ export function watchDocuments(root: string, documents: BlobStore, onEvent: (eve
   const keyOf = (file: string): string => path.relative(root, file).split(path.sep).join('/');
   const watcher = watch(root, {
     ignoreInitial: true,
+    // A linked folder may lead outside the documents folder: not watched (the store refuses such files too).
+    followSymlinks: false,
     // Wait for writes to finish so a half-copied file is not ingested.
     awaitWriteFinish: { stabilityThreshold: 300, pollInterval: 100 },
     ignored: (file: string) => path.basename(file).startsWith('.'),

@@ -47,7 +47,8 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
       const error = request.error;
       const requestId = request.event.requestContext?.requestId ?? 'unknown';
       const status = error instanceof RagError ? error.status : 500;
-      if (status >= 500) logger.error('Request failed', { error: error?.name, message: error?.message, status });
+      // `reason`, not `message`: Powertools' logger reserves `message` and drops it (the log said only that).
+      if (status >= 500) logger.error('Request failed', { error: error?.name, reason: error?.message, status });
       else logger.info('Request rejected', { error: error?.name, status });
       request.response = errorResponse(error, requestId);
     },

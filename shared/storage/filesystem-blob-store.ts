@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError, ValidationError } from '../errors';
 import type { BlobHead, BlobPage, BlobStore, PutOptions } from './blob-store';
@@ -40,6 +40,8 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+const MAX_NAME_BYTES = 255;
+
 function compareKeys(a: string, b: string): number {
   // S3 lists in UTF-8 byte order; JS string comparison uses UTF-16 code units, which differs for astral characters.
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
@@ -60,6 +62,13 @@ function keySegments(key: string, allowPrefix = false): string[] {
     if (segment === '' || segment === '.' || segment === '..') {
       throw new ValidationError(`Blob ${what} has an empty, "." or ".." segment`, [{ path: what, message: 'invalid segment' }]);
     }
+    // A key's folder and file names are names in the local file system, which takes at most 255 bytes each
+    // (NAME_MAX on Linux and macOS); a longer one failed the write with ENAMETOOLONG, a 500.
+    if (Buffer.byteLength(segment, 'utf8') > MAX_NAME_BYTES) {
+      throw new ValidationError(`Blob ${what} has a folder or file name longer than ${MAX_NAME_BYTES} bytes`, [
+        { path: what, message: `each name between "/" is at most ${MAX_NAME_BYTES} bytes in the local folder` },
+      ]);
+    }
   }
   const last = segments[segments.length - 1] ?? '';
   if (last === '..' || (!allowPrefix && last === '.')) throw new ValidationError(`Blob ${what} has a ".." segment`);
@@ -72,6 +81,8 @@ function keySegments(key: string, allowPrefix = false): string[] {
 
 export class FilesystemBlobStore implements BlobStore {
   private readonly root: string;
+  /** The root with its own symlinks resolved (a temp folder under /tmp may itself be a link), read once. */
+  private realRoot: string | undefined;
 
   constructor(rootDir: string) {
     this.root = path.resolve(rootDir);
@@ -85,6 +96,7 @@ export class FilesystemBlobStore implements BlobStore {
   async get(key: string): Promise<Buffer> {
     const file = this.dataPath(key);
     try {
+      if (!(await this.insideRoot(file))) throw new NotFoundError(`No blob at key "${key}"`);
       return await readFile(file);
     } catch (error) {
       const code = errorCode(error);
@@ -179,8 +191,22 @@ export class FilesystemBlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Whether a file's real path (every symlink resolved) is inside the store's folder: a link that leads outside
+   * it (to /etc, to another checkout, to another tenant's export) is treated as absent, never read or indexed.
+   * Links inside the folder are followed; listing never descends into a linked folder (walk reads link entries
+   * as neither file nor directory). Throws ENOENT as stat would for a missing file.
+   */
+  private async insideRoot(file: string): Promise<boolean> {
+    const real = await realpath(file);
+    // Resolved once the folder exists (it does: the file is in it, or realpath above threw).
+    this.realRoot ??= await realpath(this.root);
+    return real.startsWith(`${this.realRoot}${path.sep}`);
+  }
+
   private async statFile(file: string): Promise<Stats | undefined> {
     try {
+      if (!(await this.insideRoot(file))) return undefined;
       const stats = await stat(file);
       return stats.isFile() ? stats : undefined;
     } catch (error) {

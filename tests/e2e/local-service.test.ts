@@ -192,6 +192,8 @@ describe('local service end to end', () => {
       ['a/..%2F..%2Fescape.txt', 'x'],
       ['empty.txt', ''],
       ['.hidden.txt', 'x'],
+      // A file name longer than the local file system takes (255 bytes): once a 500.
+      [`${'n'.repeat(300)}.txt`, 'x'],
     ] as const) {
       const res = await put(relative, body);
       expect({ relative, status: res.status, code: res.body.error?.code }).toEqual({ relative, status: 400, code: 'ValidationError' });

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FilesystemBlobStore } from '../../../../shared/storage/filesystem-blob-store';
@@ -24,6 +24,34 @@ describe('FilesystemBlobStore', () => {
 
   afterEach(async () => {
     await rm(root, { recursive: true, force: true });
+  });
+
+  it('never reads, heads or lists through a symlink that leads outside its folder; follows one that stays inside', async () => {
+    const outside = await tempRoot();
+    try {
+      await writeFile(path.join(outside, 'secret.md'), '# Not yours');
+      await store.put('acme/inside.md', '# Inside');
+      await mkdir(path.join(root, 'acme', 'linked'), { recursive: true });
+      await symlink(path.join(outside, 'secret.md'), path.join(root, 'acme', 'secret.md'));
+      await symlink(outside, path.join(root, 'acme', 'linked', 'folder'));
+      await symlink(path.join(root, 'acme', 'inside.md'), path.join(root, 'acme', 'alias.md'));
+
+      await expect(store.get('acme/secret.md')).rejects.toMatchObject({ name: 'NotFoundError' });
+      await expect(store.head('acme/secret.md')).resolves.toBeUndefined();
+      await expect(store.get('acme/linked/folder/secret.md')).rejects.toMatchObject({ name: 'NotFoundError' });
+      await expect(store.head('acme/linked/folder/secret.md')).resolves.toBeUndefined();
+      expect((await store.list('acme/')).items.map((item) => item.key)).toEqual(['acme/inside.md']);
+      // A link inside the folder is the user's own arrangement: read through.
+      await expect(store.get('acme/alias.md')).resolves.toEqual(Buffer.from('# Inside'));
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a folder or file name over 255 bytes (the local file system limit) with ValidationError, not a failed write', async () => {
+    const long = `acme/${'a'.repeat(300)}.md`;
+    await expect(store.put(long, 'x')).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/255 bytes/) });
+    await expect(store.put(`acme/${'a'.repeat(252)}.md`, 'x')).resolves.toBeUndefined();
   });
 
   it('stores a key as the file of the same relative path', async () => {
