@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { functionCatalog } from '../functions/catalog';
 import { httpRoutes, routeKey } from '../functions/api/routes';
@@ -50,7 +50,15 @@ function httpBody(body: unknown, contentType: string | undefined): { body?: stri
 
 export async function createLocalServer(options: LocalServerOptions): Promise<FastifyInstance> {
   // The body limit is the handlers' to enforce (413 with a reason); fastify only caps memory.
-  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 10 * 1024 * 1024,
+    // A path fastify cannot decode (an overlong UTF-8 sequence such as %C0%AF) fails before any route or error
+    // handler: answer it with our error body, not the framework's.
+    frameworkErrors: (_error, _request, reply) => {
+      void (reply as FastifyReply).code(400).send({ error: { code: 'ValidationError', message: 'Malformed request path' } });
+    },
+  });
   const admission = options.admission ?? new QueryAdmission(DEFAULT_QUERY_ADMISSION);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

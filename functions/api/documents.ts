@@ -66,10 +66,24 @@ async function listDocuments(deps: Pick<Services, 'manifests'>, tenant: string, 
       parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message })),
     );
   }
-  const page = await deps.manifests.list(tenant, parsed.data.cursor, parsed.data.limit ?? 200);
-  const documents = page.manifests.filter((m) => !parsed.data.status || m.status === parsed.data.status).map(documentView);
-  return json(200, { documents, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+  const { status, limit = 200 } = parsed.data;
+  // With a status filter, read on until `limit` documents match (or the end, or a scan bound): one page could
+  // hold none of them while later pages do, and an empty answer with a cursor read as "none". Each read asks
+  // for at most the number still wanted, so the cursor never skips a manifest that was read but not returned.
+  const documents: ReturnType<typeof documentView>[] = [];
+  let cursor = parsed.data.cursor;
+  let scanned = 0;
+  do {
+    const page = await deps.manifests.list(tenant, cursor, limit - documents.length);
+    scanned += page.manifests.length;
+    documents.push(...page.manifests.filter((m) => !status || m.status === status).map(documentView));
+    cursor = page.nextCursor;
+  } while (status && cursor && documents.length < limit && scanned < MAX_SCANNED_FOR_STATUS);
+  return json(200, { documents, ...(cursor ? { nextCursor: cursor } : {}) });
 }
+
+/** Manifests one filtered listing reads at most before it answers with what it found and a cursor. */
+const MAX_SCANNED_FOR_STATUS = 10_000;
 
 /**
  * Stores the request body as `<tenant>/<path>` in the documents store and starts its ingestion.

@@ -198,6 +198,12 @@ describe('local service end to end', () => {
       const res = await put(relative, body);
       expect({ relative, status: res.status, code: res.body.error?.code }).toEqual({ relative, status: 400, code: 'ValidationError' });
     }
+    // A path that is not valid UTF-8 once decoded (an overlong "/"): our error body, not the framework's.
+    const badPath = await put('%C0%AFetc.txt', 'x');
+    expect({ status: badPath.status, body: badPath.body }).toEqual({
+      status: 400,
+      body: { error: { code: 'ValidationError', message: 'Malformed request path' } },
+    });
     const tooBig = await put('big.txt', Buffer.alloc(runtime.config.ingestion.maxUploadBytes + 1, 'a'));
     expect(tooBig.status).toBe(413);
     expect(tooBig.body.error.code).toBe('PayloadTooLargeError');
