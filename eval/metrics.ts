@@ -158,3 +158,9 @@ export function aggregateByDocument(hits: readonly { documentId: string | undefi
   }
   return [...best].map(([id, score]) => ({ id, score }));
 }
+
+/** Process CPU time (user + system, every thread) since `start` (a process.cpuUsage() reading), per item, in ms. */
+export function cpuMsPer(start: NodeJS.CpuUsage, items: number): number {
+  const cpu = process.cpuUsage(start);
+  return items > 0 ? (cpu.user + cpu.system) / 1000 / items : 0;
+}

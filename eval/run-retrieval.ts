@@ -3,7 +3,7 @@ import { type ChunkRef, guardInput, retrieveAndRank, validateQuery } from '../sh
 import type { QueryWorkflowInput } from '../shared/contracts/query';
 import type { Services } from '../shared/pipeline/services';
 import type { BeirQuery, Qrels } from './beir';
-import { aggregateByDocument, mapAtK, mean, mrrAtK, ndcgAtK, type Percentiles, percentiles, rankByScore, recallAtK } from './metrics';
+import { aggregateByDocument, cpuMsPer, mapAtK, mean, mrrAtK, ndcgAtK, type Percentiles, percentiles, rankByScore, recallAtK } from './metrics';
 
 /**
  * Retrieval metrics need the ranking, which the query state machine does not return (it answers), so every
@@ -133,7 +133,6 @@ export async function runRetrieval(
     });
     options.onProgress?.();
   }
-  const cpu = process.cpuUsage(cpuStart);
-  const cpuMsPerQuery = perQuery.length > 0 ? (cpu.user + cpu.system) / 1000 / perQuery.length : 0;
+  const cpuMsPerQuery = cpuMsPer(cpuStart, perQuery.length);
   return { metrics: summarize(perQuery, options.ks), perQuery, totalMs: performance.now() - started, cpuMsPerQuery };
 }

@@ -1,6 +1,6 @@
 import { stem } from '../../shared/embeddings/tokenizer';
 import type { BeirDataset, BeirDocument } from '../beir';
-import { rankByScore, type ScoredDocument } from '../metrics';
+import { cpuMsPer, rankByScore, type ScoredDocument } from '../metrics';
 import { type QueryOutcome, type RetrievalRun, scoreQuery, summarize } from '../run-retrieval';
 
 /**
@@ -101,7 +101,6 @@ export function runBm25Retrieval(dataset: BeirDataset, ks: number[], depth: numb
       latencyMs,
     };
   });
-  const cpu = process.cpuUsage(cpuStart);
-  const cpuMsPerQuery = perQuery.length > 0 ? (cpu.user + cpu.system) / 1000 / perQuery.length : 0;
+  const cpuMsPerQuery = cpuMsPer(cpuStart, perQuery.length);
   return { metrics: summarize(perQuery, ks), perQuery, totalMs: performance.now() - started, cpuMsPerQuery };
 }

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { AppConfig } from '../../shared/config/config';
 import { ForbiddenError, PayloadTooLargeError, RagError, ThrottlingError, UnauthorizedError, ValidationError } from '../../shared/errors';
 import { isValidTenant } from '../../shared/contracts/tenant';
+import { sha256Hex } from '../../shared/documents/identity';
 import { logger } from '../../shared/observability/telemetry';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -40,6 +41,12 @@ export function errorResponse(error: unknown, requestId: string): HttpResult {
   return json(500, { error: { code: 'InternalError', message: 'Internal error' }, requestId });
 }
 
+function failureReason(error: Error | null | undefined): Record<string, string | number> {
+  if (!error) return {};
+  if (error instanceof RagError) return { reason: error.message };
+  return { reasonChars: error.message.length, reasonSha256: sha256Hex(error.message).slice(0, 16) };
+}
+
 /** middy middleware: maps thrown errors to responses, logs them without payloads or stacks of user data. */
 export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
@@ -48,7 +55,9 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
       const requestId = request.event.requestContext?.requestId ?? 'unknown';
       const status = error instanceof RagError ? error.status : 500;
       // `reason`, not `message`: Powertools' logger reserves `message` and drops it (the log said only that).
-      if (status >= 500) logger.error('Request failed', { error: error?.name, reason: error?.message, status });
+      // Only our own errors' messages are logged as they are; any other message (a library's, a service's) may
+      // echo a question or a document, so it is logged as its size and hash.
+      if (status >= 500) logger.error('Request failed', { error: error?.name, status, ...failureReason(error) });
       else logger.info('Request rejected', { error: error?.name, status });
       request.response = errorResponse(error, requestId);
     },

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { errorResponse, parseJsonBody, tenantOf, type HttpEvent } from '../../../../functions/api/http';
+import type { Request } from '@middy/core';
+import { errorResponse, httpErrors, parseJsonBody, tenantOf, type HttpEvent, type HttpResult } from '../../../../functions/api/http';
+import { logger } from '../../../../shared/observability/telemetry';
 import { loadConfig } from '../../../../shared/config/config';
 import {
   DependencyUnavailableError,
@@ -87,5 +89,30 @@ describe('tenantOf', () => {
     expect(() => tenantOf(event('{}'), config)).toThrow(UnauthorizedError);
     expect(() => tenantOf(event('{}', { sub: 'u1' }), config)).toThrow(ForbiddenError);
     expect(() => tenantOf(event('{}', { 'custom:tenant': '../etc' }), config)).toThrow(ForbiddenError);
+  });
+});
+
+describe('httpErrors', () => {
+  const fail = async (error: Error): Promise<Record<string, unknown>> => {
+    const spy = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
+    try {
+      const request = { event: event('{}'), error, response: undefined } as unknown as Request<HttpEvent, HttpResult>;
+      await httpErrors().onError?.(request);
+      expect(request.response?.statusCode).toBeGreaterThanOrEqual(500);
+      return (spy.mock.calls[0]?.[1] ?? {}) as Record<string, unknown>;
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  it("logs our own error's reason, and only the size and hash of any other error's message (it may echo a question)", async () => {
+    expect(await fail(new DependencyUnavailableError('Bedrock is unavailable'))).toMatchObject({
+      error: 'DependencyUnavailableError',
+      reason: 'Bedrock is unavailable',
+      status: 503,
+    });
+    const foreign = await fail(new Error('Malformed input: How many days of paid leave do I get?'));
+    expect(foreign).toMatchObject({ error: 'Error', status: 500, reasonChars: 54, reasonSha256: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(JSON.stringify(foreign)).not.toContain('paid leave');
   });
 });
