@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as z from 'zod';
+import { tenantPattern } from '../contracts/tenant';
 import { ConfigurationError } from '../errors';
 import {
   awsRegionSchema,
@@ -30,6 +31,31 @@ const list = z.string().transform((v) =>
     .filter((s) => s.length > 0),
 );
 
+/** The development token: stands for the default tenant when no RAG_API_KEYS are set on a loopback address. */
+export const DEV_API_TOKEN = 'dev';
+const MIN_PUBLIC_TOKEN_CHARS = 16;
+
+/** One `token=tenant` entry of RAG_API_KEYS; split at the last `=`, since tokens (base64) may end in `=` and tenants never hold one. */
+const apiKeySchema = z.string().transform((entry, ctx) => {
+  const at = entry.lastIndexOf('=');
+  const token = at > 0 ? entry.slice(0, at).trim() : '';
+  const tenant = at > 0 ? entry.slice(at + 1).trim() : '';
+  if (!token || !tenantPattern.test(tenant)) {
+    ctx.addIssue({ code: 'custom', message: 'each entry must be token=tenant, the tenant 1-63 lower-case letters, digits, "-" or "_"' });
+    return z.NEVER;
+  }
+  return { token, tenant };
+});
+
+/** 127.0.0.0/8, ::1 and localhost: addresses no other machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h);
+}
+
 /**
  * Uploads go through API Gateway HTTP API to a synchronously invoked Lambda, whose request payload is
  * limited to 6 MB ("For synchronous invocations, the maximum payload size is 6 MB":
@@ -49,6 +75,12 @@ const envSchema = z.object({
   // --- local runtime ---
   HOST: z.string().default('127.0.0.1'),
   PORT: int(0, 65535).default(3000),
+  /**
+   * Local bearer tokens and the tenant each stands for: `token=tenant,token=tenant`. Unset on a loopback HOST,
+   * the development token `dev` stands for RAG_DEFAULT_TENANT; on any other address they must be set, without
+   * `dev`, each at least 16 characters (local/auth.ts). On AWS the HTTP API's JWT authorizer plays this part.
+   */
+  RAG_API_KEYS: list.pipe(z.array(apiKeySchema).min(1)).optional(),
   RAG_DATA_DIR: z.string().default('.rag'),
   RAG_DOCUMENTS_DIR: z.string().optional(),
   /** LanceDB location: a folder (default `<data dir>/vectors`) or an object-store URI such as s3://bucket/prefix. */
@@ -107,6 +139,27 @@ const envSchema = z.object({
   RAG_EMBED_RPS: num(0.1, 10000).default(5),
   RAG_MAX_FILE_BYTES: int(1, 2_000_000_000).default(50 * 1024 * 1024),
   RAG_MAX_PAGES: int(1, 100000).default(2000),
+  /**
+   * Archive formats (DOCX is a ZIP): the sum of the entries' uncompressed sizes, and that sum over the file's
+   * size. A 204 KB DOCX whose XML inflates to hundreds of MB is refused before any entry is inflated.
+   */
+  RAG_MAX_ARCHIVE_BYTES: int(1024, 4_000_000_000).default(256 * 1024 * 1024),
+  RAG_MAX_COMPRESSION_RATIO: int(2, 100_000).default(100),
+  /** Characters of extracted text one document may have; beyond it the document is FAILED with the reason. */
+  RAG_MAX_EXTRACTED_CHARS: int(1000, 1_000_000_000).default(10_000_000),
+  RAG_MAX_CHUNKS_PER_DOCUMENT: int(1, 1_000_000).default(20_000),
+  /** The longest run of non-space characters a document may contain (a base64 blob, one 50 MB line). */
+  RAG_MAX_TOKEN_CHARS: int(16, 10_000_000).default(4096),
+  /** Documents one tenant may have indexed or in progress; an upload beyond it is refused, a dropped file FAILED. */
+  RAG_MAX_DOCUMENTS_PER_TENANT: int(1, 100_000_000).default(100_000),
+  /**
+   * Object keys ("tenant/path/name"), in UTF-8 bytes. S3's own limit is 1,024 bytes ("The object key name is a
+   * sequence of Unicode characters with UTF-8 encoding of up to 1,024 bytes long":
+   * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html, read 2026-12-01).
+   */
+  RAG_MAX_KEY_BYTES: int(16, 1024).default(1024),
+  /** Ingestions waiting for a local slot (folder events and uploads alike); a full queue answers uploads 429. */
+  RAG_INGEST_QUEUE_MAX: int(1, 10_000_000).default(20_000),
   /** Uploads through the API (larger files go straight to the bucket); see MAX_UPLOAD_BYTES_LIMIT. */
   RAG_MAX_UPLOAD_BYTES: int(1, MAX_UPLOAD_BYTES_LIMIT).default(DEFAULT_MAX_UPLOAD_BYTES),
   // --- query ---
@@ -208,7 +261,30 @@ function requireAwsSettings(e: EnvValues, ctx: z.RefinementCtx<EnvValues>): void
   }
 }
 
+/** A service another machine can reach takes no development token and no short one. */
+function checkApiKeys(e: EnvValues, ctx: z.RefinementCtx<EnvValues>): void {
+  const tokens = (e.RAG_API_KEYS ?? []).map((k) => k.token);
+  if (new Set(tokens).size !== tokens.length) {
+    ctx.addIssue({ code: 'custom', path: ['RAG_API_KEYS'], message: 'names a token twice' });
+  }
+  if (isLoopbackHost(e.HOST)) return;
+  if (!e.RAG_API_KEYS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['RAG_API_KEYS'],
+      message: `must be set when HOST (${e.HOST}) is not a loopback address: the development token '${DEV_API_TOKEN}' only serves 127.0.0.1`,
+    });
+  } else if (tokens.some((t) => t === DEV_API_TOKEN || t.length < MIN_PUBLIC_TOKEN_CHARS)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['RAG_API_KEYS'],
+      message: `holds the development token or one shorter than ${MIN_PUBLIC_TOKEN_CHARS} characters, and HOST (${e.HOST}) is not a loopback address`,
+    });
+  }
+}
+
 function checkCrossFieldRules(e: EnvValues, ctx: z.RefinementCtx<EnvValues>): void {
+  checkApiKeys(e, ctx);
   if (e.RAG_CHUNK_OVERLAP >= e.RAG_CHUNK_SIZE) {
     ctx.addIssue({ code: 'custom', path: ['RAG_CHUNK_OVERLAP'], message: `must be smaller than RAG_CHUNK_SIZE (${e.RAG_CHUNK_SIZE})` });
   }
@@ -225,10 +301,14 @@ function toAppConfig(e: EnvValues) {
     server: {
       host: e.HOST,
       port: e.PORT,
+      /** Bearer token → tenant; `devToken` says the development token is in use (printed at start). */
+      apiKeys: e.RAG_API_KEYS ?? [{ token: DEV_API_TOKEN, tenant: e.RAG_DEFAULT_TENANT }],
+      devToken: e.RAG_API_KEYS === undefined,
       queryAdmission: { maxInFlight: e.RAG_MAX_INFLIGHT_QUERIES, retryAfterSeconds: e.RAG_QUERY_RETRY_AFTER_SECONDS },
     },
     local: {
       ingestConcurrency: e.RAG_LOCAL_INGESTIONS,
+      ingestQueueMax: e.RAG_INGEST_QUEUE_MAX,
       dataDir,
       documentsDir: path.resolve(e.RAG_DOCUMENTS_DIR ?? path.join(dataDir, 'documents')),
       stateDir: path.join(dataDir, 'state'),
@@ -266,6 +346,13 @@ function toAppConfig(e: EnvValues) {
       maxFileBytes: e.RAG_MAX_FILE_BYTES,
       maxPages: e.RAG_MAX_PAGES,
       maxUploadBytes: e.RAG_MAX_UPLOAD_BYTES,
+      maxArchiveBytes: e.RAG_MAX_ARCHIVE_BYTES,
+      maxCompressionRatio: e.RAG_MAX_COMPRESSION_RATIO,
+      maxExtractedChars: e.RAG_MAX_EXTRACTED_CHARS,
+      maxChunksPerDocument: e.RAG_MAX_CHUNKS_PER_DOCUMENT,
+      maxTokenChars: e.RAG_MAX_TOKEN_CHARS,
+      maxDocumentsPerTenant: e.RAG_MAX_DOCUMENTS_PER_TENANT,
+      maxKeyBytes: e.RAG_MAX_KEY_BYTES,
     },
     query: {
       maxQuestionChars: e.RAG_MAX_QUESTION_CHARS,

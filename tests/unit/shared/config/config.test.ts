@@ -1,5 +1,13 @@
 import { DEFAULT_MIN_COVERAGE } from '../../../../shared/pipeline/relevance-floor';
-import { answeringModels, EVENT_ENVELOPE_BYTES, LAMBDA_SYNC_PAYLOAD_BYTES, loadConfig, MAX_UPLOAD_BYTES_LIMIT } from '../../../../shared/config/config';
+import {
+  answeringModels,
+  DEV_API_TOKEN,
+  EVENT_ENVELOPE_BYTES,
+  isLoopbackHost,
+  LAMBDA_SYNC_PAYLOAD_BYTES,
+  loadConfig,
+  MAX_UPLOAD_BYTES_LIMIT,
+} from '../../../../shared/config/config';
 import { ConfigurationError } from '../../../../shared/errors';
 
 describe('loadConfig', () => {
@@ -255,5 +263,39 @@ describe('loadConfig: AWS identifiers', () => {
     // Assess
     expect(aws).toEqual(['eu.anthropic.claude-3-5-haiku-20241022-v1:0', 'amazon.nova-lite-v1:0']);
     expect(embedded).toEqual(['extractive']);
+  });
+  describe('local bearer tokens (RAG_API_KEYS)', () => {
+    it('uses the development token for the default tenant on a loopback address when none are set', () => {
+      const config = loadConfig({ RAG_DEFAULT_TENANT: 'team-a' });
+      expect(config.server.apiKeys).toEqual([{ token: DEV_API_TOKEN, tenant: 'team-a' }]);
+      expect(config.server.devToken).toBe(true);
+    });
+
+    it('maps each token to its tenant, splitting at the last "=" so base64 tokens keep their padding', () => {
+      const config = loadConfig({ RAG_API_KEYS: 'abc==acme, s3cr3t=globex' });
+      expect(config.server.apiKeys).toEqual([
+        { token: 'abc=', tenant: 'acme' },
+        { token: 's3cr3t', tenant: 'globex' },
+      ]);
+      expect(config.server.devToken).toBe(false);
+    });
+
+    it('refuses an entry without a valid tenant, and a token named twice', () => {
+      expect(() => loadConfig({ RAG_API_KEYS: 'tokenonly' })).toThrow(/RAG_API_KEYS/);
+      expect(() => loadConfig({ RAG_API_KEYS: 'tok=ACME' })).toThrow(/RAG_API_KEYS/);
+      expect(() => loadConfig({ RAG_API_KEYS: 'tok=a,tok=b' })).toThrow(/RAG_API_KEYS: names a token twice/);
+    });
+
+    it('refuses to serve another machine with the development token, no token or a short one, naming the variable', () => {
+      expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/RAG_API_KEYS: must be set when HOST \(0\.0\.0\.0\) is not a loopback address/);
+      expect(() => loadConfig({ HOST: '192.168.1.20', RAG_API_KEYS: 'dev=default' })).toThrow(/RAG_API_KEYS: holds the development token/);
+      expect(() => loadConfig({ HOST: '::', RAG_API_KEYS: 'short=default' })).toThrow(/RAG_API_KEYS/);
+      expect(loadConfig({ HOST: '0.0.0.0', RAG_API_KEYS: 'a-long-random-token-123=acme' }).server.apiKeys).toHaveLength(1);
+    });
+
+    it('treats 127.0.0.0/8, ::1 and localhost as loopback, and nothing else', () => {
+      for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) expect(isLoopbackHost(host)).toBe(true);
+      for (const host of ['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'example.com', '127.0.0.1.example.com']) expect(isLoopbackHost(host)).toBe(false);
+    });
   });
 });
