@@ -4,6 +4,10 @@ import autocannon from 'autocannon';
 import { percentiles } from '../eval/metrics';
 import type { FromServer, ToServer } from './query-server';
 import { formatTable, round } from './table';
+import { DEV_API_TOKEN } from '../shared/config/config';
+
+/** The bench's server runs with no RAG_API_KEYS on loopback: the development token. */
+const AUTHORIZATION = `Bearer ${DEV_API_TOKEN}`;
 
 /**
  * Query path bench: the local service in a child process over a synthetic index, driven over HTTP by
@@ -117,7 +121,7 @@ async function drive(
   const requests = questions.map((question) => ({
     method: 'POST',
     path: '/query',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
     // cache: false: the bench measures the pipeline, not the answer cache (its questions repeat).
     body: JSON.stringify({ question, cache: false }),
   }));
@@ -142,7 +146,7 @@ async function streamOnce(url: string, question: string): Promise<{ firstDeltaMs
   const started = performance.now();
   const res = await fetch(`${url}/query/stream`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: AUTHORIZATION },
     body: JSON.stringify({ question, cache: false }),
   });
   if (res.status !== 200 || !res.body) return undefined;

@@ -7,7 +7,7 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_SERVICE_NAME ??= 'rag-local';
 
 async function main(): Promise<void> {
-  const { loadConfig } = await import('../shared/config/config');
+  const { loadConfig, DEV_API_TOKEN } = await import('../shared/config/config');
   const { ConfigurationError } = await import('../shared/errors');
   let config: import('../shared/config/config').AppConfig;
   try {
@@ -22,9 +22,14 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL ??= config.logLevel;
   const { startLocalRuntime } = await import('./runtime');
   const runtime = await startLocalRuntime(config);
+  // The development token is printed so the first request works; configured tokens never are.
+  const token = config.server.devToken ? DEV_API_TOKEN : '<your token>';
   process.stderr.write(
     `RAG service listening on ${runtime.url}  (documents: ${config.local.documentsDir}, data: ${config.local.dataDir})\n` +
-      `Try: curl -s ${runtime.url}/query -H 'content-type: application/json' -d '{"question":"How many days do I have to submit an expense report?"}'\n`,
+      (config.server.devToken
+        ? `Development token: ${DEV_API_TOKEN} (tenant ${config.tenancy.defaultTenant}; loopback only; set RAG_API_KEYS="token=tenant,..." for real tokens)\n`
+        : `Bearer tokens: ${config.server.apiKeys.length} from RAG_API_KEYS\n`) +
+      `Try: curl -s ${runtime.url}/query -H 'authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"question":"How many days do I have to submit an expense report?"}'\n`,
   );
   const shutdown = (signal: string) => {
     process.stderr.write(`${signal}: finishing running ingestions, then stopping\n`);

@@ -11,6 +11,7 @@ import type { Workflows } from '../shared/workflows/workflows';
 import { LocalWorkflows } from './asl-workflows';
 import { lambdaContext } from './lambda-context';
 import { QueryAdmission } from './query-admission';
+import { LocalAuth } from './auth';
 import { createLocalServer } from './server';
 import { watchDocuments } from './watcher';
 
@@ -82,7 +83,7 @@ export async function startLocalRuntime(config: AppConfig, options: LocalRuntime
     host: config.server.host,
     port: config.server.port,
     tenantClaim: config.tenancy.tenantClaim,
-    tenant: config.tenancy.defaultTenant,
+    auth: new LocalAuth(config.server.apiKeys),
     isReady: () => ready,
   });
   const address = server.server.address();

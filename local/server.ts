@@ -9,14 +9,16 @@ import { writableSink } from '../functions/api/response-sink';
 import { registerWebPage } from './web/register-web-page';
 import * as path from 'node:path';
 import { errorResponse } from '../functions/api/http';
-import { ThrottlingError } from '../shared/errors';
+import { ThrottlingError, UnauthorizedError } from '../shared/errors';
 import { DEFAULT_QUERY_ADMISSION } from '../shared/config/config';
 import { QueryAdmission } from './query-admission';
+import type { LocalAuth } from './auth';
 
 /**
  * The local HTTP API: the routes of functions/api/routes.ts, each request turned into the API
  * Gateway v2 event the Lambda would receive and handed to the same handler function. The local
- * runtime plays the JWT authorizer: every request carries the configured tenant claim.
+ * server plays the JWT authorizer: a bearer token of RAG_API_KEYS (local/auth.ts) becomes the tenant
+ * claim, and without one every route but the public ones answers 401, as API Gateway does.
  */
 type ApiHandler = (event: unknown, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -24,7 +26,8 @@ export interface LocalServerOptions {
   host: string;
   port: number;
   tenantClaim: string;
-  tenant: string;
+  /** The bearer tokens and the tenant each stands for. */
+  auth: LocalAuth;
   /** Until this returns true, every route but /health answers 503. */
   isReady: () => boolean;
   /** The bound on queries in flight: routes marked `admission: 'query'` past it answer 429 (default: the configuration's default). */
@@ -46,6 +49,13 @@ function httpBody(body: unknown, contentType: string | undefined): { body?: stri
   if (!Buffer.isBuffer(body) || body.length === 0) return { isBase64Encoded: false };
   const text = !contentType || /^(text\/|application\/([\w.+-]*\+)?(json|xml|x-www-form-urlencoded)\b)/i.test(contentType);
   return text ? { body: body.toString('utf8'), isBase64Encoded: false } : { body: body.toString('base64'), isBase64Encoded: true };
+}
+
+/** A Lambda proxy result as the HTTP response. */
+function sendResult(reply: FastifyReply, result: APIGatewayProxyStructuredResultV2): FastifyReply {
+  reply.code(result.statusCode ?? 200);
+  for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, String(value));
+  return reply.send(result.body ?? '');
 }
 
 export async function createLocalServer(options: LocalServerOptions): Promise<FastifyInstance> {
@@ -74,6 +84,16 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
       // API Gateway `{name}` is fastify `:name`; a greedy `{name+}` is fastify's `*`.
       url: route.path.replace(/\{(\w+)\+\}/g, '*').replace(/\{(\w+)\}/g, ':$1'),
       handler: async (request, reply) => {
+        const authentication = route.public ? undefined : options.auth.authenticate(request.headers.authorization);
+        if (authentication && !authentication.ok) {
+          const refused = errorResponse(
+            new UnauthorizedError(authentication.reason === 'missing' ? 'A bearer token is required' : 'The bearer token is not valid'),
+            String(request.id),
+          );
+          // RFC 6750 §3: the scheme, and `invalid_token` when a token was sent and refused.
+          reply.header('www-authenticate', authentication.reason === 'missing' ? 'Bearer realm="rag"' : 'Bearer realm="rag", error="invalid_token"');
+          return sendResult(reply, refused);
+        }
         if (!route.public && !options.isReady()) {
           return reply
             .code(503)
@@ -94,20 +114,17 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
           queryStringParameters: Object.fromEntries(url.searchParams),
           ...httpBody(request.body, headers['content-type']),
           sourceIp: request.ip,
-          claims: route.public ? undefined : { [options.tenantClaim]: options.tenant },
+          claims: authentication?.ok ? { [options.tenantClaim]: authentication.tenant } : undefined,
         });
         if (route.public && !options.isReady()) {
           return reply.code(503).send({ status: 'starting' });
         }
         const release = route.admission === 'query' ? admission.tryAdmit() : () => undefined;
         if (!release) {
-          const refused = errorResponse(
-            new ThrottlingError('Too many queries in flight; retry later', admission.options.retryAfterSeconds),
-            event.requestContext.requestId,
+          return sendResult(
+            reply,
+            errorResponse(new ThrottlingError('Too many queries in flight; retry later', admission.options.retryAfterSeconds), event.requestContext.requestId),
           );
-          reply.code(refused.statusCode ?? 429);
-          for (const [name, value] of Object.entries(refused.headers ?? {})) reply.header(name, String(value));
-          return reply.send(refused.body ?? '');
         }
         try {
           if (route.stream && streamingHandler) {
@@ -116,10 +133,7 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
             await streamingHandler(event, writableSink(reply.raw), lambdaContext(entry.name, 300_000));
             return reply;
           }
-          const result = await handler(event, lambdaContext(entry.name, 30_000));
-          reply.code(result.statusCode ?? 200);
-          for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, String(value));
-          return reply.send(result.body ?? '');
+          return sendResult(reply, await handler(event, lambdaContext(entry.name, 30_000)));
         } finally {
           release();
         }

@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { DEV_API_TOKEN, isLoopbackHost } from '../../shared/config/config';
 import { CliUsageError } from './errors';
 
 /** The only environment the commands read; the thin scripts pass process.env in. */
@@ -25,7 +26,7 @@ const COMMON_OPTIONS = {
 } as const satisfies OptionsConfig;
 
 export const COMMON_OPTIONS_HELP = `  --url <base-url>   the service (default: http://127.0.0.1:$PORT, PORT defaulting to 3000)
-  --token <jwt>      bearer token (default: RAG_TOKEN; prefer the variable, a flag shows in the process list)
+  --token <jwt>      bearer token (default: RAG_TOKEN, else 'dev' for a service on 127.0.0.1; prefer the variable, a flag shows in the process list)
   --json             machine-readable output on stdout
   --help, -h         this text`;
 
@@ -52,7 +53,8 @@ export function serviceTarget(values: { url?: string | undefined; token?: string
     throw new CliUsageError(`--url is not a URL: ${text}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliUsageError(`--url must be http(s): ${text}`);
-  const token = values.token ?? (env.RAG_TOKEN || undefined);
+  // A service on this machine with no RAG_API_KEYS takes the development token; it is never sent elsewhere.
+  const token = values.token ?? (env.RAG_TOKEN || undefined) ?? (isLoopbackHost(url.hostname) ? DEV_API_TOKEN : undefined);
   return { baseUrl: text.replace(/\/+$/, ''), ...(token ? { token } : {}) };
 }
 

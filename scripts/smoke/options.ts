@@ -1,3 +1,4 @@
+import { DEV_API_TOKEN, isLoopbackHost } from '../../shared/config/config';
 import { SMOKE_EXIT_CODES, SmokeUsageError } from './errors';
 import { DEFAULT_SMOKE_SETTINGS, type SmokeSettings } from './run-smoke';
 
@@ -146,7 +147,9 @@ export function parseSmokeArgs(args: string[], env: SmokeEnv = {}): SmokeCliOpti
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new SmokeUsageError('--url must be http(s)');
     if (region !== undefined || stackName !== undefined) throw new SmokeUsageError('--region and --stack go with --stage, not --url');
-    return { target: { kind: 'url', url: url.replace(/\/+$/, '') }, ...common };
+    // A service on this machine with no RAG_API_KEYS takes the development token; it is never sent elsewhere.
+    const local = !token && isLoopbackHost(parsed.hostname) ? { token: DEV_API_TOKEN } : {};
+    return { target: { kind: 'url', url: url.replace(/\/+$/, '') }, ...common, ...local };
   }
   if (stage === undefined) throw new SmokeUsageError('--stage <stage> or --url <base-url> is required');
   if (!/^[a-zA-Z0-9-]+$/.test(stage)) throw new SmokeUsageError(`--stage must be letters, digits and dashes: ${stage}`);

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { createLocalServer } from '../../local/server';
+import { LocalAuth } from '../../local/auth';
 import { resolveAsset } from '../../local/web/register-web-page';
 
 /**
@@ -27,7 +28,13 @@ describe('the query page route on the local server', () => {
     });
 
   beforeAll(async () => {
-    server = await createLocalServer({ host: '127.0.0.1', port: 0, tenantClaim: 'custom:tenant', tenant: 'default', isReady: () => false });
+    server = await createLocalServer({
+      host: '127.0.0.1',
+      port: 0,
+      tenantClaim: 'custom:tenant',
+      auth: new LocalAuth([{ token: 'dev', tenant: 'default' }]),
+      isReady: () => false,
+    });
     const address = server.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   });
@@ -43,7 +50,8 @@ describe('the query page route on the local server', () => {
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await page.text()).toContain('<script type="module" src="app/main.js"></script>');
-    expect((await fetch(`${base}/documents`)).status).toBe(503);
+    expect((await fetch(`${base}/documents`, { headers: { authorization: 'Bearer dev' } })).status).toBe(503);
+    expect((await fetch(`${base}/documents`)).status).toBe(401);
   });
 
   it('serves the assets with their content types', async () => {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page, type Route } from 'playwright-core';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { formatStreamEvent, parseStreamEvents, type StreamEvent } from '../../shared/contracts/stream';
+import { DEV_AUTHORIZATION } from '../helpers/http';
 import { tempConfig } from '../helpers/temp-config';
 
 /**
@@ -97,6 +98,11 @@ async function lastTurnOutcome(page: Page): Promise<{ ok: boolean; status: strin
 const sse = (events: StreamEvent[]): string => events.map(formatStreamEvent).join('');
 const meta: StreamEvent = { event: 'meta', data: { requestId: 'r-1', model: 'stub-model', promptVersion: 'v1', sessionId: 'session-stub-1', cached: false } };
 
+/** The local development token, in this tab's storage before the page's scripts run (as if typed once). */
+const devTokenScript = (): void => {
+  if (!sessionStorage.getItem('rag.bearerToken')) sessionStorage.setItem('rag.bearerToken', 'dev');
+};
+
 /** Answers one route of the API with a JSON error, as the service does. */
 const jsonError =
   (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
@@ -123,6 +129,7 @@ describeInBrowser('the query page in Chromium', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     desktop = await browser.newContext({ viewport: DESKTOP });
     await desktop.addInitScript(probesScript);
+    await desktop.addInitScript(devTokenScript);
   }, 120_000);
 
   afterAll(async () => {
@@ -180,7 +187,9 @@ describeInBrowser('the query page in Chromium', () => {
       page.once('dialog', (dialog) => void dialog.accept());
       await page.locator('#document-list .document', { hasText: 'whitespace-only.txt' }).getByRole('button', { name: 'Delete whitespace-only.txt' }).click();
       await page.locator('#document-list .document', { hasText: 'whitespace-only.txt' }).waitFor({ state: 'detached', timeout: 60_000 });
-      const listing = (await (await fetch(`${runtime.url}/documents`)).json()) as { documents: { key: string }[] };
+      const listing = (await (await fetch(`${runtime.url}/documents`, { headers: { authorization: DEV_AUTHORIZATION } })).json()) as {
+        documents: { key: string }[];
+      };
       expect(listing.documents.map((d) => d.key)).toEqual(['default/library-hours.txt']);
     }, 120_000);
 
@@ -278,6 +287,7 @@ describeInBrowser('the query page in Chromium', () => {
     it('fits a 360 px wide phone screen', async () => {
       const phone = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
       await phone.addInitScript(probesScript);
+      await phone.addInitScript(devTokenScript);
       try {
         const { page: small, problems: smallProblems } = await openPage(phone, runtime.url);
         await small.locator('#document-list .document').first().waitFor();
@@ -308,6 +318,7 @@ describeInBrowser('the query page in Chromium', () => {
     beforeEach(async () => {
       context = await browser.newContext({ viewport: DESKTOP });
       await context.addInitScript(probesScript);
+      await context.addInitScript(devTokenScript);
       problems = { errors: [] };
     });
 
@@ -322,34 +333,36 @@ describeInBrowser('the query page in Chromium', () => {
       return lastTurnOutcome(page);
     };
 
-    it('asks for a bearer token once on a 401, keeps it for the tab and sends it', async () => {
-      const seen: (string | undefined)[] = [];
-      await context.route(
-        (url) => url.pathname === '/documents',
-        (route) => {
-          const authorization = route.request().headers().authorization;
-          seen.push(authorization);
-          return authorization === 'Bearer token-123' ? route.continue() : jsonError(401, 'UnauthorizedError', 'Authentication required')(route);
-        },
-      );
-      const page = await context.newPage();
-      await page.goto(runtime.url);
-      const dialog = page.getByRole('dialog', { name: 'Bearer token' });
-      await dialog.waitFor();
-      await expect(dialog.textContent()).resolves.toContain('answered 401');
-      await shoot(page, 'desktop-4-token-prompt');
-      await page.getByLabel('Token', { exact: true }).fill('token-123');
-      await page.keyboard.press('Enter');
-      await page.locator('#document-list .document').first().waitFor();
-      expect(seen).toEqual([undefined, 'Bearer token-123']);
-      await expect(page.evaluate(() => (globalThis as unknown as ProbedWindow).probes.token())).resolves.toBe('token-123');
-      await expect(page.getByRole('button', { name: 'Forget token' }).isVisible()).resolves.toBe(true);
+    it('asks for a bearer token once on the service’s own 401, keeps it for the tab and sends it', async () => {
+      // A tab with no token yet: the local service itself answers 401 until the development token is given.
+      const fresh = await browser.newContext({ viewport: DESKTOP });
+      await fresh.addInitScript(probesScript);
+      try {
+        const seen: (string | undefined)[] = [];
+        fresh.on('request', (request) => {
+          if (new URL(request.url()).pathname === '/documents') seen.push(request.headers().authorization);
+        });
+        const page = await fresh.newPage();
+        await page.goto(runtime.url);
+        const dialog = page.getByRole('dialog', { name: 'Bearer token' });
+        await dialog.waitFor();
+        await expect(dialog.textContent()).resolves.toContain('answered 401');
+        await shoot(page, 'desktop-4-token-prompt');
+        await page.getByLabel('Token', { exact: true }).fill('dev');
+        await page.keyboard.press('Enter');
+        await page.locator('#document-list .document').first().waitFor();
+        expect(seen).toEqual([undefined, 'Bearer dev']);
+        await expect(page.evaluate(() => (globalThis as unknown as ProbedWindow).probes.token())).resolves.toBe('dev');
+        await expect(page.getByRole('button', { name: 'Forget token' }).isVisible()).resolves.toBe(true);
 
-      // The next request carries it without asking again, also after a reload of the tab.
-      await page.reload();
-      await page.locator('#document-list .document').first().waitFor();
-      expect(seen.at(-1)).toBe('Bearer token-123');
-      await expect(dialog.isVisible()).resolves.toBe(false);
+        // The next request carries it without asking again, also after a reload of the tab.
+        await page.reload();
+        await page.locator('#document-list .document').first().waitFor();
+        expect(seen.at(-1)).toBe('Bearer dev');
+        await expect(dialog.isVisible()).resolves.toBe(false);
+      } finally {
+        await fresh.close();
+      }
     }, 60_000);
 
     it('says access is denied on a 403', async () => {

@@ -8,7 +8,7 @@ import { parseStreamEvents } from '../../shared/contracts/stream';
 import { documentIdFor } from '../../shared/documents/identity';
 import { useFakeAwsCredentials } from '../emulators/aws-test-env';
 import { S3RVER_CREDENTIALS } from '../emulators/s3-server';
-import { type DocumentListing, postJson, type QueryBody, request } from '../helpers/http';
+import { DEV_AUTHORIZATION, type DocumentListing, postJson, type QueryBody, request } from '../helpers/http';
 import type { RecordedCall, UnusedGrant } from '../iam/iam-proof';
 import { type EmulatedStack, startEmulatedStack } from '../iam/emulated-stack';
 import { KEPT_GRANTS } from '../iam/unused-grants';
@@ -114,7 +114,11 @@ describe.each(MODES)('IAM proof ($name mode): every AWS call of the emulated sta
   it('streams an answer over the function URL path, keeps the session, caches the answer, and reads and deletes the session', async () => {
     // Not the question asked above, whose answer is cached: this one runs the whole streaming path.
     const question = 'When does the library close on Thursdays?';
-    const streamed = await fetch(url('/query/stream'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question }) });
+    const streamed = await fetch(url('/query/stream'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: DEV_AUTHORIZATION },
+      body: JSON.stringify({ question }),
+    });
     const events = parseStreamEvents(await streamed.text());
     const meta = events.find((e) => e.event === 'meta');
     const sessionId = meta?.event === 'meta' ? meta.data.sessionId : '';

@@ -47,6 +47,13 @@ describe('npm start on a fresh data folder', () => {
     await cleanup();
   });
 
+  it('prints the development token, and asks every other route for it', async () => {
+    expect(stderr).toContain('Development token: dev (tenant default; loopback only;');
+    expect(stderr).toContain("-H 'authorization: Bearer dev'");
+    expect((await request(`${url}/health`, { headers: { authorization: '' } })).status).toBe(200);
+    expect((await request(`${url}/documents`, { headers: { authorization: '' } })).status).toBe(401);
+  });
+
   it('serves /health, indexes the samples and answers from the right one', async () => {
     expect((await request(`${url}/health`)).status).toBe(200);
     const docs = await eventually(
@@ -95,4 +102,34 @@ describe('npm start on a fresh data folder', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 60_000);
+});
+
+describe('npm start on an address other machines can reach', () => {
+  it.each([
+    ['no RAG_API_KEYS', {}],
+    ['the development token', { RAG_API_KEYS: 'dev=default' }],
+  ])(
+    'refuses to start with %s, naming the variable',
+    async (_what, extra: Record<string, string>) => {
+      const temp = await tempConfig();
+      try {
+        const child = spawn(path.join(repoRoot, 'node_modules/.bin/tsx'), ['local/main.ts'], {
+          cwd: repoRoot,
+          env: { ...process.env, HOST: '0.0.0.0', PORT: '0', RAG_DATA_DIR: temp.dir, ...extra },
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr?.on('data', (data: Buffer) => {
+          stderr += data.toString();
+        });
+        const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+        expect(code).toBe(2);
+        expect(stderr).toMatch(/RAG_API_KEYS: (must be set|holds the development token).*HOST \(0\.0\.0\.0\) is not a loopback address/);
+        expect(stderr).not.toContain('listening');
+      } finally {
+        await temp.cleanup();
+      }
+    },
+    60_000,
+  );
 });

@@ -5,7 +5,7 @@ import { ExtractiveGenerator } from '../../shared/generation/extractive-generato
 import { parseStreamEvents } from '../../shared/contracts/stream';
 import { startLocalRuntime, type LocalRuntime } from '../../local/runtime';
 import { tempConfig } from '../helpers/temp-config';
-import { postJson, type QueryBody, request } from '../helpers/http';
+import { DEV_AUTHORIZATION, postJson, type QueryBody, request } from '../helpers/http';
 
 /**
  * The query experience over HTTP on the local service: POST /query/stream (Server-Sent Events: meta,
@@ -55,7 +55,11 @@ describe('streaming, conversations and the answer cache over HTTP', () => {
   const generator = new BreakableGenerator();
 
   const stream = async (body: unknown) => {
-    const res = await fetch(`${runtime.url}/query/stream`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${runtime.url}/query/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: DEV_AUTHORIZATION },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
   };
 

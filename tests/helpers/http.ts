@@ -5,8 +5,17 @@ export interface JsonResponse<T = unknown> {
   body: T;
 }
 
+/**
+ * The local service's development token (RAG_API_KEYS unset, loopback): every request of these helpers
+ * carries it unless the test sets its own `authorization` header (an empty one sends none).
+ */
+export const DEV_AUTHORIZATION = 'Bearer dev';
+
 export async function request<T = unknown>(url: string, init: RequestInit = {}): Promise<JsonResponse<T>> {
-  const response = await fetch(url, init);
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) headers.set('authorization', DEV_AUTHORIZATION);
+  else if (headers.get('authorization') === '') headers.delete('authorization');
+  const response = await fetch(url, { ...init, headers });
   const text = await response.text();
   let body: unknown = text;
   try {

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { s3Event } from '../../local/watcher';
 import { lambdaContext } from '../../local/lambda-context';
 import { S3RVER_CREDENTIALS } from '../emulators/s3-server';
+import { DEV_AUTHORIZATION } from '../helpers/http';
 import { startEmulatedStack } from './emulated-stack';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -108,7 +109,7 @@ async function main(out: string): Promise<void> {
     for (const question of QUESTIONS) {
       const res = await fetch(`${stack.runtime.url}/query`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: DEV_AUTHORIZATION },
         body: JSON.stringify({ question, cache: false }),
       });
       const body = (await res.json()) as { usage?: { inputTokens: number; outputTokens: number } };

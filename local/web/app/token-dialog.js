@@ -4,9 +4,10 @@
  */
 
 const reasons = {
-  required: 'This service wants a bearer token (it answered 401). Paste a token from your identity provider.',
+  required:
+    'This service wants a bearer token (it answered 401). Paste a token from your identity provider, or, on a local service, the one npm start printed (dev unless RAG_API_KEYS is set).',
   refused: 'The service refused the token this tab had (401): it may have expired. Paste a new one.',
-  manual: 'Paste a bearer token from your identity provider.',
+  manual: 'Paste a bearer token from your identity provider, or, on a local service, the one npm start printed.',
 };
 
 /**

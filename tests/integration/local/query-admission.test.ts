@@ -1,5 +1,6 @@
 import type { GenerationEvent, GenerationRequest, GenerationResult, Generator } from '../../../shared/generation/generator';
 import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
+import { DEV_AUTHORIZATION } from '../../helpers/http';
 import { tempConfig } from '../../helpers/temp-config';
 
 /**
@@ -60,7 +61,11 @@ describe('local server: bounded queries in flight (RAG_MAX_INFLIGHT_QUERIES)', (
   });
 
   const ask = (question: string) =>
-    fetch(`${runtime.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question, cache: false }) });
+    fetch(`${runtime.url}/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: DEV_AUTHORIZATION },
+      body: JSON.stringify({ question, cache: false }),
+    });
 
   it('answers 429 with Retry-After and the JSON error past the bound, and admits again once a query finishes', async () => {
     // Prepare: two queries held inside Generate.
@@ -70,7 +75,7 @@ describe('local server: bounded queries in flight (RAG_MAX_INFLIGHT_QUERIES)', (
 
     // Act
     const refused = await ask('Is the office open on Sunday?');
-    const other = await fetch(`${runtime.url}/documents`);
+    const other = await fetch(`${runtime.url}/documents`, { headers: { authorization: DEV_AUTHORIZATION } });
     generator.releaseAll();
     const answered = await Promise.all([first, second]);
     const after = ask('Is the office open on Saturday?');

@@ -28,7 +28,9 @@ describe('parseCommandLine', () => {
 
 describe('serviceTarget', () => {
   it('defaults to 127.0.0.1 on PORT (else 3000), takes the token from RAG_TOKEN unless --token is given', () => {
-    expect(serviceTarget({}, {})).toEqual({ baseUrl: 'http://127.0.0.1:3000' });
+    // A local service with no RAG_API_KEYS takes the development token; a remote one is never sent it.
+    expect(serviceTarget({}, {})).toEqual({ baseUrl: 'http://127.0.0.1:3000', token: 'dev' });
+    expect(serviceTarget({ url: 'https://api.example.com/prod' }, {})).toEqual({ baseUrl: 'https://api.example.com/prod' });
     expect(serviceTarget({}, { PORT: '8080', RAG_TOKEN: 'env' })).toEqual({ baseUrl: 'http://127.0.0.1:8080', token: 'env' });
     expect(serviceTarget({ url: 'https://api.example.com/prod/', token: 'flag' }, { RAG_TOKEN: 'env' })).toEqual({
       baseUrl: 'https://api.example.com/prod',

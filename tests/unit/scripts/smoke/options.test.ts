@@ -34,11 +34,13 @@ describe('parseSmokeArgs', () => {
     expect(options.report).toBe('out/smoke.json');
   });
 
-  it('targets a URL without a token or AWS', () => {
+  it('targets a URL without AWS: a local one with the development token, a remote one with none unless given', () => {
     const options = parseSmokeArgs(['--url', 'http://127.0.0.1:3000/']);
 
     expect(options.target).toEqual({ kind: 'url', url: 'http://127.0.0.1:3000' });
-    expect(options.token).toBeUndefined();
+    expect(options.token).toBe('dev');
+    expect(parseSmokeArgs(['--url', 'https://api.example.com/prod']).token).toBeUndefined();
+    expect(parseSmokeArgs(['--url', 'http://127.0.0.1:3000', '--token', 'mine']).token).toBe('mine');
   });
 
   it.each([
