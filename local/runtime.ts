@@ -5,6 +5,7 @@ import type { FSWatcher } from 'chokidar';
 import type { Context } from 'aws-lambda';
 import type { AppConfig } from '../shared/config/config';
 import { createServices, useServices } from '../shared/container';
+import { enableConcurrentInvocations } from '../shared/observability/invocation-context';
 import { logger } from '../shared/observability/telemetry';
 import type { Services } from '../shared/pipeline/services';
 import type { Workflows } from '../shared/workflows/workflows';
@@ -70,6 +71,9 @@ async function seedSamples(config: AppConfig, services: Services): Promise<boole
 type TriggerHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 export async function startLocalRuntime(config: AppConfig, options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  // One process serves every function's invocations at once, as a Lambda Managed Instance does: Powertools
+  // state (log keys, metrics) per invocation, so no line is logged under another invocation's name or id.
+  await enableConcurrentInvocations(config.server.queryAdmission.maxInFlight + config.local.ingestConcurrency);
   await mkdir(config.local.documentsDir, { recursive: true });
   await mkdir(config.local.stateDir, { recursive: true });
   const workflows = await LocalWorkflows.create({ retryDelayScale: options.retryDelayScale ?? 1, ingestConcurrency: config.local.ingestConcurrency });
