@@ -8,14 +8,15 @@ import { logger } from '../shared/observability/telemetry';
 import type { QueryResponse, QueryWorkflowInput } from '../shared/contracts/query';
 import { ingestionExecutionName } from '../shared/workflows/execution-name';
 import { type IngestionRequest, type PreparedQuery, preparedQueryOf, type StartedExecution, type Workflows } from '../shared/workflows/workflows';
+import { FairIngestQueue, type IngestLane } from './ingest-queue';
 import { lambdaContext } from './lambda-context';
 
 /**
  * The Workflows port for the embedded runtime: the same ASL files as on AWS, run by a real ASL
  * interpreter (aws-local-stepfunctions), every Task state bound to the handler function its
- * `${Placeholder}` names in the function catalog. Ingestions run in the background on a p-queue
- * with bounded concurrency; duplicate execution names are not started twice (as Step Functions
- * refuses them).
+ * `${Placeholder}` names in the function catalog. Ingestions run in the background from a bounded,
+ * fair queue (local/ingest-queue.ts) with bounded concurrency: a full queue refuses a start with a
+ * ThrottlingError; duplicate execution names are not started twice (as Step Functions refuses them).
  */
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 type TaskBinding = { stateName: string; functionName: string; handler: LambdaHandler };
@@ -106,6 +107,8 @@ export interface LocalWorkflowsOptions {
   retryDelayScale?: number;
   /** Ingest executions run at once (RAG_LOCAL_INGESTIONS); default DEFAULT_INGEST_CONCURRENCY. */
   ingestConcurrency?: number;
+  /** Ingest executions waiting for a slot (RAG_INGEST_QUEUE_MAX); one more start is refused (429). Default DEFAULT_INGEST_QUEUE_MAX. */
+  ingestQueueMax?: number;
 }
 
 /**
@@ -117,11 +120,21 @@ export interface LocalWorkflowsOptions {
  */
 export const DEFAULT_INGEST_CONCURRENCY = 64;
 
+/** RAG_INGEST_QUEUE_MAX's default: a 10,000-file burst waits whole, with room for the uploads that come during it. */
+export const DEFAULT_INGEST_QUEUE_MAX = 20_000;
+
+/** Uploads and re-drives have a person waiting: they go ahead of folder events, sweeps and samples. */
+function laneOf(reason: IngestionRequest['reason']): IngestLane {
+  return reason === 'upload' || reason === 'redrive' ? 'interactive' : 'bulk';
+}
+
 export class LocalWorkflows implements Workflows {
   /** Execution names queued or running: Step Functions refuses a second start of a running name. */
   private readonly known = new Set<string>();
-  private readonly ingestions: PQueue;
+  private readonly ingestions: FairIngestQueue;
   private reindexRun?: Promise<void>;
+  /** Starts refused since the queue was last found full (logged once when full, and with this count when it has room again). */
+  private refusedSinceFull = 0;
   readonly failures: { executionName: string; error: string }[] = [];
 
   private constructor(
@@ -132,9 +145,9 @@ export class LocalWorkflows implements Workflows {
     /** Every Task invocation of every machine (unbounded: it only tracks them); a failed Map does not cancel its running iterations, so settle() waits for them too. */
     private readonly tasks: PQueue,
     private readonly observers: WorkflowObserver[],
-    ingestConcurrency: number,
+    ingestions: FairIngestQueue,
   ) {
-    this.ingestions = new PQueue({ concurrency: ingestConcurrency });
+    this.ingestions = ingestions;
   }
 
   static async create(options: LocalWorkflowsOptions = {}): Promise<LocalWorkflows> {
@@ -147,7 +160,10 @@ export class LocalWorkflows implements Workflows {
     ]);
     const ingestConcurrency = options.ingestConcurrency ?? DEFAULT_INGEST_CONCURRENCY;
     if (!Number.isInteger(ingestConcurrency) || ingestConcurrency < 1) throw new RangeError('ingestConcurrency must be an integer >= 1');
-    return new LocalWorkflows(ingest, query, reindex, options.retryDelayScale ?? 1, tasks, observers, ingestConcurrency);
+    const ingestQueueMax = options.ingestQueueMax ?? DEFAULT_INGEST_QUEUE_MAX;
+    if (!Number.isInteger(ingestQueueMax) || ingestQueueMax < 1) throw new RangeError('ingestQueueMax must be an integer >= 1');
+    const ingestions = new FairIngestQueue({ concurrency: ingestConcurrency, maxWaiting: ingestQueueMax });
+    return new LocalWorkflows(ingest, query, reindex, options.retryDelayScale ?? 1, tasks, observers, ingestions);
   }
 
   /** Registers an observer of Task invocations and ingest executions; returns its removal. */
@@ -176,29 +192,52 @@ export class LocalWorkflows implements Workflows {
     }
   }
 
+  /** Ingestions waiting for a slot, and running. */
+  get ingestQueue(): { waiting: number; running: number } {
+    return { waiting: this.ingestions.size, running: this.ingestions.pending };
+  }
+
+  /**
+   * Queues one ingest execution. A name already queued or running starts nothing (Step Functions refuses it too);
+   * a full queue throws a ThrottlingError and queues nothing, as StartExecution does when it throttles.
+   */
   async startIngestion(request: IngestionRequest): Promise<StartedExecution> {
     const executionName = ingestionExecutionName(request);
     if (this.known.has(executionName)) return { executionName, started: false };
     this.known.add(executionName);
-    void this.ingestions.add(async () => {
-      let succeeded = false;
-      let stateTransitions = 0;
-      const observed = this.observers.length > 0;
-      try {
-        await this.run(this.ingest, request, observed ? (count) => (stateTransitions = count) : undefined);
-        succeeded = true;
-      } catch (error) {
-        // The state machine already recorded the failure in the manifest; keep a short trace here.
-        const name = error instanceof Error ? error.name : 'UnknownError';
-        this.failures.push({ executionName, error: name });
-        logger.warn('Ingestion execution failed', { executionName, error: name });
-      } finally {
-        // A later event for the same object version (e.g. after a delete) may start again.
-        this.known.delete(executionName);
-        for (const observer of this.observers) observer.ingestionEnded?.({ executionName, succeeded, stateTransitions });
-      }
-    });
+    try {
+      void this.ingestions.add(request.tenant, laneOf(request.reason), () => this.runIngestion(request, executionName));
+    } catch (error) {
+      // Refused (queue full): nothing runs under the name, so a later start of it may run.
+      this.known.delete(executionName);
+      if (this.refusedSinceFull === 0) logger.warn('Ingest queue full: starts are refused until it has room', { waiting: this.ingestions.size });
+      this.refusedSinceFull += 1;
+      throw error;
+    }
+    if (this.refusedSinceFull > 0) {
+      logger.info('Ingest queue has room again', { refused: this.refusedSinceFull });
+      this.refusedSinceFull = 0;
+    }
     return { executionName, started: true };
+  }
+
+  private async runIngestion(request: IngestionRequest, executionName: string): Promise<void> {
+    let succeeded = false;
+    let stateTransitions = 0;
+    const observed = this.observers.length > 0;
+    try {
+      await this.run(this.ingest, request, observed ? (count) => (stateTransitions = count) : undefined);
+      succeeded = true;
+    } catch (error) {
+      // The state machine already recorded the failure in the manifest; keep a short trace here.
+      const name = error instanceof Error ? error.name : 'UnknownError';
+      this.failures.push({ executionName, error: name });
+      logger.warn('Ingestion execution failed', { executionName, error: name });
+    } finally {
+      // A later event for the same object version (e.g. after a delete) may start again.
+      this.known.delete(executionName);
+      for (const observer of this.observers) observer.ingestionEnded?.({ executionName, succeeded, stateTransitions });
+    }
   }
 
   async prepareQuery(input: QueryWorkflowInput): Promise<PreparedQuery> {

@@ -76,7 +76,11 @@ export async function startLocalRuntime(config: AppConfig, options: LocalRuntime
   await enableConcurrentInvocations(config.server.queryAdmission.maxInFlight + config.local.ingestConcurrency);
   await mkdir(config.local.documentsDir, { recursive: true });
   await mkdir(config.local.stateDir, { recursive: true });
-  const workflows = await LocalWorkflows.create({ retryDelayScale: options.retryDelayScale ?? 1, ingestConcurrency: config.local.ingestConcurrency });
+  const workflows = await LocalWorkflows.create({
+    retryDelayScale: options.retryDelayScale ?? 1,
+    ingestConcurrency: config.local.ingestConcurrency,
+    ingestQueueMax: config.local.ingestQueueMax,
+  });
   const services = await createServices(config, { ...options.services, workflows: options.workflows ?? workflows });
   useServices(services);
 

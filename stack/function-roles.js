@@ -27,6 +27,12 @@ const stateObjects = (actions, ...prefixes) =>
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a JavaScript template
 const documentObjects = (actions) => allow(actions, sub('${DocumentsBucket.Arn}/*'));
 const listState = allow('s3:ListBucket', { 'Fn::GetAtt': ['StateBucket', 'Arn'] });
+/**
+ * Starting an ingestion checks the tenant's document limit (RAG_MAX_DOCUMENTS_PER_TENANT): a document refused for
+ * it has a marker beside its FAILED manifest (HEAD: s3:GetObject), written when it is refused and removed when it
+ * is admitted (shared/pipeline/manifest.ts).
+ */
+const refusals = stateObjects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'refused/*');
 const listDocuments = allow('s3:ListBucket', { 'Fn::GetAtt': ['DocumentsBucket', 'Arn'] });
 const vectorIndex = { 'Fn::GetAtt': ['VectorIndex', 'IndexArn'] };
 const vectors = (actions) => allow(actions, vectorIndex);
@@ -99,6 +105,7 @@ async function grants(context) {
     'api-documents': [
       // Listing, status and re-drive read manifests (a missing one is a 404); starting an ingestion marks it PENDING.
       stateObjects(['s3:GetObject', 's3:PutObject'], 'manifests/*'),
+      refusals,
       listState,
       // HEAD (re-drive, upload), DELETE (delete route), PUT (upload route); a deleted object is a 404.
       documentObjects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject']),
@@ -109,6 +116,7 @@ async function grants(context) {
     'api-openapi': [],
     'ingest-trigger': [
       stateObjects(['s3:GetObject', 's3:PutObject'], 'manifests/*'),
+      refusals,
       listState,
       allow('states:StartExecution', stateMachine('ingest')),
       // On-failure destination of asynchronous invocations.
@@ -168,6 +176,8 @@ async function grants(context) {
     'ingest-delete-document': [
       // Lists and HEADs (s3:GetObject) work files a dead execution left, deletes them and the manifest.
       stateObjects(['s3:GetObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
+      // A deleted document's refusal marker (RAG_MAX_DOCUMENTS_PER_TENANT) goes with its manifest.
+      stateObjects('s3:DeleteObject', 'refused/*'),
       listState,
       conversations('dynamodb:UpdateItem'),
       // Deletes by document, not by ids: a scan (ListVectors with metadata needs GetVectors).
@@ -212,6 +222,7 @@ async function grants(context) {
     ],
     'reindex-start-ingestion': [
       stateObjects(['s3:GetObject', 's3:PutObject'], 'manifests/*'),
+      refusals,
       listState,
       allow('states:StartExecution', stateMachine('ingest')),
     ],

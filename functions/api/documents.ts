@@ -10,7 +10,7 @@ import { assertDocumentKey, isIgnoredKey } from '../../shared/pipeline/document-
 import { detectContentType, SUPPORTED_CONTENT_TYPES, SUPPORTED_EXTENSIONS } from '../../shared/documents/formats';
 import type { DocumentManifest } from '../../shared/pipeline/manifest';
 import type { Services } from '../../shared/pipeline/services';
-import { type StartIngestionDeps, startIngestion } from '../../shared/pipeline/start-ingestion';
+import { assertRoomForDocument, type StartIngestionDeps, startIngestion } from '../../shared/pipeline/start-ingestion';
 import { type HttpEvent, type HttpResult, httpErrors, json, tenantOf } from './http';
 
 /** GET /documents, GET|DELETE /documents/{documentId}, POST /documents/{documentId}/redrive, PUT /documents/content/{path+}. */
@@ -89,6 +89,9 @@ const MAX_SCANNED_FOR_STATUS = 10_000;
  * Stores the request body as `<tenant>/<path>` in the documents store and starts its ingestion.
  * The object event that follows (S3 -> EventBridge, or the local watcher) carries the same ETag,
  * so it maps to the same execution name and starts nothing twice.
+ * Refused before anything is written: a key over RAG_MAX_KEY_BYTES (400), a new document beyond
+ * RAG_MAX_DOCUMENTS_PER_TENANT (403). Refused after: a full ingest queue (429 with Retry-After), when
+ * the file is stored and PENDING, so the next re-index sweep ingests it even if the client never retries.
  */
 async function uploadDocument(deps: DocumentsDeps, tenant: string, event: HttpEvent): Promise<HttpResult> {
   const relative = event.pathParameters?.path ?? '';
@@ -96,7 +99,7 @@ async function uploadDocument(deps: DocumentsDeps, tenant: string, event: HttpEv
     throw new ValidationError('Invalid document path', [{ path: 'path', message: 'must be a relative path without empty, "." or ".." segments' }]);
   }
   const key = `${tenant}/${relative}`;
-  const documentId = assertDocumentKey(tenant, key);
+  const documentId = assertDocumentKey(tenant, key, deps.config.ingestion.maxKeyBytes);
   if (isIgnoredKey(key)) {
     throw new ValidationError('This file name is never indexed', [{ path: 'path', message: 'hidden, temporary and .metadata.json files are not indexed' }]);
   }
@@ -114,6 +117,7 @@ async function uploadDocument(deps: DocumentsDeps, tenant: string, event: HttpEv
       `Unsupported format (${format}); accepted: ${SUPPORTED_EXTENSIONS.map((e) => `.${e}`).join(', ')}, or a PDF, DOCX or UTF-8 text body`,
     );
   }
+  await assertRoomForDocument(deps, tenant, key);
   await deps.documents.put(key, body, contentType ? { contentType } : {});
   const head = await deps.documents.head(key);
   const started = await startIngestion(deps, { tenant, key, action: 'upsert', etag: head?.etag, reason: 'upload' });

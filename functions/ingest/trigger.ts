@@ -3,7 +3,8 @@ import { manifestsPort } from '../../shared/adapters/manifest-store';
 import { servicesFor } from '../../shared/adapters/wiring';
 import { workflowsPort } from '../../shared/adapters/workflows';
 import { logger, MetricUnit, metrics } from '../../shared/observability/telemetry';
-import { isIgnoredKey, noTenantReason, tenantOfKey } from '../../shared/pipeline/document-keys';
+import { ThrottlingError } from '../../shared/errors';
+import { isIgnoredKey, rejectedKeyReason, tenantOfKey } from '../../shared/pipeline/document-keys';
 import type { Services } from '../../shared/pipeline/services';
 import { type StartIngestionDeps, startIngestion } from '../../shared/pipeline/start-ingestion';
 import type { StartedExecution } from '../../shared/workflows/workflows';
@@ -36,7 +37,10 @@ export const s3EventSchema = z
 
 export const makeHandler = taskHandler(
   s3EventSchema,
-  async (services: StartIngestionDeps & Pick<Services, 'config'>, event): Promise<StartedExecution | { ignored: true; reason: string }> => {
+  async (
+    services: StartIngestionDeps & Pick<Services, 'config'>,
+    event,
+  ): Promise<StartedExecution | { ignored: true; reason: string } | { deferred: true; reason: string }> => {
     // EventBridge carries S3 keys URL-encoded, with '+' for spaces (as S3 notifications do).
     const key = decodeURIComponent(event.detail.object.key.replace(/\+/g, ' '));
     if (isIgnoredKey(key)) {
@@ -44,21 +48,32 @@ export const makeHandler = taskHandler(
       return { ignored: true, reason: 'ignored key' };
     }
     const tenant = tenantOfKey(key);
-    if (tenant === undefined) {
+    const rejected = rejectedKeyReason(key, services.config.ingestion.maxKeyBytes);
+    if (tenant === undefined || rejected !== undefined) {
       // Never indexed or served; reported with its reason (the key's length, not the key: it may name a person).
-      const reason = noTenantReason(key) ?? 'no tenant';
-      logger.warn('Object outside any tenant folder is not indexed', { keyLength: key.length, reason });
+      const reason = rejected ?? 'no tenant';
+      logger.warn('Object is not indexed', { keyLength: key.length, reason });
       metrics.addMetric('DocumentsRejected', MetricUnit.Count, 1);
       return { ignored: true, reason };
     }
     const action = event['detail-type'] === 'Object Created' ? 'upsert' : 'delete';
-    return startIngestion(services, {
-      tenant,
-      key,
-      action,
-      etag: event.detail.object.etag ?? event.detail.object.sequencer,
-      reason: 'event',
-    });
+    try {
+      return await startIngestion(services, {
+        tenant,
+        key,
+        action,
+        etag: event.detail.object.etag ?? event.detail.object.sequencer,
+        reason: 'event',
+      });
+    } catch (error) {
+      if (!(error instanceof ThrottlingError)) throw error;
+      // The orchestrator is full (locally the bounded ingest queue, on AWS StartExecution throttled past the SDK's
+      // retries): the object stays in the store and its manifest PENDING, so the next re-index sweep starts it.
+      const reason = 'ingestions are throttled (locally: the ingest queue is full); left for the next re-index sweep';
+      logger.warn('Ingestion deferred', { tenant, reason });
+      metrics.addMetric('IngestionsDeferred', MetricUnit.Count, 1);
+      return { deferred: true, reason };
+    }
   },
   { correlationId: (event) => event.detail.object.sequencer },
 );

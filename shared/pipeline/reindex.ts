@@ -1,7 +1,7 @@
 import { documentIdFor } from '../documents/identity';
 import { logger } from '../observability/telemetry';
 import type { IngestionRequest } from '../workflows/workflows';
-import { isIgnoredKey, tenantOfKey } from './document-keys';
+import { isIgnoredKey, keyTooLongReason, tenantOfKey } from './document-keys';
 import type { Services } from './services';
 
 /**
@@ -29,11 +29,16 @@ export async function planReindexPage(services: PlanReindexPageDeps, cursor: Rei
   if (at.phase === 'documents') {
     const page = await documents.list('', at.token, pageSize);
     let skippedOutsideTenants = 0;
+    let skippedTooLong = 0;
     for (const object of page.items) {
       if (isIgnoredKey(object.key)) continue;
       const tenant = tenantOfKey(object.key);
       if (tenant === undefined) {
         skippedOutsideTenants += 1;
+        continue;
+      }
+      if (keyTooLongReason(object.key, services.config.ingestion.maxKeyBytes)) {
+        skippedTooLong += 1;
         continue;
       }
       const manifest = await manifests.get(tenant, documentIdFor(tenant, object.key));
@@ -48,6 +53,7 @@ export async function planReindexPage(services: PlanReindexPageDeps, cursor: Rei
       if (stale) items.push({ tenant, key: object.key, action: 'upsert', etag: object.etag, reason: 'reindex' });
     }
     if (skippedOutsideTenants > 0) logger.warn('Objects outside any tenant folder are not indexed', { objects: skippedOutsideTenants });
+    if (skippedTooLong > 0) logger.warn('Objects whose key is over RAG_MAX_KEY_BYTES are not indexed', { objects: skippedTooLong });
     const nextCursor: ReindexCursor = page.nextCursor ? { phase: 'documents', token: page.nextCursor } : { phase: 'manifests' };
     return { items, done: false, nextCursor };
   }

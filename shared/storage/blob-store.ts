@@ -27,6 +27,11 @@ export interface BlobStore {
   /** Undefined when the key does not exist. */
   head(key: string): Promise<BlobHead | undefined>;
   list(prefix: string, cursor?: string, limit?: number): Promise<BlobPage>;
+  /**
+   * How many keys start with `prefix`, counted up to `atMost` (then it stops): keys only, no object is read or
+   * headed, so a count costs a directory read locally and one LIST request per 1,000 keys on S3.
+   */
+  count(prefix: string, atMost?: number): Promise<number>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   /**

@@ -159,6 +159,15 @@ export class FilesystemBlobStore implements BlobStore {
     return index < keys.length && last ? { items, nextCursor: last.key } : { items };
   }
 
+  async count(prefix: string, atMost = Number.POSITIVE_INFINITY): Promise<number> {
+    const segments = keySegments(prefix, true);
+    // The walk reads directory entries only (no stat, no sort): one readdir per folder under the prefix.
+    const keys = await this.walk(segments.slice(0, -1));
+    let count = 0;
+    for (const key of keys) if (key.startsWith(prefix) && ++count >= atMost) break;
+    return count;
+  }
+
   async delete(key: string): Promise<void> {
     const file = this.dataPath(key);
     const sidecarFile = this.sidecarPath(key);

@@ -149,6 +149,29 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** Counts from ListObjectsV2's KeyCount, page by page (no HeadObject): one LIST request per 1,000 keys. */
+  async count(prefix: string, atMost = Number.POSITIVE_INFINITY): Promise<number> {
+    let count = 0;
+    let token: string | undefined;
+    try {
+      do {
+        const out = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.fullKey(prefix, true),
+            MaxKeys: MAX_LIST_KEYS,
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
+        count += out.KeyCount ?? out.Contents?.length ?? 0;
+        token = out.IsTruncated ? out.NextContinuationToken : undefined;
+      } while (token && count < atMost);
+    } catch (error) {
+      throw toS3Error(error, `ListObjectsV2 ${this.bucket}`);
+    }
+    return Math.min(count, atMost);
+  }
+
   /** HeadObject for each key with bounded concurrency, keeping the list order. */
   private async headAll(keys: readonly string[]): Promise<BlobHead[]> {
     const heads: (BlobHead | undefined)[] = new Array(keys.length);

@@ -24,6 +24,11 @@ export interface StartedExecution {
  * Port: the orchestrator. Step Functions on AWS; the same ASL files in a local interpreter.
  */
 export interface Workflows {
+  /**
+   * Starts (locally: queues) one ingest execution. Throws a ThrottlingError when the orchestrator takes no more
+   * (the local queue holds RAG_INGEST_QUEUE_MAX waiting; Step Functions throttles StartExecution): nothing starts,
+   * and a caller that marked the document PENDING leaves it to the next re-index sweep.
+   */
   startIngestion(request: IngestionRequest): Promise<StartedExecution>;
   /** Runs the query state machine synchronously (Express StartSyncExecution on AWS). */
   runQuery(input: QueryWorkflowInput): Promise<QueryResponse>;

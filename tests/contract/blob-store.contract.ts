@@ -123,6 +123,23 @@ export function describeBlobStoreContract(name: string, makeStore: () => Promise
       expect(pages).toBe(3);
     });
 
+    it('counts the keys under a prefix, recursively and without internal files, stopping at atMost', async () => {
+      await store.put('ct/a.txt', 'x', { contentType: 'text/plain' });
+      await store.put('ct/b/1.txt', 'x');
+      await store.put('ct/b/2.txt', 'x');
+      await store.put('ctx/other.txt', 'x');
+
+      const all = await store.count('ct/');
+      const capped = await store.count('ct/', 2);
+      const partial = await store.count('ct/b/');
+      const none = await store.count('nothing-here/');
+
+      expect(all).toBe(3);
+      expect(capped).toBe(2);
+      expect(partial).toBe(2);
+      expect(none).toBe(0);
+    });
+
     it('lists nothing for a prefix with no keys', async () => {
       await store.put('np/a.txt', 'x');
 

@@ -7,10 +7,25 @@ export interface KeptGrant {
   action: string;
   /** The functions whose roles hold it; `*` for every function. */
   functions: readonly string[] | '*';
+  /** How the grant's resource ends, when only the grant on that resource is kept (the action stays checked elsewhere). */
+  resource?: string;
   reason: string;
 }
 
 export const KEPT_GRANTS: readonly KeptGrant[] = [
+  ...(
+    [
+      ['s3:GetObject', ['ingest-trigger', 'reindex-start-ingestion']],
+      ['s3:PutObject', ['api-documents', 'ingest-trigger', 'reindex-start-ingestion']],
+      ['s3:DeleteObject', ['api-documents', 'ingest-trigger', 'reindex-start-ingestion']],
+    ] as const
+  ).map(([action, functions]) => ({
+    action,
+    functions,
+    resource: '/refused/*',
+    reason:
+      'Refusal markers of the tenant document limit (RAG_MAX_DOCUMENTS_PER_TENANT): written when a new document finds its tenant full, read and removed when it is started again with room. The emulated run stays under the limit; tests/integration/functions/documents-limits.test.ts proves the behaviour on the same code.',
+  })),
   {
     action: 'logs:CreateLogStream',
     functions: '*',

@@ -1,4 +1,4 @@
-import { assertDocumentKey, isIgnoredKey, noTenantReason, tenantOfKey } from '../../../../shared/pipeline/document-keys';
+import { assertDocumentKey, isIgnoredKey, keyTooLongReason, noTenantReason, rejectedKeyReason, tenantOfKey } from '../../../../shared/pipeline/document-keys';
 import { ValidationError } from '../../../../shared/errors';
 import { failureReason } from '../../../../shared/pipeline/ingest';
 import { ingestionExecutionName } from '../../../../shared/workflows/execution-name';
@@ -25,11 +25,30 @@ describe('document keys', () => {
   });
 
   it('refuses keys outside the tenant or with path traversal', () => {
-    expect(() => assertDocumentKey('acme', 'other/x.md')).toThrow(ValidationError);
-    expect(() => assertDocumentKey('acme', 'acme/../other/x.md')).toThrow(ValidationError);
+    expect(() => assertDocumentKey('acme', 'other/x.md', 1024)).toThrow(ValidationError);
+    expect(() => assertDocumentKey('acme', 'acme/../other/x.md', 1024)).toThrow(ValidationError);
     // The default tenant does not own the root any more.
-    expect(() => assertDocumentKey('default', 'x.md')).toThrow(ValidationError);
-    expect(assertDocumentKey('acme', 'acme/x.md')).toMatch(/^[0-9a-f]{32}$/);
+    expect(() => assertDocumentKey('default', 'x.md', 1024)).toThrow(ValidationError);
+    expect(assertDocumentKey('acme', 'acme/x.md', 1024)).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('counts a key in UTF-8 bytes against RAG_MAX_KEY_BYTES: a 400 naming the limit on upload, a reason for a folder file', () => {
+    // 'acme/' (5 bytes) + 10 × 'é' (2 bytes each) + '.md' (3 bytes) = 28 bytes in 18 characters.
+    const key = `acme/${'é'.repeat(10)}.md`;
+
+    const atLimit = assertDocumentKey('acme', key, 28);
+    const over = (): string => assertDocumentKey('acme', key, 27);
+
+    expect(atLimit).toMatch(/^[0-9a-f]{32}$/);
+    expect(over).toThrow(ValidationError);
+    expect(over).toThrow(
+      expect.objectContaining({ status: 400, issues: [expect.objectContaining({ message: expect.stringContaining('RAG_MAX_KEY_BYTES') })] }),
+    );
+    expect(keyTooLongReason(key, 28)).toBeUndefined();
+    expect(keyTooLongReason(key, 27)).toContain('28 bytes of UTF-8, above the limit of 27 (RAG_MAX_KEY_BYTES)');
+    expect(rejectedKeyReason(key, 27)).toContain('RAG_MAX_KEY_BYTES');
+    expect(rejectedKeyReason('ACME/x.md', 27)).toContain('not a tenant name');
+    expect(rejectedKeyReason(key, 28)).toBeUndefined();
   });
 });
 
