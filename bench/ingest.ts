@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { type AppConfig, loadConfig } from '../shared/config/config';
 import type { Chunk } from '../shared/documents/chunk';
 import type { Services } from '../shared/pipeline/services';
-import { extractText } from '../shared/documents/extract';
+import { extractOptionsFrom, extractText } from '../shared/documents/extract';
 import { documentIdFor } from '../shared/documents/identity';
 import { lambdaContext } from '../local/lambda-context';
 import { startLocalRuntime } from '../local/runtime';
@@ -72,11 +72,7 @@ async function writeDocument(config: AppConfig, services: Pick<Services, 'chunke
   const file = path.join(config.local.documentsDir, key);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, body);
-  const extracted = await extractText(Buffer.from(body), key, {
-    contentType: 'text/markdown',
-    maxPages: config.ingestion.maxPages,
-    maxBytes: config.ingestion.maxFileBytes,
-  });
+  const extracted = await extractText(Buffer.from(body), key, extractOptionsFrom(config.ingestion, 'text/markdown'));
   return services.chunker.chunk(extracted, { documentId: documentIdFor(tenant, key), fingerprint: 'expected' });
 }
 

@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import type { IndexedChunk } from '../shared/documents/chunk';
-import { extractText } from '../shared/documents/extract';
+import { extractOptionsFrom, extractText } from '../shared/documents/extract';
 import { documentIdFor, fingerprintFor, sha256Hex } from '../shared/documents/identity';
 import { UnsupportedDocumentError } from '../shared/errors';
 import type { Services } from '../shared/pipeline/services';
@@ -105,11 +105,7 @@ export async function bulkIngest(services: Services, corpus: readonly BeirDocume
       const bytes = documentFile(doc);
       let extracted: Awaited<ReturnType<typeof extractText>>;
       try {
-        extracted = await extractText(bytes, key, {
-          contentType: 'text/markdown',
-          maxPages: config.ingestion.maxPages,
-          maxBytes: config.ingestion.maxFileBytes,
-        });
+        extracted = await extractText(bytes, key, extractOptionsFrom(config.ingestion, 'text/markdown'));
       } catch (error) {
         // The service would record such a document as FAILED and index nothing: so does the evaluation.
         if (error instanceof UnsupportedDocumentError) {

@@ -1,3 +1,4 @@
+import { UnsupportedDocumentError } from '../errors';
 import type { Chunk, ChunkLocation } from './chunk';
 import type { ExtractedDocument } from './extract';
 import { chunkIdFor } from './identity';
@@ -8,6 +9,11 @@ export interface ChunkerOptions {
   size: number;
   /** Characters of context carried over from the end of one chunk into the next (at most). */
   overlap: number;
+}
+
+/** Per-document bound (RAG_MAX_CHUNKS_PER_DOCUMENT): past it the document is refused, not indexed in part. */
+export interface ChunkLimits {
+  maxChunks: number;
 }
 
 /** Bump when the output for the same input changes: the config id is part of the index fingerprint. */
@@ -37,6 +43,13 @@ function trimEnd(text: string, position: number, floor: number): number {
   let end = position;
   while (end > floor && isSpace(text, end - 1)) end -= 1;
   return end;
+}
+
+function append(ranges: { start: number; end: number }[], range: { start: number; end: number }, maxChunks: number): void {
+  ranges.push(range);
+  if (ranges.length > maxChunks) {
+    throw new UnsupportedDocumentError(`The document makes more chunks than the limit of ${maxChunks.toLocaleString('en-US')} (RAG_MAX_CHUNKS_PER_DOCUMENT)`);
+  }
 }
 
 function lastIndexAtOrBefore(starts: number[], position: number): number {
@@ -78,7 +91,8 @@ export class Chunker {
     this.configId = `${ALGORITHM}:${size}:${overlap}`;
   }
 
-  chunk(doc: ExtractedDocument, ids: { documentId: string; fingerprint: string }): Chunk[] {
+  /** Without `limits` there is no bound on the count (the evaluation and the bench chunk trusted corpora). */
+  chunk(doc: ExtractedDocument, ids: { documentId: string; fingerprint: string }, limits?: ChunkLimits): Chunk[] {
     const { text } = doc;
     if (text.trim() === '') return [];
     const sentenceStarts = splitSentences(text).map((s) => s.start);
@@ -86,10 +100,11 @@ export class Chunker {
     const sectionStarts = (doc.sections ?? []).map((s) => s.start);
     const segmentStarts = [0, ...sectionStarts.filter((s) => s > 0 && s < text.length)];
     const ranges: { start: number; end: number }[] = [];
+    const maxChunks = limits?.maxChunks ?? Number.POSITIVE_INFINITY;
     segmentStarts.forEach((start, i) => {
       const end = segmentStarts[i + 1] ?? text.length;
       const boundaries = this.boundariesOf(text, start, end, sentenceStarts, pageStarts);
-      ranges.push(...this.pack(text, start, end, boundaries));
+      this.pack(text, start, end, boundaries, ranges, maxChunks);
     });
     return ranges.map((range, index) => {
       const location: ChunkLocation = { start: range.start, end: range.end };
@@ -135,10 +150,19 @@ export class Chunker {
     return { positions, strengths: positions.map((p) => strengthAt.get(p) ?? Strength.Word) };
   }
 
-  /** Greedy packing over boundaries; returns trimmed [start, end) ranges of one segment. */
-  private pack(text: string, segmentStart: number, segmentEnd: number, boundaries: Boundaries): { start: number; end: number }[] {
+  /**
+   * Greedy packing over boundaries; appends trimmed [start, end) ranges of one segment to `ranges`, and
+   * stops at the first range past `maxChunks`, before any chunk (id, text) is built.
+   */
+  private pack(
+    text: string,
+    segmentStart: number,
+    segmentEnd: number,
+    boundaries: Boundaries,
+    ranges: { start: number; end: number }[],
+    maxChunks: number,
+  ): void {
     const { positions, strengths } = boundaries;
-    const ranges: { start: number; end: number }[] = [];
     const lastEnd = trimEnd(text, segmentEnd, segmentStart);
     let start = segmentStart;
     while (start < lastEnd && isSpace(text, start)) start += 1;
@@ -147,7 +171,7 @@ export class Chunker {
     while (start < lastEnd) {
       while (next < positions.length && (positions[next] ?? 0) <= start) next += 1;
       if (lastEnd - start <= this.size) {
-        ranges.push({ start, end: lastEnd });
+        append(ranges, { start, end: lastEnd }, maxChunks);
         break;
       }
       // Candidate ends: boundaries whose trimmed end keeps the chunk within size.
@@ -170,16 +194,15 @@ export class Chunker {
       if (chosen === -1) {
         // Unreachable with hard cuts in place; kept so a bug can never loop forever.
         const end = Math.min(start + this.size, lastEnd);
-        ranges.push({ start, end });
+        append(ranges, { start, end }, maxChunks);
         start = end;
         continue;
       }
       const boundary = positions[chosen] ?? lastEnd;
       const end = trimEnd(text, boundary, start);
-      ranges.push({ start, end });
+      append(ranges, { start, end }, maxChunks);
       start = this.nextStart(text, positions, strengths, next, chosen, end, lastEnd);
     }
-    return ranges;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { extractText } from '../documents/extract';
+import { extractOptionsFrom, extractText } from '../documents/extract';
 import { documentIdFor, sha256Hex } from '../documents/identity';
 import { NotFoundError, UnsupportedDocumentError } from '../errors';
 import { logger } from '../observability/telemetry';
@@ -42,11 +42,7 @@ export async function extractDocument(services: ExtractDocumentDeps, ref: Docume
   }
 
   await manifests.put({ ...manifest, status: 'PENDING', etag: head.etag, attempts: manifest.attempts + 1, updatedAt: now() });
-  const extracted = await extractText(bytes, ref.key, {
-    contentType: head.contentType,
-    maxPages: config.ingestion.maxPages,
-    maxBytes: config.ingestion.maxFileBytes,
-  });
+  const extracted = await extractText(bytes, ref.key, extractOptionsFrom(config.ingestion, head.contentType));
   const textKey = `${workPrefix(ref.tenant, documentId)}${fingerprint}/extracted.json`;
   await services.state.put(textKey, JSON.stringify(extracted), { contentType: 'application/json' });
   logger.info('Document extracted', {

@@ -77,7 +77,12 @@ export type ChunkExtractedDeps = Pick<Services, 'config' | 'state' | 'chunker'>;
 export async function chunkExtracted(services: ChunkExtractedDeps, ref: DocumentRef, document: ExtractOutput): Promise<ChunkOutput> {
   if (!document.textKey) throw new IndexConsistencyError('Chunk step called without extracted text');
   const extracted = JSON.parse((await services.state.get(document.textKey)).toString('utf8')) as ExtractedDocument;
-  const chunks = services.chunker.chunk(extracted, { documentId: document.documentId, fingerprint: document.fingerprint });
+  // Over the limit, the chunker throws before any batch is written: nothing to embed, nothing half-indexed.
+  const chunks = services.chunker.chunk(
+    extracted,
+    { documentId: document.documentId, fingerprint: document.fingerprint },
+    { maxChunks: services.config.ingestion.maxChunksPerDocument },
+  );
   if (chunks.length === 0) throw new UnsupportedDocumentError('The document contains no text to index');
   const identity: StoredBatch['identity'] = {
     tenant: ref.tenant,

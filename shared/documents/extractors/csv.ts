@@ -58,7 +58,8 @@ function clean(cell: string): string {
 }
 
 /** Header-aware rows: "col: value; col: value", one line per row, empty cells left out. */
-export const extractCsv: FormatExtractor = async ({ bytes, contentType }) => {
+export const extractCsv: FormatExtractor = async (input) => {
+  const { bytes, contentType } = input;
   const text = decodeText(bytes, 'CSV');
   const delimiter = contentType === 'text/tab-separated-values' ? '\t' : detectDelimiter(text);
   const [header, ...rows] = parseDelimited(text, delimiter);
@@ -70,7 +71,7 @@ export const extractCsv: FormatExtractor = async ({ bytes, contentType }) => {
       .map(({ name, value }) => `${name}: ${value}`)
       .join('; '),
   );
-  const builder = new TextBuilder();
+  const builder = new TextBuilder(input);
   builder.addBlock(lines.filter((line) => line !== '').join('\n'));
   return builder.build(contentType);
 };

@@ -1,3 +1,6 @@
+import type { ArchiveLimits } from '../archive-limits';
+import type { TextLimits } from '../text-limits';
+
 /** The result of text extraction, shared by every format module and the chunker. */
 export interface ExtractedDocument {
   /** Normalised plain text: `\n` line breaks, no NUL or control characters, at most one blank line in a row. */
@@ -12,18 +15,21 @@ export interface ExtractedDocument {
   sections?: { start: number; path: string }[];
 }
 
-export interface ExtractOptions {
+/** The limits a format module enforces itself while it reads (named as in config.ingestion). */
+export interface FormatLimits extends TextLimits, ArchiveLimits {
+  maxPages: number;
+}
+
+export interface ExtractOptions extends FormatLimits {
   /** Content type declared by the store (S3 Content-Type); used only when neither extension nor magic bytes decide. */
   contentType?: string;
-  maxPages: number;
   maxBytes: number;
 }
 
-/** What a format module receives: the bytes plus the limits it must enforce itself (pages). */
-export interface FormatInput {
+/** What a format module receives: the bytes plus the limits it must enforce itself. */
+export interface FormatInput extends FormatLimits {
   bytes: Buffer;
   contentType: string;
-  maxPages: number;
 }
 
 export type FormatExtractor = (input: FormatInput) => Promise<ExtractedDocument>;

@@ -1,4 +1,6 @@
 import { type DomNode, type FormatCallback, type SelectorDefinition, htmlToText } from 'html-to-text';
+import { UnsupportedDocumentError } from '../../errors';
+import type { TextLimits } from '../text-limits';
 import type { ExtractedDocument, FormatExtractor } from './document-types';
 import { TextBuilder } from './text-builder';
 import { decodeText } from './text-decoding';
@@ -49,8 +51,16 @@ const SELECTORS: SelectorDefinition[] = [
   { selector: 'ul', options: { itemPrefix: '- ' } },
 ];
 
+/**
+ * html-to-text's own default bound on its input (limits.maxInputLength): past it, it truncates with a
+ * console warning and renders the rest as if it were not there. We refuse instead of indexing part of a
+ * document silently; the bound also keeps its DOM (many times the input's size) within memory.
+ */
+export const MAX_HTML_CHARS = 1 << 24;
+
 function renderHtml(html: string): string {
   return htmlToText(html.replace(MARKERS, ''), {
+    limits: { maxInputLength: MAX_HTML_CHARS },
     wordwrap: false,
     selectors: SELECTORS,
     formatters: { markedHeading: formatMarkedHeading, tableCell: formatCell },
@@ -64,9 +74,14 @@ function titleOf(html: string): string | undefined {
 }
 
 /** Rebuilds rendered text (with heading markers) into a document with exact section offsets. */
-export function buildFromHtml(html: string, contentType: string, title?: string): ExtractedDocument {
+export function buildFromHtml(html: string, contentType: string, limits: TextLimits, title?: string): ExtractedDocument {
+  if (html.length > MAX_HTML_CHARS) {
+    throw new UnsupportedDocumentError(
+      `The HTML is ${html.length.toLocaleString('en-US')} characters, above the ${MAX_HTML_CHARS.toLocaleString('en-US')} the HTML reader takes`,
+    );
+  }
   const rendered = renderHtml(html);
-  const builder = new TextBuilder();
+  const builder = new TextBuilder(limits);
   let last = 0;
   for (const match of rendered.matchAll(HEADING)) {
     builder.addBlock(rendered.slice(last, match.index));
@@ -77,7 +92,7 @@ export function buildFromHtml(html: string, contentType: string, title?: string)
   return builder.build(contentType, title);
 }
 
-export const extractHtml: FormatExtractor = async ({ bytes, contentType }) => {
-  const html = decodeText(bytes, 'HTML');
-  return buildFromHtml(html, contentType, titleOf(html));
+export const extractHtml: FormatExtractor = async (input) => {
+  const html = decodeText(input.bytes, 'HTML');
+  return buildFromHtml(html, input.contentType, input, titleOf(html));
 };

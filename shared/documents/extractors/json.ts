@@ -73,15 +73,17 @@ function titleOf(value: Json): string | undefined {
   return typeof title === 'string' ? normalizeTitle(title) : undefined;
 }
 
-export const extractJson: FormatExtractor = async ({ bytes, contentType }) => {
+export const extractJson: FormatExtractor = async (input) => {
+  const { bytes, contentType } = input;
   const value = parse(decodeText(bytes, 'JSON'), 'JSON');
-  const builder = new TextBuilder();
+  const builder = new TextBuilder(input);
   builder.addBlock(flattenJson(value).join('\n'));
   return builder.build(contentType, titleOf(value));
 };
 
 /** NDJSON / JSON Lines: one record per line. */
-export const extractNdjson: FormatExtractor = async ({ bytes, contentType }) => {
+export const extractNdjson: FormatExtractor = async (input) => {
+  const { bytes, contentType } = input;
   const lines = decodeText(bytes, 'NDJSON').split(/\r?\n/);
   const out: string[] = [];
   lines.forEach((line, index) => {
@@ -89,7 +91,7 @@ export const extractNdjson: FormatExtractor = async ({ bytes, contentType }) => 
     const value = parse(line, `NDJSON line ${index + 1}`);
     out.push(isRecord(value) ? recordLine(value) : flattenJson(value).join('; '));
   });
-  const builder = new TextBuilder();
+  const builder = new TextBuilder(input);
   builder.addBlock(out.join('\n'));
   return builder.build(contentType);
 };

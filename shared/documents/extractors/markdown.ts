@@ -76,11 +76,12 @@ interface PendingLine {
   hard: boolean;
 }
 
-export const extractMarkdown: FormatExtractor = async ({ bytes, contentType }) => {
+export const extractMarkdown: FormatExtractor = async (input) => {
+  const { bytes, contentType } = input;
   const decoded = decodeText(bytes, 'Markdown').replace(/\r\n?/g, '\n');
   const { body, title } = splitFrontMatter(decoded);
   const lines = body.replace(HTML_COMMENT, '').split('\n');
-  const builder = new TextBuilder();
+  const builder = new TextBuilder(input);
   let paragraph: PendingLine[] = [];
 
   const flush = (): void => {

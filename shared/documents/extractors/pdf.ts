@@ -65,7 +65,8 @@ async function metadataTitle(pdf: PdfDocument): Promise<string | undefined> {
 }
 
 /** PDF via unpdf (serverless PDF.js): one text block per page, page ranges recorded. */
-export const extractPdf: FormatExtractor = async ({ bytes, contentType, maxPages }) => {
+export const extractPdf: FormatExtractor = async (input) => {
+  const { bytes, contentType, maxPages } = input;
   await ensurePdfjs();
   let pdf: PdfDocument;
   try {
@@ -78,7 +79,7 @@ export const extractPdf: FormatExtractor = async ({ bytes, contentType, maxPages
     if (pdf.numPages > maxPages) {
       throw new UnsupportedDocumentError(`PDF has ${pdf.numPages} pages, above the limit of ${maxPages}`);
     }
-    const builder = new TextBuilder();
+    const builder = new TextBuilder(input);
     for (let pageNumber = 1; pageNumber <= pdf.numPages; pageNumber += 1) {
       let text: string;
       try {

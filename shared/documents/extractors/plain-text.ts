@@ -3,8 +3,8 @@ import { TextBuilder } from './text-builder';
 import { decodeText } from './text-decoding';
 
 /** Plain text: decoded and normalised; paragraphs stay as they are. */
-export const extractPlainText: FormatExtractor = async ({ bytes, contentType }) => {
-  const builder = new TextBuilder();
-  builder.addBlock(decodeText(bytes, 'Text'));
-  return builder.build(contentType);
+export const extractPlainText: FormatExtractor = async (input) => {
+  const builder = new TextBuilder(input);
+  builder.addBlock(decodeText(input.bytes, 'Text'));
+  return builder.build(input.contentType);
 };

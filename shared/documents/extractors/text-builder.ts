@@ -1,3 +1,4 @@
+import { checkExtractedChars, checkTokenLength, type TextLimits } from '../text-limits';
 import type { ExtractedDocument } from './document-types';
 
 /** Characters that carry no text: C0/C1 controls except tab and newline, zero-width marks, byte-order marks. */
@@ -26,9 +27,12 @@ const BLOCK_SEPARATOR = '\n\n';
 
 /**
  * Accumulates normalised blocks separated by one blank line and records where headings
- * (sections) and pages start, so offsets are correct by construction.
+ * (sections) and pages start, so offsets are correct by construction. Enforces the text limits
+ * block by block, so a format that adds blocks as it reads (pages, paragraphs) stops at the first
+ * block past a limit instead of building all of the text first.
  */
 export class TextBuilder {
+  private readonly limits: TextLimits;
   private readonly parts: string[] = [];
   private length = 0;
   private readonly sections: { start: number; path: string }[] = [];
@@ -37,10 +41,19 @@ export class TextBuilder {
   private firstHeading: string | undefined;
   private firstTopHeading: string | undefined;
 
+  constructor(limits: TextLimits) {
+    // Only the two numbers: callers pass their whole format input, bytes included.
+    this.limits = { maxExtractedChars: limits.maxExtractedChars, maxTokenChars: limits.maxTokenChars };
+  }
+
   /** Appends a block; returns its range, or undefined when it normalises to nothing. */
   addBlock(raw: string): { start: number; end: number } | undefined {
     const text = normalizeBlock(raw);
     if (text === '') return undefined;
+    const separator = this.parts.length > 0 ? BLOCK_SEPARATOR.length : 0;
+    checkExtractedChars(this.length + separator + text.length, this.limits);
+    // Blocks are joined by a blank line, so no run of non-space characters crosses two blocks.
+    checkTokenLength(text, this.limits);
     if (this.parts.length > 0) {
       this.parts.push(BLOCK_SEPARATOR);
       this.length += BLOCK_SEPARATOR.length;

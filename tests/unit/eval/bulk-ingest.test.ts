@@ -1,7 +1,14 @@
 import { datasetIdOfKey, documentBody, documentFile, documentKey } from '../../../eval/bulk-ingest';
 import { extractText } from '../../../shared/documents/extract';
 
-const limits = { maxPages: 10, maxBytes: 1_000_000 };
+const limits = {
+  maxPages: 10,
+  maxBytes: 1_000_000,
+  maxArchiveBytes: 256 * 1024 * 1024,
+  maxCompressionRatio: 100,
+  maxExtractedChars: 10_000_000,
+  maxTokenChars: 4096,
+};
 
 async function extract(id: string, title: string, text: string) {
   const key = documentKey('eval/set/', id);

@@ -2,6 +2,7 @@ import { Chunker } from '../../../../shared/documents/chunker';
 import type { Chunk } from '../../../../shared/documents/chunk';
 import type { ExtractedDocument } from '../../../../shared/documents/extract';
 import { chunkIdFor } from '../../../../shared/documents/identity';
+import { UnsupportedDocumentError } from '../../../../shared/errors';
 
 const IDS = { documentId: 'doc-1', fingerprint: 'fp-1' };
 
@@ -214,5 +215,30 @@ describe('Chunker.chunk', () => {
     const average = chunks.reduce((sum, c) => sum + c.text.length, 0) / chunks.length;
     expect(average).toBeGreaterThan(500);
     expect(chunks.length).toBeLessThan(text.length / 500);
+  });
+});
+
+describe('Chunker limits (RAG_MAX_CHUNKS_PER_DOCUMENT)', () => {
+  const chunker = new Chunker({ size: 200, overlap: 40 });
+
+  test('a document of exactly maxChunks chunks is chunked as without a limit', () => {
+    const source = doc(prose(60));
+    const unbounded = chunker.chunk(source, IDS);
+
+    expect(chunker.chunk(source, IDS, { maxChunks: unbounded.length })).toEqual(unbounded);
+  });
+
+  test('one chunk more than maxChunks is refused with the reason, across sections too', () => {
+    // Prepare: one document of one long section, one of many short sections (each heading starts a chunk).
+    const long = doc(prose(60));
+    const text = Array.from({ length: 30 }, (_, i) => `Heading ${i}\n\n${prose(1, i)}`).join('\n\n');
+    const sectioned = doc(text, { sections: Array.from({ length: 30 }, (_, i) => ({ start: text.indexOf(`Heading ${i}\n`), path: `Heading ${i}` })) });
+    for (const source of [long, sectioned]) {
+      const count = chunker.chunk(source, IDS).length;
+      // Act, Assess
+      expect(() => chunker.chunk(source, IDS, { maxChunks: count - 1 })).toThrow(
+        new UnsupportedDocumentError(`The document makes more chunks than the limit of ${count - 1} (RAG_MAX_CHUNKS_PER_DOCUMENT)`),
+      );
+    }
   });
 });

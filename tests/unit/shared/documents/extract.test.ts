@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { detectContentType, EXTRACTABLE_CONTENT_TYPES, extractText, type ExtractedDocument } from '../../../../shared/documents/extract';
+import { detectContentType, EXTRACTABLE_CONTENT_TYPES, type ExtractedDocument, extractOptionsFrom, extractText } from '../../../../shared/documents/extract';
+import { loadConfig } from '../../../../shared/config/config';
 import { SUPPORTED_CONTENT_TYPES } from '../../../../shared/documents/formats';
 import { UnsupportedDocumentError } from '../../../../shared/errors';
 
 const FIXTURES = path.resolve(__dirname, '../../../fixtures/documents');
 const SAMPLES = path.resolve(__dirname, '../../../../local/samples');
-const LIMITS = { maxPages: 50, maxBytes: 1_000_000 };
+const LIMITS = {
+  maxPages: 50,
+  maxBytes: 1_000_000,
+  maxArchiveBytes: 256 * 1024 * 1024,
+  maxCompressionRatio: 100,
+  maxExtractedChars: 10_000_000,
+  maxTokenChars: 4096,
+};
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
 function fixture(name: string): Buffer {
@@ -275,6 +283,32 @@ describe('extractText by format', () => {
   });
 });
 
+describe('extractOptionsFrom', () => {
+  it('passes every configured limit under its extractText name, and the declared type when there is one', () => {
+    // Prepare: each limit set to a value of its own, so a swapped or dropped field shows.
+    const { ingestion } = loadConfig({
+      RAG_DATA_DIR: '/tmp/unused',
+      RAG_MAX_PAGES: '11',
+      RAG_MAX_FILE_BYTES: '12000',
+      RAG_MAX_ARCHIVE_BYTES: '13000',
+      RAG_MAX_COMPRESSION_RATIO: '14',
+      RAG_MAX_EXTRACTED_CHARS: '15000',
+      RAG_MAX_TOKEN_CHARS: '16',
+    });
+    // Act, Assess
+    expect(extractOptionsFrom(ingestion, 'text/csv')).toEqual({
+      contentType: 'text/csv',
+      maxPages: 11,
+      maxBytes: 12000,
+      maxArchiveBytes: 13000,
+      maxCompressionRatio: 14,
+      maxExtractedChars: 15000,
+      maxTokenChars: 16,
+    });
+    expect(extractOptionsFrom(ingestion)).not.toHaveProperty('contentType');
+  });
+});
+
 describe('extractText failures', () => {
   test.each([
     ['broken.pdf', /^PDF could not be parsed: /],
@@ -299,14 +333,11 @@ describe('extractText failures', () => {
   });
 
   test('more bytes than maxBytes are rejected before parsing', async () => {
-    await expectUnsupported(extractText(fixture('library-hours.txt'), 'a.txt', { maxPages: 10, maxBytes: 100 }), /above the limit of 100 bytes/);
+    await expectUnsupported(extractText(fixture('library-hours.txt'), 'a.txt', { ...LIMITS, maxPages: 10, maxBytes: 100 }), /above the limit of 100 bytes/);
   });
 
   test('more pages than maxPages are rejected', async () => {
-    await expectUnsupported(
-      extractText(fixture('ferry-timetable.pdf'), 'f.pdf', { maxPages: 1, maxBytes: 1_000_000 }),
-      /PDF has 2 pages, above the limit of 1/,
-    );
+    await expectUnsupported(extractText(fixture('ferry-timetable.pdf'), 'f.pdf', { ...LIMITS, maxPages: 1 }), /PDF has 2 pages, above the limit of 1/);
   });
 });
 
