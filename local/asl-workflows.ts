@@ -1,13 +1,21 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import PQueue from 'p-queue';
 import type { Context } from 'aws-lambda';
 import { functionCatalog } from '../functions/catalog';
 import { logger } from '../shared/observability/telemetry';
 import type { QueryResponse, QueryWorkflowInput } from '../shared/contracts/query';
 import { ingestionExecutionName } from '../shared/workflows/execution-name';
-import { type IngestionRequest, type PreparedQuery, preparedQueryOf, type StartedExecution, type Workflows } from '../shared/workflows/workflows';
+import {
+  type IngestionRequest,
+  type PreparedQuery,
+  preparedQueryOf,
+  type QueryRunOptions,
+  type StartedExecution,
+  type Workflows,
+} from '../shared/workflows/workflows';
+import { abortError } from '../shared/reliability/deadline';
 import { FairIngestQueue, type IngestLane } from './ingest-queue';
 import { lambdaContext } from './lambda-context';
 
@@ -175,19 +183,25 @@ export class LocalWorkflows implements Workflows {
     };
   }
 
-  private async run(loaded: LoadedMachine, input: unknown, onTransitions?: (count: number) => void): Promise<unknown> {
+  private async run(loaded: LoadedMachine, input: unknown, onTransitions?: (count: number) => void, signal?: AbortSignal): Promise<unknown> {
+    if (signal?.aborted) throw abortError(signal);
     const overrides: Record<string, unknown> = { taskResourceLocalHandlers: loaded.handlers };
     if (this.retryDelayScale !== 1) {
       overrides.retryIntervalOverrides = Object.fromEntries(Object.keys(loaded.handlers).map((state) => [state, 0]));
     }
     const execution = loaded.machine.run(input as Parameters<StateMachine['run']>[0], { overrides });
+    // At the deadline the interpreter aborts the execution: the running Task finishes, no state runs after it.
+    const cancel = () => execution.abort();
+    signal?.addEventListener('abort', cancel, { once: true });
     // Events are read only for an observer: nobody else needs them.
     const counted = onTransitions ? countTransitions(execution.eventLogs).then(onTransitions) : undefined;
     try {
       return await execution.result;
     } catch (error) {
+      if (signal?.aborted && error instanceof ExecutionAbortedError) throw abortError(signal);
       throw unwrap(error);
     } finally {
+      signal?.removeEventListener('abort', cancel);
       await counted;
     }
   }
@@ -240,12 +254,12 @@ export class LocalWorkflows implements Workflows {
     }
   }
 
-  async prepareQuery(input: QueryWorkflowInput): Promise<PreparedQuery> {
-    return preparedQueryOf(await this.run(this.query, { ...input, stream: true }));
+  async prepareQuery(input: QueryWorkflowInput, options: QueryRunOptions = {}): Promise<PreparedQuery> {
+    return preparedQueryOf(await this.run(this.query, { ...input, stream: true }, undefined, options.signal));
   }
 
-  async runQuery(input: QueryWorkflowInput): Promise<QueryResponse> {
-    return (await this.run(this.query, input)) as QueryResponse;
+  async runQuery(input: QueryWorkflowInput, options: QueryRunOptions = {}): Promise<QueryResponse> {
+    return (await this.run(this.query, input, undefined, options.signal)) as QueryResponse;
   }
 
   async startReindex(trigger: 'schedule' | 'manual'): Promise<StartedExecution> {

@@ -71,6 +71,12 @@ export class DependencyUnavailableError extends RagError {
   override readonly expose = true;
 }
 
+/**
+ * The request ran past its deadline (RAG_QUERY_TIMEOUT_SECONDS, or the Lambda's remaining time) and its work was
+ * cancelled: 503, and the caller may retry.
+ */
+export class QueryTimeoutError extends DependencyUnavailableError {}
+
 /** The document cannot be read: unknown format, broken file, too many pages. Not retryable. */
 export class UnsupportedDocumentError extends RagError {
   override readonly status = 422;

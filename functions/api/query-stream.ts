@@ -13,6 +13,7 @@ import { ConfigurationError } from '../../shared/errors';
 import { withObservability } from '../../shared/observability/handler-stack';
 import { logger } from '../../shared/observability/telemetry';
 import { type StreamAnswerDeps, streamAnswer } from '../../shared/pipeline/stream-answer';
+import { queryBudgetMs, startDeadline } from '../../shared/reliability/deadline';
 import type { QueryState } from '../../shared/pipeline/query';
 import { generateSchema } from '../query/state';
 import { requestSchemaFor } from '../../shared/pipeline/request-schema';
@@ -46,7 +47,7 @@ function errorEvent(error: unknown, requestId: string): string {
 }
 
 export function makeStreamingHandler(services: () => Promise<StreamAnswerDeps>, authenticate?: (event: HttpEvent) => Promise<HttpEvent>): StreamingHttpHandler {
-  const serve = async (raw: HttpEvent, sink: ResponseSink): Promise<void> => {
+  const serve = async (raw: HttpEvent, sink: ResponseSink, remainingMs: () => number): Promise<void> => {
     const requestId = raw.requestContext?.requestId ?? 'unknown';
     let opened = false;
     try {
@@ -54,9 +55,13 @@ export function makeStreamingHandler(services: () => Promise<StreamAnswerDeps>, 
       const deps = await services();
       const tenant = tenantOf(event, deps.config);
       const request = parseJsonBody(event, requestSchemaFor(deps.config.query));
-      const events = streamAnswer(deps, { ...request, tenant, requestId }, (state) => generateSchema.parse(state) as QueryState);
+      // The deadline bounds the wait for the first event (retrieval); once deltas flow the stream runs on.
+      const deadline = startDeadline(queryBudgetMs(deps.config.query.timeoutMs, remainingMs()));
+      const events = streamAnswer(deps, { ...request, tenant, requestId }, (state) => generateSchema.parse(state) as QueryState, {
+        signal: deadline.signal,
+      });
       // Run up to the first event before answering 200: retrieval errors still get their status.
-      const first = await events.next();
+      const first = await events.next().finally(deadline.clear);
       sink.open(200, SSE_HEADERS);
       opened = true;
       if (!first.done) sink.write(formatStreamEvent(first.value));
@@ -76,8 +81,8 @@ export function makeStreamingHandler(services: () => Promise<StreamAnswerDeps>, 
   };
   return (event, sink, context) =>
     withObservability(
-      async (e: HttpEvent): Promise<void> => {
-        await serve(e, sink);
+      async (e: HttpEvent, c: Context): Promise<void> => {
+        await serve(e, sink, () => c.getRemainingTimeInMillis());
       },
       { correlationId: (e: HttpEvent) => e.requestContext?.requestId },
     )(event, context);

@@ -6,6 +6,7 @@ import { withObservability } from '../../shared/observability/handler-stack';
 import { logger, MetricUnit, metrics } from '../../shared/observability/telemetry';
 import { type AnswerDeps, answerQuestion } from '../../shared/pipeline/answer';
 import { requestSchemaFor } from '../../shared/pipeline/request-schema';
+import { queryBudgetMs, startDeadline } from '../../shared/reliability/deadline';
 import { type HttpEvent, type HttpResult, httpErrors, json, parseJsonBody, tenantOf } from './http';
 
 /**
@@ -14,12 +15,16 @@ import { type HttpEvent, type HttpResult, httpErrors, json, parseJsonBody, tenan
  */
 export function makeHandler(services: () => Promise<AnswerDeps>) {
   return withObservability(
-    async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
+    async (event: HttpEvent, context: Context): Promise<HttpResult> => {
       const deps = await services();
       const tenant = tenantOf(event, deps.config);
       const request = parseJsonBody(event, requestSchemaFor(deps.config.query));
       const started = performance.now();
-      const response = await answerQuestion(deps, { ...request, tenant, requestId: event.requestContext.requestId });
+      // Past the deadline the execution is cancelled and the answer is a 503 with the reason, not a hung request.
+      const deadline = startDeadline(queryBudgetMs(deps.config.query.timeoutMs, context.getRemainingTimeInMillis()));
+      const response = await answerQuestion(deps, { ...request, tenant, requestId: event.requestContext.requestId }, { signal: deadline.signal }).finally(
+        deadline.clear,
+      );
       const latencyMs = Math.round(performance.now() - started);
       metrics.addMetric('QueryLatencyMs', MetricUnit.Milliseconds, latencyMs);
       logger.info('Query served', {

@@ -99,6 +99,13 @@ const envSchema = z.object({
   RAG_MAX_INFLIGHT_QUERIES: int(1, 10000).default(DEFAULT_QUERY_ADMISSION.maxInFlight),
   RAG_QUERY_RETRY_AFTER_SECONDS: int(1, 3600).default(DEFAULT_QUERY_ADMISSION.retryAfterSeconds),
   /**
+   * How long one query may run before it is cancelled and answered 503 (also bounded by the Lambda's remaining
+   * time). Under the HTTP API's integration timeout, 30 seconds and not adjustable ("Maximum integration timeout |
+   * 30 seconds | No": https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html, read
+   * 2026-12-01), so the caller gets our 503 body rather than API Gateway's.
+   */
+  RAG_QUERY_TIMEOUT_SECONDS: int(1, 900).default(25),
+  /**
    * Ingest executions the local runtime runs at once (on AWS each has its own Lambdas). They mostly wait on the
    * disk and the index, whose store commits concurrent writes together: a 2,000-file burst settled at 28, 45 and
    * 61 documents/s with 8, 32 and 64 (npm run bench -- ingest --burst 2000, 2026-12-01, quiet 2-core machine).
@@ -362,6 +369,7 @@ function toAppConfig(e: EnvValues) {
       minRelevance: e.RAG_MIN_RELEVANCE,
       minCoverage: e.RAG_MIN_COVERAGE,
       promptVersion: e.RAG_PROMPT_VERSION,
+      timeoutMs: e.RAG_QUERY_TIMEOUT_SECONDS * 1000,
     },
     aws: {
       region: e.AWS_REGION,

@@ -323,7 +323,8 @@ const ERROR_RESPONSES = {
   },
   503: {
     name: 'ServiceUnavailable',
-    description: 'A dependency is down or failing after retries; the request may be retried.',
+    description:
+      'A dependency is down or failing after retries, or the query passed its deadline (RAG_QUERY_TIMEOUT_SECONDS) and was cancelled (`QueryTimeoutError`); the request may be retried.',
     example: { error: { code: 'DependencyUnavailableError', message: 'Query workflow timed out' }, requestId },
   },
 } as const satisfies Record<number, { name: string; description: string; example: z.input<typeof errorResponseSchema> }>;

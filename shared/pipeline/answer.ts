@@ -1,3 +1,4 @@
+import type { QueryRunOptions } from '../workflows/workflows';
 import { randomUUID } from 'node:crypto';
 import type { QueryRequest, QueryResponse } from '../contracts/query';
 import { answeringModels } from '../config/config';
@@ -103,20 +104,26 @@ export async function cachedAnswer(deps: ConversationDeps, asked: AskedQuestion,
   return hit ? { ...hit, requestId: asked.requestId, usage: { ...hit.usage, costUsd: 0, inputTokens: 0, outputTokens: 0 } } : undefined;
 }
 
-/** POST /query: from the cache when the same question was answered over the same index, else the query workflow. */
-export async function answerQuestion(deps: AnswerDeps, asked: AskedQuestion): Promise<QueryResponse> {
+/**
+ * POST /query: from the cache when the same question was answered over the same index, else the query workflow,
+ * cancelled when `options.signal` aborts (the request's deadline).
+ */
+export async function answerQuestion(deps: AnswerDeps, asked: AskedQuestion, options: QueryRunOptions = {}): Promise<QueryResponse> {
   const prepared = await prepareConversation(deps, asked);
   const hit = await cachedAnswer(deps, asked, prepared);
   const response = hit
     ? withConversation(hit, prepared, true)
     : withConversation(
-        await deps.workflows.runQuery({
-          question: prepared.question,
-          ...(asked.topK !== undefined ? { topK: asked.topK } : {}),
-          ...(asked.filters ? { filters: asked.filters } : {}),
-          tenant: asked.tenant,
-          requestId: asked.requestId,
-        }),
+        await deps.workflows.runQuery(
+          {
+            question: prepared.question,
+            ...(asked.topK !== undefined ? { topK: asked.topK } : {}),
+            ...(asked.filters ? { filters: asked.filters } : {}),
+            tenant: asked.tenant,
+            requestId: asked.requestId,
+          },
+          options,
+        ),
         prepared,
         false,
       );

@@ -1,3 +1,4 @@
+import type { QueryRunOptions } from '../workflows/workflows';
 import type { QueryResponse } from '../contracts/query';
 import type { StreamEvent } from '../contracts/stream';
 import type { GeneratedCitation, GenerationResult, TokenUsage } from '../generation/generator';
@@ -18,7 +19,13 @@ import type { Services } from './services';
  */
 export type StreamAnswerDeps = Pick<Services, 'config' | 'conversations' | 'workflows' | 'vectors' | 'generator' | 'guardrail' | 'documents'>;
 
-export async function* streamAnswer(deps: StreamAnswerDeps, asked: AskedQuestion, parseState: (state: unknown) => QueryState): AsyncGenerator<StreamEvent> {
+/** `options.signal` bounds the time to the first event (retrieval); once deltas flow, the stream runs to its end. */
+export async function* streamAnswer(
+  deps: StreamAnswerDeps,
+  asked: AskedQuestion,
+  parseState: (state: unknown) => QueryState,
+  options: QueryRunOptions = {},
+): AsyncGenerator<StreamEvent> {
   const started = performance.now();
   let firstDeltaMs = 0;
   const sinceStart = () => Math.round(performance.now() - started);
@@ -70,13 +77,16 @@ export async function* streamAnswer(deps: StreamAnswerDeps, asked: AskedQuestion
     yield* whole(withConversation(hit, prepared, true));
     return;
   }
-  const outcome = await deps.workflows.prepareQuery({
-    question: prepared.question,
-    ...(asked.topK !== undefined ? { topK: asked.topK } : {}),
-    ...(asked.filters ? { filters: asked.filters } : {}),
-    tenant: asked.tenant,
-    requestId: asked.requestId,
-  });
+  const outcome = await deps.workflows.prepareQuery(
+    {
+      question: prepared.question,
+      ...(asked.topK !== undefined ? { topK: asked.topK } : {}),
+      ...(asked.filters ? { filters: asked.filters } : {}),
+      tenant: asked.tenant,
+      requestId: asked.requestId,
+    },
+    options,
+  );
   if (outcome.kind === 'answered') {
     yield* whole(withConversation(outcome.response, prepared, false));
     return;

@@ -19,7 +19,8 @@ import {
 } from '../errors';
 import type { QueryResponse, QueryWorkflowInput } from '../contracts/query';
 import { ingestionExecutionName } from './execution-name';
-import { type IngestionRequest, type StartedExecution, type Workflows, type PreparedQuery, preparedQueryOf } from './workflows';
+import { type IngestionRequest, type PreparedQuery, preparedQueryOf, type QueryRunOptions, type StartedExecution, type Workflows } from './workflows';
+import { abortError } from '../reliability/deadline';
 
 /**
  * Workflows on AWS Step Functions.
@@ -118,18 +119,23 @@ export class StepFunctionsWorkflows implements Workflows {
     return this.start(this.options.ingestStateMachineArn, ingestionExecutionName(request, this.now), request);
   }
 
-  async runQuery(input: QueryWorkflowInput): Promise<QueryResponse> {
-    const output = await this.runQueryExecution(input);
+  async runQuery(input: QueryWorkflowInput, options: QueryRunOptions = {}): Promise<QueryResponse> {
+    const output = await this.runQueryExecution(input, options.signal);
     if (!isQueryResponse(output)) throw new DependencyUnavailableError('Query workflow returned output without answer, citations and requestId');
     return output;
   }
 
-  async prepareQuery(input: QueryWorkflowInput): Promise<PreparedQuery> {
-    return preparedQueryOf(await this.runQueryExecution({ ...input, stream: true }));
+  async prepareQuery(input: QueryWorkflowInput, options: QueryRunOptions = {}): Promise<PreparedQuery> {
+    return preparedQueryOf(await this.runQueryExecution({ ...input, stream: true }, options.signal));
   }
 
-  /** One synchronous Express execution of the query state machine; its JSON output. */
-  private async runQueryExecution(input: QueryWorkflowInput): Promise<unknown> {
+  /**
+   * One synchronous Express execution of the query state machine; its JSON output. At the deadline the request
+   * is abandoned (the SDK's abortSignal); the execution itself ends at the machine's TimeoutSeconds, since an
+   * Express execution cannot be stopped (StopExecution is for Standard workflows).
+   */
+  private async runQueryExecution(input: QueryWorkflowInput, signal?: AbortSignal): Promise<unknown> {
+    if (signal?.aborted) throw abortError(signal);
     const payload = this.payload(input);
     let out: StartSyncExecutionCommandOutput;
     try {
@@ -140,8 +146,10 @@ export class StepFunctionsWorkflows implements Workflows {
           // The request id names the execution so traces and logs line up; Express names need not be unique.
           ...(EXECUTION_NAME.test(input.requestId) ? { name: input.requestId } : {}),
         }),
+        signal ? { abortSignal: signal } : {},
       );
     } catch (error) {
+      if (signal?.aborted) throw abortError(signal);
       throw toRagError(error, 'StartSyncExecution query');
     }
     switch (out.status) {

@@ -30,15 +30,24 @@ export interface Workflows {
    * and a caller that marked the document PENDING leaves it to the next re-index sweep.
    */
   startIngestion(request: IngestionRequest): Promise<StartedExecution>;
-  /** Runs the query state machine synchronously (Express StartSyncExecution on AWS). */
-  runQuery(input: QueryWorkflowInput): Promise<QueryResponse>;
+  /**
+   * Runs the query state machine synchronously (Express StartSyncExecution on AWS). When `signal` aborts, the
+   * execution is cancelled (locally: no further state runs; on AWS: the request is abandoned and the Express
+   * execution ends at its own TimeoutSeconds) and a QueryTimeoutError is thrown.
+   */
+  runQuery(input: QueryWorkflowInput, options?: QueryRunOptions): Promise<QueryResponse>;
   /**
    * Runs the query state machine up to generation (`stream: true`): a question the input guardrail
    * blocked comes back answered; otherwise the state (validated query, guard, ranked chunk ids) for
    * the caller to stream the generation itself.
    */
-  prepareQuery(input: QueryWorkflowInput): Promise<PreparedQuery>;
+  prepareQuery(input: QueryWorkflowInput, options?: QueryRunOptions): Promise<PreparedQuery>;
   startReindex(trigger: 'schedule' | 'manual'): Promise<StartedExecution>;
+}
+
+export interface QueryRunOptions {
+  /** Aborted at the request's deadline (shared/pipeline/deadline.ts). */
+  signal?: AbortSignal;
 }
 
 export type PreparedQuery = { kind: 'answered'; response: QueryResponse } | { kind: 'ready'; state: unknown };

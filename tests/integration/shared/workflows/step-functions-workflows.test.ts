@@ -1,7 +1,8 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { awsClientOptions } from '../../../../shared/aws/client-options';
 import { type AppConfig, loadConfig } from '../../../../shared/config/config';
-import { ConfigurationError, DependencyUnavailableError, ThrottlingError, ValidationError } from '../../../../shared/errors';
+import { ConfigurationError, DependencyUnavailableError, QueryTimeoutError, ThrottlingError, ValidationError } from '../../../../shared/errors';
+import { startDeadline } from '../../../../shared/reliability/deadline';
 import type { QueryResponse, QueryWorkflowInput } from '../../../../shared/contracts/query';
 import { ingestionExecutionName } from '../../../../shared/workflows/execution-name';
 import { causeMessage, createStepFunctionsWorkflows, StepFunctionsWorkflows } from '../../../../shared/workflows/step-functions-workflows';
@@ -130,6 +131,31 @@ describe('StepFunctionsWorkflows over the awsJson1_0 wire format', () => {
     await expect(attempt).rejects.toThrow(ThrottlingError);
     await expect(attempt).rejects.toThrow(/^The service is at capacity; retry shortly$/);
     await expect(attempt).rejects.toMatchObject({ status: 429, retryAfterSeconds: 2 });
+  });
+
+  it("abandons a query at its deadline: QueryTimeoutError with the deadline's reason, not a wait for the execution", async () => {
+    // Prepare: an execution that would run for a minute.
+    const subject = workflows();
+    let release: () => void = () => undefined;
+    const slow = new Promise<SyncOutcome>((resolve) => {
+      release = () => resolve({ status: 'SUCCEEDED', output: RESPONSE });
+    });
+    emulator.machines.set(QUERY_ARN, { type: 'EXPRESS', run: () => slow });
+    const deadline = startDeadline(50);
+    try {
+      // Act
+      const attempt = subject.runQuery(INPUT, { signal: deadline.signal });
+      // Assess
+      await expect(attempt).rejects.toThrow(QueryTimeoutError);
+      await expect(attempt).rejects.toThrow('The query did not finish within 50 ms and was cancelled; try again');
+      // An already passed deadline sends nothing.
+      const calls = emulator.callsOf('StartSyncExecution').length;
+      await expect(subject.prepareQuery(INPUT, { signal: deadline.signal })).rejects.toThrow(QueryTimeoutError);
+      expect(emulator.callsOf('StartSyncExecution')).toHaveLength(calls);
+    } finally {
+      release();
+      emulator.machines.set(QUERY_ARN, { type: 'EXPRESS', run: () => outcome });
+    }
   });
 
   it('maps unknown failures and timeouts to DependencyUnavailableError', async () => {
