@@ -12,10 +12,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
  */
 export interface ApiKey {
   token: string;
-  tenant: string;
+  /** Absent for an operator token (admin scope only). */
+  tenant?: string;
+  admin: boolean;
 }
 
-export type Authentication = { ok: true; tenant: string } | { ok: false; reason: 'missing' | 'refused' };
+export type Authentication = { ok: true; tenant?: string; admin: boolean } | { ok: false; reason: 'missing' | 'refused' };
 
 const digest = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
@@ -26,11 +28,11 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 export class LocalAuth {
-  private readonly keys: readonly { digest: Buffer; tenant: string }[];
+  private readonly keys: readonly { digest: Buffer; key: ApiKey }[];
 
   constructor(keys: readonly ApiKey[]) {
     if (keys.length === 0) throw new RangeError('LocalAuth needs at least one token');
-    this.keys = keys.map((k) => ({ digest: digest(k.token), tenant: k.tenant }));
+    this.keys = keys.map((key) => ({ digest: digest(key.token), key }));
   }
 
   /** The tenant an `Authorization` header stands for, or why it stands for none. */
@@ -38,11 +40,12 @@ export class LocalAuth {
     const token = bearerToken(authorization);
     if (token === undefined) return { ok: false, reason: 'missing' };
     const presented = digest(token);
-    let tenant: string | undefined;
-    for (const key of this.keys) {
+    let found: ApiKey | undefined;
+    for (const entry of this.keys) {
       // No early exit: every entry is compared.
-      if (timingSafeEqual(presented, key.digest) && tenant === undefined) tenant = key.tenant;
+      if (timingSafeEqual(presented, entry.digest) && found === undefined) found = entry.key;
     }
-    return tenant === undefined ? { ok: false, reason: 'refused' } : { ok: true, tenant };
+    if (!found) return { ok: false, reason: 'refused' };
+    return { ok: true, admin: found.admin, ...(found.tenant !== undefined ? { tenant: found.tenant } : {}) };
   }
 }

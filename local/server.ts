@@ -8,7 +8,7 @@ import type { StreamingHttpHandler } from '../functions/api/query-stream';
 import { writableSink } from '../functions/api/response-sink';
 import { registerWebPage } from './web/register-web-page';
 import * as path from 'node:path';
-import { errorResponse } from '../functions/api/http';
+import { ADMIN_SCOPE, errorResponse } from '../functions/api/http';
 import { ThrottlingError, UnauthorizedError } from '../shared/errors';
 import { DEFAULT_QUERY_ADMISSION } from '../shared/config/config';
 import { QueryAdmission } from './query-admission';
@@ -49,6 +49,14 @@ function httpBody(body: unknown, contentType: string | undefined): { body?: stri
   if (!Buffer.isBuffer(body) || body.length === 0) return { isBase64Encoded: false };
   const text = !contentType || /^(text\/|application\/([\w.+-]*\+)?(json|xml|x-www-form-urlencoded)\b)/i.test(contentType);
   return text ? { body: body.toString('utf8'), isBase64Encoded: false } : { body: body.toString('base64'), isBase64Encoded: true };
+}
+
+/** The JWT claims API Gateway would pass for this identity: the tenant claim, and `scope` with the admin scope. */
+function claimsOf(identity: { tenant?: string; admin: boolean }, tenantClaim: string): Record<string, string> {
+  return {
+    ...(identity.tenant !== undefined ? { [tenantClaim]: identity.tenant } : {}),
+    ...(identity.admin ? { scope: ADMIN_SCOPE } : {}),
+  };
 }
 
 /** A Lambda proxy result as the HTTP response. */
@@ -114,7 +122,7 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
           queryStringParameters: Object.fromEntries(url.searchParams),
           ...httpBody(request.body, headers['content-type']),
           sourceIp: request.ip,
-          claims: authentication?.ok ? { [options.tenantClaim]: authentication.tenant } : undefined,
+          claims: authentication?.ok ? claimsOf(authentication, options.tenantClaim) : undefined,
         });
         if (route.public && !options.isReady()) {
           return reply.code(503).send({ status: 'starting' });

@@ -6,14 +6,18 @@ import { servicesFor } from '../../shared/adapters/wiring';
 import { workflowsPort } from '../../shared/adapters/workflows';
 import { NotFoundError, PayloadTooLargeError, UnsupportedDocumentError, ValidationError } from '../../shared/errors';
 import { withObservability } from '../../shared/observability/handler-stack';
-import { assertDocumentKey, isIgnoredKey } from '../../shared/pipeline/document-keys';
+import { assertDocumentKey, isIgnoredKey, rejectedKeyReason } from '../../shared/pipeline/document-keys';
 import { detectContentType, SUPPORTED_CONTENT_TYPES, SUPPORTED_EXTENSIONS } from '../../shared/documents/formats';
 import type { DocumentManifest } from '../../shared/pipeline/manifest';
 import type { Services } from '../../shared/pipeline/services';
 import { assertRoomForDocument, type StartIngestionDeps, startIngestion } from '../../shared/pipeline/start-ingestion';
-import { type HttpEvent, type HttpResult, httpErrors, json, tenantOf } from './http';
+import { rejectedFilesQuerySchema } from '../../shared/contracts/documents';
+import { assertAdmin, type HttpEvent, type HttpResult, httpErrors, json, tenantOf } from './http';
 
-/** GET /documents, GET|DELETE /documents/{documentId}, POST /documents/{documentId}/redrive, PUT /documents/content/{path+}. */
+/**
+ * GET /documents, GET|DELETE /documents/{documentId}, POST /documents/{documentId}/redrive, PUT /documents/content/{path+};
+ * and the operator's GET /rejected-files (admin scope).
+ */
 
 const listQuerySchema = z
   .object({
@@ -82,6 +86,37 @@ async function listDocuments(deps: Pick<Services, 'manifests'>, tenant: string, 
   return json(200, { documents, ...(cursor ? { nextCursor: cursor } : {}) });
 }
 
+/**
+ * GET /rejected-files (admin scope): the files of the documents store that are never indexed and why (at the root,
+ * under a folder that is no tenant name, a key over RAG_MAX_KEY_BYTES): the report behind the trigger's and the
+ * sweep's log lines, which carry only the reason. Derived from the store itself, so it is never stale: fixing a
+ * file (moving it into a tenant folder) removes it from the list. Reads on like the status-filtered listing.
+ */
+async function listRejectedFiles(deps: Pick<Services, 'config' | 'documents'>, event: HttpEvent): Promise<HttpResult> {
+  assertAdmin(event);
+  const parsed = rejectedFilesQuerySchema.safeParse(event.queryStringParameters ?? {});
+  if (!parsed.success) {
+    throw new ValidationError(
+      'Invalid query string',
+      parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message })),
+    );
+  }
+  const { limit = 200 } = parsed.data;
+  const files: { key: string; reason: string; bytes: number; lastModified: string }[] = [];
+  let cursor = parsed.data.cursor;
+  let scanned = 0;
+  do {
+    const page = await deps.documents.list('', cursor, limit - files.length);
+    scanned += page.items.length;
+    for (const item of page.items) {
+      const reason = isIgnoredKey(item.key) ? undefined : rejectedKeyReason(item.key, deps.config.ingestion.maxKeyBytes);
+      if (reason) files.push({ key: item.key, reason, bytes: item.size, lastModified: item.lastModified.toISOString() });
+    }
+    cursor = page.nextCursor;
+  } while (cursor && files.length < limit && scanned < MAX_SCANNED_FOR_STATUS);
+  return json(200, { files, ...(cursor ? { nextCursor: cursor } : {}) });
+}
+
 /** Manifests one filtered listing reads at most before it answers with what it found and a cursor. */
 const MAX_SCANNED_FOR_STATUS = 10_000;
 
@@ -128,6 +163,8 @@ export function makeHandler(services: () => Promise<DocumentsDeps>) {
   return withObservability(
     async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
       const deps = await services();
+      // The operator's route needs no tenant: an admin token may stand for none.
+      if (event.routeKey === 'GET /rejected-files') return listRejectedFiles(deps, event);
       const tenant = tenantOf(event, deps.config);
       switch (event.routeKey) {
         case 'GET /documents':

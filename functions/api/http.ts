@@ -65,6 +65,21 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
 }
 
 /** The tenant comes from the authenticated identity (JWT claim), never from the body. */
+/**
+ * The OAuth scope of the operator's routes (GET /rejected-files): in the JWT's space-separated `scope` claim on
+ * AWS (an access token's scopes, as Cognito issues them), from a `token=*` entry of RAG_API_KEYS locally.
+ */
+export const ADMIN_SCOPE = 'rag/admin';
+
+/** Admits only an identity with the admin scope: 401 without one, 403 for a tenant's identity. */
+export function assertAdmin(event: HttpEvent): void {
+  const claims = event.requestContext?.authorizer?.jwt?.claims;
+  if (!claims) throw new UnauthorizedError('Authentication required');
+  const scope = claims.scope;
+  const scopes = typeof scope === 'string' ? scope.split(' ') : Array.isArray(scope) ? scope.map(String) : [];
+  if (!scopes.includes(ADMIN_SCOPE)) throw new ForbiddenError(`This route needs the ${ADMIN_SCOPE} scope`);
+}
+
 export function tenantOf(event: HttpEvent, config: AppConfig): string {
   const claims = event.requestContext?.authorizer?.jwt?.claims;
   if (!claims) throw new UnauthorizedError('Authentication required');

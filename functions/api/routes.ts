@@ -31,6 +31,7 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'DELETE', path: '/documents/{documentId}', function: 'api-documents' },
   { method: 'POST', path: '/documents/{documentId}/redrive', function: 'api-documents' },
   { method: 'PUT', path: '/documents/content/{path+}', function: 'api-documents' },
+  { method: 'GET', path: '/rejected-files', function: 'api-documents' },
   { method: 'GET', path: '/health', function: 'api-health', public: true },
 ];
 

@@ -35,16 +35,27 @@ const list = z.string().transform((v) =>
 export const DEV_API_TOKEN = 'dev';
 const MIN_PUBLIC_TOKEN_CHARS = 16;
 
-/** One `token=tenant` entry of RAG_API_KEYS; split at the last `=`, since tokens (base64) may end in `=` and tenants never hold one. */
-const apiKeySchema = z.string().transform((entry, ctx) => {
+/** A bearer token and what it stands for: a tenant's data, the operator's admin scope (`*`), or both (`dev`). */
+export interface ApiKey {
+  token: string;
+  tenant?: string;
+  admin: boolean;
+}
+
+/**
+ * One `token=tenant` entry of RAG_API_KEYS, or `token=*` for an operator token with the admin scope and no tenant;
+ * split at the last `=`, since tokens (base64) may end in `=` and tenants never hold one.
+ */
+const apiKeySchema = z.string().transform((entry, ctx): ApiKey => {
   const at = entry.lastIndexOf('=');
   const token = at > 0 ? entry.slice(0, at).trim() : '';
   const tenant = at > 0 ? entry.slice(at + 1).trim() : '';
+  if (token && tenant === '*') return { token, admin: true };
   if (!token || !tenantPattern.test(tenant)) {
-    ctx.addIssue({ code: 'custom', message: 'each entry must be token=tenant, the tenant 1-63 lower-case letters, digits, "-" or "_"' });
+    ctx.addIssue({ code: 'custom', message: 'each entry must be token=tenant (1-63 lower-case letters, digits, "-" or "_") or token=* (admin)' });
     return z.NEVER;
   }
-  return { token, tenant };
+  return { token, tenant, admin: false };
 });
 
 /** 127.0.0.0/8, ::1 and localhost: addresses no other machine can reach. */
@@ -76,9 +87,10 @@ const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: int(0, 65535).default(3000),
   /**
-   * Local bearer tokens and the tenant each stands for: `token=tenant,token=tenant`. Unset on a loopback HOST,
-   * the development token `dev` stands for RAG_DEFAULT_TENANT; on any other address they must be set, without
-   * `dev`, each at least 16 characters (local/auth.ts). On AWS the HTTP API's JWT authorizer plays this part.
+   * Local bearer tokens and the tenant each stands for: `token=tenant,token=tenant`, or `token=*` for an operator
+   * token with the admin scope (e.g. GET /rejected-files). Unset on a loopback HOST, the development token `dev`
+   * stands for RAG_DEFAULT_TENANT and the admin scope; on any other address they must be set, without `dev`, each
+   * at least 16 characters (local/auth.ts). On AWS the HTTP API's JWT authorizer plays this part.
    */
   RAG_API_KEYS: list.pipe(z.array(apiKeySchema).min(1)).optional(),
   RAG_DATA_DIR: z.string().default('.rag'),
@@ -309,7 +321,8 @@ function toAppConfig(e: EnvValues) {
       host: e.HOST,
       port: e.PORT,
       /** Bearer token → tenant; `devToken` says the development token is in use (printed at start). */
-      apiKeys: e.RAG_API_KEYS ?? [{ token: DEV_API_TOKEN, tenant: e.RAG_DEFAULT_TENANT }],
+      // The development token is the one person at this machine: the default tenant and the operator.
+      apiKeys: e.RAG_API_KEYS ?? [{ token: DEV_API_TOKEN, tenant: e.RAG_DEFAULT_TENANT, admin: true }],
       devToken: e.RAG_API_KEYS === undefined,
       queryAdmission: { maxInFlight: e.RAG_MAX_INFLIGHT_QUERIES, retryAfterSeconds: e.RAG_QUERY_RETRY_AFTER_SECONDS },
     },

@@ -69,6 +69,27 @@ export const documentDeleteAcceptedSchema = z.object({ documentId: documentIdSch
 
 export const documentRedriveAcceptedSchema = z.object({ documentId: documentIdSchema, status: z.literal('PENDING'), execution });
 
+/** Query string of `GET /rejected-files` (admin scope). */
+export const rejectedFilesQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(1000).optional().describe('Page size (200 when absent).'),
+    cursor: z.string().max(2048).optional().describe('`nextCursor` of the previous page.'),
+  })
+  .strict();
+
+/** Files of the documents store that are never indexed, and why (the operator's report). */
+export const rejectedFileListSchema = z.object({
+  files: z.array(
+    z.object({
+      key: z.string().describe('The object key in the documents store.'),
+      reason: z.string().describe('Why it is never indexed: no tenant folder, or a key over RAG_MAX_KEY_BYTES.'),
+      bytes: z.number().int().min(0),
+      lastModified: z.iso.datetime(),
+    }),
+  ),
+  nextCursor: z.string().optional().describe('Pass as `cursor` for the next page; absent when the store was read to its end.'),
+});
+
 export type DocumentView = z.infer<typeof documentViewSchema>;
 export type DocumentList = z.infer<typeof documentListSchema>;
 export type DocumentsListQuery = z.infer<typeof documentsListQuerySchema>;

@@ -5,6 +5,8 @@ import {
   documentListSchema,
   documentPathSchema,
   documentRedriveAcceptedSchema,
+  rejectedFileListSchema,
+  rejectedFilesQuerySchema,
   documentStatusSchema,
   documentsListQuerySchema,
   documentUploadAcceptedSchema,
@@ -241,6 +243,7 @@ function components(limits: OpenApiOptions['limits']): Record<string, Component>
       description: 'The document is removed from the store; its deletion from the index started.',
     },
     DocumentRedriveAccepted: { schema: documentRedriveAcceptedSchema, description: 'A new ingestion of the document started.' },
+    RejectedFileList: { schema: rejectedFileListSchema, description: 'Files of the documents store that are never indexed, and why.' },
     SessionId: { schema: sessionIdSchema },
     SessionView: { schema: sessionViewSchema, description: "A conversation's turns." },
     Health: { schema: healthResponseSchema },
@@ -548,6 +551,28 @@ function operations(options: OpenApiOptions): Record<string, OperationDescriptio
         },
       },
       errors: [400, 413, 422],
+    },
+    'GET /rejected-files': {
+      operationId: 'listRejectedFiles',
+      summary: 'The files of the documents store that are never indexed, and why (admin scope `rag/admin`)',
+      tags: ['documents'],
+      parameters: queryParameters(rejectedFilesQuerySchema, { limit: 50 }),
+      responses: {
+        200: {
+          description: 'A page; follow `nextCursor` for the next. A file leaves the list once it is moved into a tenant folder.',
+          content: jsonContent('RejectedFileList', {
+            files: [
+              {
+                key: 'ACME/handbook.pdf',
+                reason: 'the first folder is not a tenant name (1-63 lower-case letters, digits, "-" or "_")',
+                bytes: 18234,
+                lastModified: '2026-12-01T09:30:00.000Z',
+              },
+            ],
+          } satisfies z.input<typeof rejectedFileListSchema>),
+        },
+      },
+      errors: [400],
     },
     'GET /health': {
       operationId: 'getHealth',

@@ -32,7 +32,7 @@ describe('the query page route on the local server', () => {
       host: '127.0.0.1',
       port: 0,
       tenantClaim: 'custom:tenant',
-      auth: new LocalAuth([{ token: 'dev', tenant: 'default' }]),
+      auth: new LocalAuth([{ token: 'dev', tenant: 'default', admin: true }]),
       isReady: () => false,
     });
     const address = server.server.address();

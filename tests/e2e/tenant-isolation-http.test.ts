@@ -71,6 +71,7 @@ describe('two tenants over HTTP with local bearer tokens', () => {
       ['PUT', '/documents/content/x.md'],
       ['GET', '/sessions/abcdefgh1234'],
       ['DELETE', '/sessions/abcdefgh1234'],
+      ['GET', '/rejected-files'],
     ];
     // An unsigned JWT naming a tenant: a real authorizer rejects alg "none", and here no JWT is a token at all.
     const forgedJwt = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"custom:tenant":"globex"}').toString('base64url')}.`;

@@ -2,14 +2,16 @@ import { bearerToken, LocalAuth } from '../../../local/auth';
 
 describe('local bearer tokens', () => {
   const auth = new LocalAuth([
-    { token: 'acme-token', tenant: 'acme' },
-    { token: 'globex-token', tenant: 'globex' },
+    { token: 'acme-token', tenant: 'acme', admin: false },
+    { token: 'globex-token', tenant: 'globex', admin: false },
+    { token: 'operator-token', admin: true },
   ]);
 
   it('maps each configured token to its tenant, whatever its position in the list', () => {
-    expect(auth.authenticate('Bearer acme-token')).toEqual({ ok: true, tenant: 'acme' });
-    expect(auth.authenticate('Bearer globex-token')).toEqual({ ok: true, tenant: 'globex' });
-    expect(auth.authenticate('bearer   globex-token ')).toEqual({ ok: true, tenant: 'globex' });
+    expect(auth.authenticate('Bearer acme-token')).toEqual({ ok: true, tenant: 'acme', admin: false });
+    expect(auth.authenticate('Bearer globex-token')).toEqual({ ok: true, tenant: 'globex', admin: false });
+    expect(auth.authenticate('bearer   globex-token ')).toEqual({ ok: true, tenant: 'globex', admin: false });
+    expect(auth.authenticate('Bearer operator-token')).toEqual({ ok: true, admin: true });
   });
 
   it('refuses a token that is not configured, a prefix or an extension of one, and a different case', () => {

@@ -267,15 +267,16 @@ describe('loadConfig: AWS identifiers', () => {
   describe('local bearer tokens (RAG_API_KEYS)', () => {
     it('uses the development token for the default tenant on a loopback address when none are set', () => {
       const config = loadConfig({ RAG_DEFAULT_TENANT: 'team-a' });
-      expect(config.server.apiKeys).toEqual([{ token: DEV_API_TOKEN, tenant: 'team-a' }]);
+      expect(config.server.apiKeys).toEqual([{ token: DEV_API_TOKEN, tenant: 'team-a', admin: true }]);
       expect(config.server.devToken).toBe(true);
     });
 
     it('maps each token to its tenant, splitting at the last "=" so base64 tokens keep their padding', () => {
-      const config = loadConfig({ RAG_API_KEYS: 'abc==acme, s3cr3t=globex' });
+      const config = loadConfig({ RAG_API_KEYS: 'abc==acme, s3cr3t=globex, ops=*' });
       expect(config.server.apiKeys).toEqual([
-        { token: 'abc=', tenant: 'acme' },
-        { token: 's3cr3t', tenant: 'globex' },
+        { token: 'abc=', tenant: 'acme', admin: false },
+        { token: 's3cr3t', tenant: 'globex', admin: false },
+        { token: 'ops', admin: true },
       ]);
       expect(config.server.devToken).toBe(false);
     });
