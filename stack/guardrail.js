@@ -16,7 +16,10 @@ function guardrailProperties(prefix, params) {
     BlockedOutputsMessaging: 'The answer was withheld because it did not meet the content policy.',
     ContentPolicyConfig: {
       FiltersConfig: [
-        // Prompt attacks only make sense on input.
+        // Prompt attacks are judged on user input only: the filter "only applies to prompts with input tagging"
+        // (https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-content-filters.html, read 2026-12-01),
+        // so its output strength is NONE. Our code tags the question alone (ApplyGuardrail INPUT as guard_content,
+        // Converse as the guardContent query): retrieved documents are never judged as a prompt attack here.
         { Type: 'PROMPT_ATTACK', InputStrength: 'HIGH', OutputStrength: 'NONE' },
         { Type: 'HATE', InputStrength: 'HIGH', OutputStrength: 'HIGH' },
         { Type: 'INSULTS', InputStrength: 'HIGH', OutputStrength: 'HIGH' },

@@ -19,14 +19,15 @@ import type { AppConfig } from '../config/config';
 import { ConfigurationError, DependencyUnavailableError, describeError } from '../errors';
 import { verdictFromGuardrail } from '../guardrails/bedrock-guardrail-verdict';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
-import { loadPrompt, renderPrompt } from '../prompts';
+import { loadPrompt, promptVariables, renderPrompt } from '../prompts';
+import { fenceSources } from '../prompts/source-fence';
 import type { GeneratedCitation, GenerationEvent, GenerationRequest, GenerationResult, Generator, TokenUsage } from './generator';
 
 /**
  * Generator on Bedrock `Converse` / `ConverseStream` over our own retrieval.
  *
- * The ranked chunks are numbered [1..n]; the model cites them with "[n]" markers, which are mapped
- * back to chunk ids. With a guardrail configured, each chunk goes in as a `guardContent` block
+ * The ranked chunks are numbered [1..n] (fenced as data from answer prompt v2 on); the model cites them with
+ * "[n]" markers, which are mapped back to chunk ids. With a guardrail configured, each chunk goes in as a `guardContent` block
  * qualified `grounding_source` and the question as `query`, so the contextual grounding check runs
  * on the answer; streams use `streamProcessingMode: 'sync'` so no streamed text skips the guardrail.
  *
@@ -50,15 +51,33 @@ const PROMPT_NAME = 'answer';
 /** Everything but the model id of a Converse / ConverseStream request. */
 type ConverseRequestBody = Omit<ConverseCommandInput, 'modelId'>;
 
-/** Builds the request: system prompt from the versioned template, sources as numbered blocks, then the question. */
+/**
+ * Builds the request: system prompt from the versioned template, the sources numbered 1..n, then the question.
+ * A template with {{sources}} (answer v2 on) gets each chunk fenced as untrusted data (source-fence.ts), and
+ * the grounding-source blocks carry the same fenced text, so no copy of a chunk reaches the model bare; v1's
+ * {{context}} keeps its "[n] text" list byte for byte, so a v1 answer stays reproducible.
+ *
+ * With a guardrail, only guardContent blocks are evaluated (the system prompt is not): the question is the
+ * guarded query and the chunks are grounding sources, so the input filters, prompt attack included, judge the
+ * user's words and not the documents (a document quoting an attack must not block every question it is
+ * retrieved for; the local guardrail reports such a chunk instead). Bedrock: with guardContent blocks the
+ * guardrail evaluates them and not the rest of the message,
+ * https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-use-converse-api.html; "Prompt Attack (Only
+ * applies to prompts with input tagging)",
+ * https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-content-filters.html (both read 2026-12-01).
+ */
 export function buildConverseRequest(
   request: GenerationRequest,
   options: { guardrail?: { id: string; version: string }; maxTokens: number; temperature: number },
   stream: boolean,
 ): ConverseRequestBody {
-  const numbered = request.chunks.map((c, i) => `[${i + 1}] ${c.chunk.text}`);
   const template = loadPrompt(PROMPT_NAME, request.promptVersion);
-  const system: SystemContentBlock[] = [{ text: renderPrompt(template, { question: request.question, context: numbered.join('\n\n') }) }];
+  const texts = request.chunks.map((c) => c.chunk.text);
+  const fenced = promptVariables(template).includes('sources');
+  const numbered = fenced ? fenceSources(texts) : texts.map((text, i) => `[${i + 1}] ${text}`);
+  const system: SystemContentBlock[] = [
+    { text: renderPrompt(template, { question: request.question, ...(fenced ? { sources: numbered.join('\n\n') } : { context: numbered.join('\n\n') }) }) },
+  ];
   const content: ContentBlock[] = options.guardrail
     ? [
         ...numbered.map((text): ContentBlock => ({ guardContent: { text: { text, qualifiers: ['grounding_source'] } } })),

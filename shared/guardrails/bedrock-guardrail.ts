@@ -9,9 +9,15 @@ import { verdictFromGuardrail } from './bedrock-guardrail-verdict';
 import type { GroundingSource, Guardrail, GuardrailVerdict } from './guardrail';
 
 /**
- * Guardrail on Bedrock `ApplyGuardrail`. Input checks send the question as INPUT; output checks send
- * the sources (grounding_source), the question (query) and the answer (guard_content) as OUTPUT so the
- * contextual grounding check scores the answer against what it was given.
+ * Guardrail on Bedrock `ApplyGuardrail`. Input checks send the question alone as INPUT, qualified
+ * guard_content: it is the user input the prompt-attack filter judges (that filter "only applies to prompts
+ * with input tagging", https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-content-filters.html,
+ * read 2026-12-01). Retrieved text never goes in as INPUT: a document quoting an attack would block every
+ * question it is retrieved for (the local guardrail reports planted instructions instead, and the prompts
+ * fence them as data). Output checks send the sources (grounding_source), the question (query) and the
+ * answer (guard_content) as OUTPUT so the contextual grounding check scores the answer against what it was
+ * given; the prompt-attack filter's output strength is NONE (stack/guardrail.js), so sources are not judged
+ * as attacks there either.
  * Findings carry the policy's type/name only: the service echoes matched text, which we drop.
  */
 
@@ -32,7 +38,7 @@ export class BedrockGuardrail implements Guardrail {
   }
 
   async checkInput(text: string): Promise<GuardrailVerdict> {
-    const out = await this.apply('INPUT', [{ text: { text } }]);
+    const out = await this.apply('INPUT', [{ text: { text, qualifiers: ['guard_content'] } }]);
     return this.verdict(out, text);
   }
 

@@ -2,10 +2,12 @@ import { assessGrounding } from './grounding';
 import type { GuardrailFinding } from '../contracts/query';
 import type { GroundingSource, Guardrail, GuardrailVerdict } from './guardrail';
 import { type PiiMatch, redactPii } from './pii';
+import { injectedInstructionsIn, normalizeForMatching, promptAttacksIn } from './prompt-attack';
 
 /**
- * In-process guardrail for the embedded runtime: prompt-attack patterns and denied topics block a
- * question, PII in a question or answer is anonymized (redacted, not blocked), and an answer whose
+ * In-process guardrail for the embedded runtime: prompt-attack patterns (prompt-attack.ts) and denied
+ * topics block a question, instructions planted in the sources are reported (DETECTED, see
+ * injectionFindings), PII in a question or answer is anonymized (redacted, not blocked), and an answer whose
  * lexical grounding is below the threshold is blocked with a safe message: grounding is the weaker of its
  * support by the sources and its relevance to the question (grounding.ts), and the finding names which one
  * failed, as Bedrock's contextual grounding check names GROUNDING or RELEVANCE.
@@ -46,44 +48,20 @@ export const EXAMPLE_DENIED_TOPICS: readonly DeniedTopic[] = [
   },
 ];
 
-/**
- * Curated prompt-attack patterns: instruction overrides, system-prompt extraction, known jailbreak
- * personas, role-play used to drop the rules, and injected chat-role markers. Each has a name for
- * the finding's detail. Matched against normalised text (see normalizeForMatching).
- */
-export const PROMPT_ATTACK_PATTERNS: readonly { name: string; pattern: RegExp }[] = [
-  {
-    name: 'IGNORE_INSTRUCTIONS',
-    pattern:
-      /\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.?!\n]{0,40}\b(?:previous|prior|above|earlier|preceding|all|your|any|the|these|those|system)\b[^.?!\n]{0,25}\b(?:instructions?|rules|prompts?|directions|guidelines|directives|constraints|guardrails?)\b/i,
-  },
-  {
-    name: 'REVEAL_SYSTEM_PROMPT',
-    pattern:
-      /\b(?:reveal|show|print|repeat|output|display|leak|dump|tell me|give me|what (?:is|are|was|were))\b[^.?!\n]{0,40}\b(?:system|hidden|initial|original|secret|developer)\s+(?:prompts?|instructions?|messages?|rules)\b/i,
-  },
-  { name: 'JAILBREAK', pattern: /\bjail\s?break(?:ing|s)?\b|\bdo anything now\b/i },
-  // Case-sensitive: "DAN" the persona, not "Dan" the colleague.
-  { name: 'JAILBREAK', pattern: /\bDAN\b/ },
-  { name: 'DEVELOPER_MODE', pattern: /\b(?:developer|god|sudo|admin|unrestricted|unfiltered|debug)\s+mode\b/i },
-  {
-    name: 'ROLE_PLAY_OVERRIDE',
-    pattern:
-      /\b(?:pretend|act as if|imagine|role-?play|from now on)\b[^.?!\n]{0,50}\b(?:no|without|free of|any)\s+(?:restrictions|rules|filters|limits|limitations|guidelines|censorship)\b|\byou are no longer\b|\bfrom now on,? you (?:are|will|must)\b|\bpretend (?:that )?you (?:are|have) no\b/i,
-  },
-  { name: 'INJECTED_ROLE_MARKER', pattern: /<\|im_start\|>|\[\/?INST\]|^\s*#{0,3}\s*(?:system|assistant)\s*:/im },
-  { name: 'NEW_INSTRUCTIONS', pattern: /\b(?:new|updated|real)\s+(?:instructions|system prompt)\s*:/i },
-];
-
 const DEFAULT_BLOCKED_INPUT = 'Sorry, I cannot answer that question.';
 const DEFAULT_BLOCKED_OUTPUT = 'Sorry, the answer could not be verified against the documents.';
 
-/** Undoes cheap obfuscation before matching: compatibility forms, zero-width characters, spaced-out runs of whitespace. */
-export function normalizeForMatching(text: string): string {
-  return text
-    .normalize('NFKC')
-    .replace(/[\u200B-\u200D\u2060\uFEFF\u00AD]/g, '')
-    .replace(/[ \t\f\v]+/g, ' ');
+/**
+ * Instructions planted in the sources (indirect prompt injection) are reported, not blocked: one DETECTED
+ * finding per pattern, named SOURCE_<pattern>. The chunk stays in the context, because what it could do is
+ * already neutralised where it would act: the extractive generator never reads out a matching sentence,
+ * and the model prompts fence every source as data. Dropping the chunk instead would silently lose the
+ * legitimate text around a match (a security-awareness page that quotes "ignore previous instructions" as an
+ * example) on a pattern's word; the finding lets an operator find the document and remove it.
+ */
+function injectionFindings(sources: readonly GroundingSource[]): GuardrailFinding[] {
+  const names = new Set(sources.flatMap((source) => injectedInstructionsIn(source.text)));
+  return [...names].map((name) => ({ type: 'PROMPT_ATTACK', detail: `SOURCE_${name}`, action: 'DETECTED' }));
 }
 
 function piiFindings(matches: readonly PiiMatch[]): GuardrailFinding[] {
@@ -108,9 +86,7 @@ export class LocalGuardrail implements Guardrail {
   async checkInput(text: string): Promise<GuardrailVerdict> {
     const normalized = normalizeForMatching(text);
     const blocking: GuardrailFinding[] = [];
-    for (const name of new Set(PROMPT_ATTACK_PATTERNS.filter((p) => p.pattern.test(normalized)).map((p) => p.name))) {
-      blocking.push({ type: 'PROMPT_ATTACK', detail: name, action: 'BLOCKED' });
-    }
+    for (const name of promptAttacksIn(text)) blocking.push({ type: 'PROMPT_ATTACK', detail: name, action: 'BLOCKED' });
     blocking.push(...this.topicFindings(normalized));
     const redacted = redactPii(text);
     const findings = [...blocking, ...piiFindings(redacted.matches)];
@@ -129,7 +105,7 @@ export class LocalGuardrail implements Guardrail {
       blocking.push({ type: 'GROUNDING', detail, action: 'BLOCKED' });
     }
     const redacted = redactPii(answer);
-    const findings = [...blocking, ...piiFindings(redacted.matches)];
+    const findings = [...blocking, ...piiFindings(redacted.matches), ...injectionFindings(sources)];
     return { ...this.verdict(findings, blocking.length > 0, redacted.text, this.blockedOutputMessage), groundingScore: grounding.score };
   }
 
@@ -145,7 +121,8 @@ export class LocalGuardrail implements Guardrail {
 
   private verdict(findings: GuardrailFinding[], blocked: boolean, redactedText: string, blockedMessage: string): GuardrailVerdict {
     return {
-      action: findings.length > 0 ? 'INTERVENED' : 'NONE',
+      // A finding only reported (DETECTED) changes nothing in the text, as Bedrock's detect mode: no intervention.
+      action: findings.some((f) => f.action !== 'DETECTED') ? 'INTERVENED' : 'NONE',
       blocked,
       findings,
       // Blocked text must not be used at all; the redacted text is still what the caller may log or show.

@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto';
 import { ConfigurationError } from '../errors';
 import answerManifest from './answer/manifest.json';
 import * as answerV1 from './answer/v1';
+import * as answerV2 from './answer/v2';
 import knowledgeBaseManifest from './knowledge-base/manifest.json';
 import * as knowledgeBaseV1 from './knowledge-base/v1';
+import * as knowledgeBaseV2 from './knowledge-base/v2';
 import knowledgeBaseOrchestrationManifest from './knowledge-base-orchestration/manifest.json';
 import * as knowledgeBaseOrchestrationV1 from './knowledge-base-orchestration/v1';
+import * as knowledgeBaseOrchestrationV2 from './knowledge-base-orchestration/v2';
 
 /**
  * Versioned prompt templates.
@@ -17,10 +20,16 @@ import * as knowledgeBaseOrchestrationV1 from './knowledge-base-orchestration/v1
  * prompt cannot change silently under an evaluation result or a logged prompt hash: edit by adding
  * a new version and switching `RAG_PROMPT_VERSION`.
  *
- * Prompts: "answer" (Converse system prompt, {{context}} and {{question}}), "knowledge-base"
+ * Prompts: "answer" (Converse system prompt: v1 {{context}}, the bare numbered sources; v2 on {{sources}}, the
+ * sources fenced as untrusted data by source-fence.ts; and {{question}}), "knowledge-base"
  * (RetrieveAndGenerate generation prompt with $search_results$) and "knowledge-base-orchestration"
  * (with $conversation_history$ and $output_format_instructions$). The $...$ placeholders belong to
  * Bedrock and are left untouched by `renderPrompt`.
+ *
+ * One RAG_PROMPT_VERSION selects all three, so every version exists for all three. v2 (issue 15 item 5)
+ * fences retrieved text as data in each; it is a new version, not an edit, because the answer cache key and
+ * the evaluation figures name the prompt version: an answer a planted instruction may have steered under v1
+ * must not be served as a v2 answer.
  */
 export interface PromptTemplate {
   name: string;
@@ -36,9 +45,12 @@ interface PromptManifest {
 }
 
 const REGISTRY: Record<string, { manifest: PromptManifest; versions: Record<string, string> }> = {
-  answer: { manifest: answerManifest, versions: { v1: answerV1.text } },
-  'knowledge-base': { manifest: knowledgeBaseManifest, versions: { v1: knowledgeBaseV1.text } },
-  'knowledge-base-orchestration': { manifest: knowledgeBaseOrchestrationManifest, versions: { v1: knowledgeBaseOrchestrationV1.text } },
+  answer: { manifest: answerManifest, versions: { v1: answerV1.text, v2: answerV2.text } },
+  'knowledge-base': { manifest: knowledgeBaseManifest, versions: { v1: knowledgeBaseV1.text, v2: knowledgeBaseV2.text } },
+  'knowledge-base-orchestration': {
+    manifest: knowledgeBaseOrchestrationManifest,
+    versions: { v1: knowledgeBaseOrchestrationV1.text, v2: knowledgeBaseOrchestrationV2.text },
+  },
 };
 
 const VARIABLE = /\{\{\s*([A-Za-z_][\w-]*)\s*\}\}/g;

@@ -19,3 +19,18 @@ describe('stack/guardrail.js', () => {
     expect(after).not.toBe(before);
   });
 });
+
+describe('stack/guardrail.js prompt-attack filter', () => {
+  it('judges prompt attacks on input at HIGH strength and never on output', () => {
+    // Prepare
+    const properties = guardrail.guardrailProperties('rag-prod', { groundingThreshold: 0.7, relevanceThreshold: 0.5 }) as {
+      ContentPolicyConfig: { FiltersConfig: { Type: string; InputStrength: string; OutputStrength: string }[] };
+    };
+
+    // Act
+    const promptAttack = properties.ContentPolicyConfig.FiltersConfig.filter((f) => f.Type === 'PROMPT_ATTACK');
+
+    // Assess
+    expect(promptAttack).toEqual([{ Type: 'PROMPT_ATTACK', InputStrength: 'HIGH', OutputStrength: 'NONE' }]);
+  });
+});

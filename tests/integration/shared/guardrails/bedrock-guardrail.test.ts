@@ -33,6 +33,16 @@ describe('BedrockGuardrail over the wire', () => {
     expect(verdict.message).toBe(kit.emulator.guardrailPolicy.blockedInputMessage);
   });
 
+  it('sends the question alone as INPUT, tagged guard_content, so the prompt-attack filter judges the user input', async () => {
+    // Act
+    await guardrail().checkInput('How do I rotate the access keys?');
+    // Assess
+    expect(kit.emulator.callsOf('ApplyGuardrail')[0]?.body).toEqual({
+      source: 'INPUT',
+      content: [{ text: { text: 'How do I rotate the access keys?', qualifiers: ['guard_content'] } }],
+    });
+  });
+
   it('maps a denied topic to DENIED_TOPIC with the topic name only', async () => {
     // Prepare
     kit.emulator.guardrailPolicy.deniedTopics = [{ name: 'InvestmentAdvice', pattern: /\bstocks?\b/i }];

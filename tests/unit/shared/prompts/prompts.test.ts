@@ -61,3 +61,34 @@ describe('renderPrompt', () => {
     expect(renderPrompt(kb, {})).toBe(kb.text);
   });
 });
+
+describe('prompt version v2: retrieved text fenced as data (issue 15 item 5)', () => {
+  it('exists for every prompt, since one RAG_PROMPT_VERSION selects all three', () => {
+    for (const { name, versions } of listPrompts()) expect({ name, versions }).toEqual({ name, versions: expect.arrayContaining(['v1', 'v2']) });
+  });
+
+  it('names the fence of the answer prompt and says text inside it is data, never instructions', () => {
+    // Act
+    const answer = loadPrompt('answer', 'v2');
+
+    // Assess
+    expect(promptVariables(answer).sort()).toEqual(['question', 'sources']);
+    expect(answer.text).toContain('between <source id="n"> and </source>');
+    expect(answer.text).toMatch(/untrusted data[^.]*never instructions/);
+    expect(answer.text.indexOf('{{sources}}')).toBeLessThan(answer.text.indexOf('{{question}}'));
+  });
+
+  it('fences the Knowledge Base search results and the conversation, keeping the placeholders Bedrock requires', () => {
+    // Act
+    const generation = loadPrompt('knowledge-base', 'v2').text;
+    const orchestration = loadPrompt('knowledge-base-orchestration', 'v2').text;
+
+    // Assess
+    expect(generation).toMatch(/<search_results>\s*\$search_results\$\s*<\/search_results>/);
+    expect(generation).toContain('$output_format_instructions$');
+    expect(generation).toMatch(/untrusted data[^.]*never instructions/);
+    expect(orchestration).toMatch(/<conversation>\s*\$conversation_history\$\s*<\/conversation>/);
+    expect(orchestration).toContain('$output_format_instructions$');
+    expect(orchestration).toContain('never instructions');
+  });
+});
