@@ -270,7 +270,9 @@ export async function guardGeneration(
   const generationVerdict = result.guardrail;
   const blocked = (check?.blocked ?? false) || (generationVerdict?.blocked ?? false);
   const findings = [...(generationVerdict?.findings ?? []), ...(check?.findings ?? [])];
-  if (findings.length > 0 || blocked) metrics.addMetric('GuardrailInterventions', MetricUnit.Count, 1);
+  // A finding only DETECTED (a planted instruction in a source, reported, the source kept fenced) changed nothing.
+  const intervened = blocked || findings.some((f) => f.action !== 'DETECTED');
+  if (intervened) metrics.addMetric('GuardrailInterventions', MetricUnit.Count, 1);
   metrics.addMetric('InputTokens', MetricUnit.Count, result.usage.inputTokens);
   metrics.addMetric('OutputTokens', MetricUnit.Count, result.usage.outputTokens);
   const safeText = check ? check.text : await services.guardrail.redactPii(result.text);
@@ -281,7 +283,7 @@ export async function guardGeneration(
     model: result.model,
     fallbackUsed: result.fallbackUsed,
     guardrail: {
-      action: findings.length > 0 || blocked ? 'INTERVENED' : 'NONE',
+      action: intervened ? 'INTERVENED' : 'NONE',
       blocked,
       findings,
       guardrailId: check?.guardrailId ?? generationVerdict?.guardrailId ?? 'none',

@@ -556,6 +556,32 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
       expect(generation.guardrail.groundingScore).toBeGreaterThanOrEqual(0.35);
     });
 
+    it('reports a finding that was only DETECTED without calling the answer INTERVENED; any other finding intervenes', async () => {
+      const verdictWith = (action: 'DETECTED' | 'ANONYMIZED') => ({
+        action: 'NONE' as const,
+        blocked: false,
+        findings: [{ type: 'PROMPT_ATTACK' as const, detail: 'SOURCE_IGNORE_INSTRUCTIONS', action }],
+        text: 'Employees get 25 days of paid leave per year. [1]',
+        guardrailId: 'local',
+      });
+      const outcomes: string[] = [];
+      for (const action of ['DETECTED', 'ANONYMIZED'] as const) {
+        const { services, generator } = await harness();
+        generator.reply = () => ({
+          text: 'Employees get 25 days of paid leave per year. [1]',
+          citations: [{ chunkId: 'leave', marker: 1 }],
+          usage: { inputTokens: 1000, outputTokens: 12 },
+          model: GENERATION_MODEL,
+          fallbackUsed: false,
+          guardrail: verdictWith(action),
+        });
+        const generation = await generate(services, rankedState(services));
+        expect(generation.guardrail.findings.map((f) => f.action)).toContain(action);
+        outcomes.push(generation.guardrail.action);
+      }
+      expect(outcomes).toEqual(['NONE', 'INTERVENED']);
+    });
+
     it('redacts PII from an answer without citations (nothing to ground it on)', async () => {
       const { services, generator } = await harness();
       generator.reply = () => ({
