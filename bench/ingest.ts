@@ -14,6 +14,7 @@ import { s3Event } from '../local/watcher';
 import { estimateTokens } from '../shared/embeddings/tokenizer';
 import { costOf, totalCost } from '../shared/models/aws-prices';
 import { startIngestion } from '../shared/pipeline/start-ingestion';
+import { LanceDbVectorStore } from '../shared/vectors/lancedb-store';
 import { BedrockRuntimeEmulator } from '../tests/emulators/bedrock-runtime-emulator';
 import { QuotaProxy } from './quota-proxy';
 import { SyntheticText, seededRandom } from './synthetic';
@@ -203,8 +204,10 @@ export function formatIngestBench(result: IngestBenchResult): string {
  * Burst mode: many tiny files through the local ingest state machine, started as the folder watcher starts them
  * (an S3 "Object Created" event per file to the trigger handler), with the default embedded stack. Reports the
  * completion rate per corpus-size bucket (does one more document cost the same at 100 and at 10,000 indexed?),
- * RSS at start, peak and end, the index folder's bytes, and what the same executions would cost on AWS, from the
- * billable units counted on this run and the published prices in shared/models/aws-prices.ts.
+ * RSS and the index folder's bytes per bucket, at the end and after a quiet period (old versions are cleaned up
+ * once no reader can need them), bytes per indexed chunk, what holds memory at the RSS peak, and what the same
+ * executions would cost on AWS, from the billable units counted on this run and the published prices in
+ * shared/models/aws-prices.ts.
  */
 export interface IngestBurstOptions {
   documents: number;
@@ -212,6 +215,22 @@ export interface IngestBurstOptions {
   documentChars: number;
   /** Documents per rate bucket. */
   bucketSize: number;
+  /**
+   * Seconds to wait after the burst before the last disk and memory figures (default 40): longer than the index's
+   * version retention (10 s), its idle delay and the cleanup passes that follow, so they show what stays once the cleanup has run.
+   */
+  quietSeconds?: number;
+}
+
+/** Where resident memory sits at one moment (MB): the JS heap, buffers outside it, LanceDB's caches. */
+export interface MemorySample {
+  rssMb: number;
+  heapUsedMb: number;
+  /** Memory of C++ objects bound to JS objects, including array buffers. */
+  externalMb: number;
+  arrayBuffersMb: number;
+  /** LanceDB's index and metadata caches; undefined with another vector store. */
+  lancedbCacheMb: number | undefined;
 }
 
 export interface BurstBucket {
@@ -222,6 +241,8 @@ export interface BurstBucket {
   documentsPerSecond: number;
   /** Index folder bytes when the bucket ended. */
   indexBytes: number;
+  /** Resident memory when the bucket ended (MB). */
+  rssMb: number;
 }
 
 export interface IngestBurstResult {
@@ -235,8 +256,17 @@ export interface IngestBurstResult {
   buckets: BurstBucket[];
   /** Last bucket's rate over the first's: 1 when cost does not grow with the corpus. */
   lastToFirstBucketRate: number;
-  rssMb: { start: number; peak: number; end: number };
+  rssMb: { start: number; peak: number; end: number; afterQuiet: number };
+  /** Memory at the RSS peak, by where it sits. */
+  atPeak: MemorySample;
   indexBytes: number;
+  /** Index folder bytes after `quietSeconds` without writes. */
+  indexBytesAfterQuiet: number;
+  quietSeconds: number;
+  /** Chunks in the index at the end. */
+  indexedChunks: number;
+  /** Index folder bytes per indexed chunk, at the end and after the quiet period. */
+  bytesPerChunk: { end: number; afterQuiet: number };
   perDocument: { stateTransitions: number; lambdaInvocations: number; lambdaGbSeconds: number; embeddingTokens: number; s3VectorsPutRequests: number };
   awsCostPer1000Documents: AwsIngestCost;
 }
@@ -272,8 +302,8 @@ export function lambdaMemoryMb(serverlessYml: string): { defaultMb: number; byFu
 }
 
 /** Per-bucket completion rates from the ordered completion times (ms) of a run that started at `startedAt`. */
-export function rateBuckets(completedAt: number[], startedAt: number, bucketSize: number): Omit<BurstBucket, 'indexBytes'>[] {
-  const buckets: Omit<BurstBucket, 'indexBytes'>[] = [];
+export function rateBuckets(completedAt: number[], startedAt: number, bucketSize: number): Omit<BurstBucket, 'indexBytes' | 'rssMb'>[] {
+  const buckets: Omit<BurstBucket, 'indexBytes' | 'rssMb'>[] = [];
   for (let from = 0; from < completedAt.length; from += bucketSize) {
     const to = Math.min(from + bucketSize, completedAt.length);
     const begin = from === 0 ? startedAt : (completedAt[from - 1] as number);
@@ -327,18 +357,36 @@ async function folderBytes(dir: string): Promise<number> {
 
 const mb = (bytes: number): number => round(bytes / 1024 / 1024, 1);
 
+function memorySample(vectors: unknown): MemorySample {
+  const usage = process.memoryUsage();
+  return {
+    rssMb: mb(usage.rss),
+    heapUsedMb: mb(usage.heapUsed),
+    externalMb: mb(usage.external),
+    arrayBuffersMb: mb(usage.arrayBuffers),
+    lancedbCacheMb: vectors instanceof LanceDbVectorStore ? mb(vectors.cacheSizeBytes()) : undefined,
+  };
+}
+
 export async function runIngestBurst(options: IngestBurstOptions, log: (line: string) => void = () => undefined): Promise<IngestBurstResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'rag-bench-burst-'));
   const config = loadConfig({ RAG_DATA_DIR: dir, PORT: '0', RAG_SAMPLES: 'off', RAG_WATCH: 'off', RAG_REINDEX_INTERVAL_SECONDS: '0' });
   const rssStart = process.memoryUsage().rss;
   let rssPeak = rssStart;
+  let atPeak: MemorySample = memorySample(undefined);
+  let vectors: unknown;
   const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    const rss = process.memoryUsage().rss;
+    if (rss > rssPeak) {
+      rssPeak = rss;
+      atPeak = memorySample(vectors);
+    }
   }, 100);
   const runtime = await startLocalRuntime(config);
   try {
     await runtime.settle();
     const { services } = runtime;
+    vectors = services.vectors;
     const tenant = config.tenancy.defaultTenant;
     const text = new SyntheticText(seededRandom(11));
     const keys: string[] = [];
@@ -358,6 +406,7 @@ export async function runIngestBurst(options: IngestBurstOptions, log: (line: st
     const memory = lambdaMemoryMb(await readFile(path.join(__dirname, '..', 'serverless.yml'), 'utf8'));
     const completedAt: number[] = [];
     const bucketBytes: Promise<number>[] = [];
+    const bucketRss: number[] = [];
     let transitions = 0;
     let invocations = 0;
     let gbSeconds = 0;
@@ -375,6 +424,7 @@ export async function runIngestBurst(options: IngestBurstOptions, log: (line: st
         completedAt.push(performance.now());
         if (completedAt.length % options.bucketSize === 0) {
           bucketBytes.push(folderBytes(config.local.vectorsUri));
+          bucketRss.push(mb(process.memoryUsage().rss));
           log(`burst: ${completedAt.length} settled, rss ${mb(process.memoryUsage().rss)} MB`);
         }
       },
@@ -398,7 +448,17 @@ export async function runIngestBurst(options: IngestBurstOptions, log: (line: st
     }
     const sizes = await Promise.all(bucketBytes);
     const indexBytes = await folderBytes(config.local.vectorsUri);
-    const buckets = rateBuckets(completedAt, startedAt, options.bucketSize).map((bucket, i) => ({ ...bucket, indexBytes: sizes[i] ?? indexBytes }));
+    const rssEnd = mb(process.memoryUsage().rss);
+    const buckets = rateBuckets(completedAt, startedAt, options.bucketSize).map((bucket, i) => ({
+      ...bucket,
+      indexBytes: sizes[i] ?? indexBytes,
+      rssMb: bucketRss[i] ?? rssEnd,
+    }));
+    const indexedChunks = await services.vectors.count(tenant);
+    const quietSeconds = options.quietSeconds ?? 40;
+    log(`burst: settled; ${quietSeconds} s quiet before the last disk and memory figures`);
+    await new Promise((resolve) => setTimeout(resolve, quietSeconds * 1000));
+    const indexBytesAfterQuiet = await folderBytes(config.local.vectorsUri);
     const n = keys.length;
     const perDocument = {
       stateTransitions: round(transitions / n, 2),
@@ -418,8 +478,13 @@ export async function runIngestBurst(options: IngestBurstOptions, log: (line: st
       documentsPerSecond: round(n / seconds),
       buckets,
       lastToFirstBucketRate: round(first > 0 ? last / first : 0, 3),
-      rssMb: { start: mb(rssStart), peak: mb(rssPeak), end: mb(process.memoryUsage().rss) },
+      rssMb: { start: mb(rssStart), peak: mb(rssPeak), end: rssEnd, afterQuiet: mb(process.memoryUsage().rss) },
+      atPeak,
       indexBytes,
+      indexBytesAfterQuiet,
+      quietSeconds,
+      indexedChunks,
+      bytesPerChunk: { end: Math.round(indexBytes / Math.max(1, indexedChunks)), afterQuiet: Math.round(indexBytesAfterQuiet / Math.max(1, indexedChunks)) },
       perDocument,
       awsCostPer1000Documents: awsIngestCost(perDocument, vectorBytes / n),
     };
@@ -438,10 +503,12 @@ export function formatIngestBurst(result: IngestBurstResult): string {
   return [
     `Burst: ${result.documents} small documents through the local ingest state machine: ${result.documentsPerSecond} documents/s over ${result.seconds} s, ${result.indexedDocuments} indexed, ${result.failedExecutions} failed${result.workflowFailures.length > 0 ? ` (${[...new Set(result.workflowFailures)].join(', ')})` : ''}`,
     formatTable(
-      ['indexed before', 'documents', 'seconds', 'documents/s', 'index MB'],
-      result.buckets.map((b) => [b.from, b.to - b.from, b.seconds, b.documentsPerSecond, mb(b.indexBytes)]),
+      ['indexed before', 'documents', 'seconds', 'documents/s', 'index MB', 'RSS MB'],
+      result.buckets.map((b) => [b.from, b.to - b.from, b.seconds, b.documentsPerSecond, mb(b.indexBytes), b.rssMb]),
     ),
     `last/first bucket rate ${result.lastToFirstBucketRate}; RSS start ${result.rssMb.start} MB, peak ${result.rssMb.peak} MB, end ${result.rssMb.end} MB; index ${mb(result.indexBytes)} MB`,
+    `Index: ${result.indexedChunks} chunks, ${result.bytesPerChunk.end} bytes per chunk at the end; after ${result.quietSeconds} s quiet ${mb(result.indexBytesAfterQuiet)} MB (${result.bytesPerChunk.afterQuiet} bytes per chunk), RSS ${result.rssMb.afterQuiet} MB`,
+    `At the RSS peak: JS heap ${result.atPeak.heapUsedMb} MB, external ${result.atPeak.externalMb} MB (array buffers ${result.atPeak.arrayBuffersMb} MB), LanceDB caches ${result.atPeak.lancedbCacheMb ?? 'n/a'} MB; the rest of ${result.atPeak.rssMb} MB is native (LanceDB, SQLite, allocator)`,
     `Per document: ${per.stateTransitions} state transitions, ${per.lambdaInvocations} Lambda invocations, ${per.lambdaGbSeconds} GB-s (local handler time x configured memory), ${per.embeddingTokens} embedding tokens (estimated), ${per.s3VectorsPutRequests} PutVectors`,
     `AWS cost per 1,000 documents (one-off ingestion, us-east-1 list prices, see shared/models/aws-prices.ts): Step Functions Standard ${usd(cost.stepFunctionsStandard)} (Express requests ${usd(cost.stepFunctionsExpressRequests)} + unpriced duration), Lambda requests ${usd(cost.lambdaRequests)}, Lambda arm64 duration ${usd(cost.lambdaDurationArm64)}, Titan V2 ${usd(cost.titanEmbeddings)}, S3 Vectors PUT ${usd(cost.s3VectorsPuts)}: total ${usd(cost.total)}${cost.unpriced.length > 0 ? ` (unpriced: ${cost.unpriced.join(', ')})` : ''}`,
     `Comparable open projects claim $${cost.comparableProjectsClaimUsdPerMonth[0]}-${cost.comparableProjectsClaimUsdPerMonth[1]}/month per 1,000 documents (their published claim, a monthly running figure, not measured here).`,

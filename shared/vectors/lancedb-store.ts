@@ -29,33 +29,46 @@ export interface LanceDbVectorStoreOptions {
   tableName?: string;
   hybrid?: Partial<HybridOptions>;
   /**
-   * Rows written since the last optimisation before an upsert itself folds them into the FTS index and compacts
-   * fragments (default 10,000). Smaller bursts are indexed by a debounced background optimisation once writes
-   * pause, and a query that finds unindexed rows indexes them before searching: LanceDB scores unindexed rows
-   * on another scale than indexed ones, which garbles weighted (RM3) queries (nDCG@10 0.39 -> 0.05 on cranfield
-   * with ~10% of rows unindexed). An optimisation costs ~0.1-0.3 s, so doing one per upsert made ingestion of
-   * many small documents several times slower.
+   * Rows changed since the last optimisation that make an upsert fold them into the indices at once, however few
+   * commits brought them (default 10,000; raised to `optimizeGrowth` of the table when that is larger). Smaller
+   * changes wait for the budget below or for writes to pause; a query that finds unindexed rows indexes them
+   * before searching: LanceDB scores unindexed rows on another scale than indexed ones, which garbles weighted
+   * (RM3) queries (nDCG@10 0.39 -> 0.05 on cranfield with ~10% of rows unindexed).
    */
   optimizeEveryRows?: number;
   /**
-   * Commits (table versions) since the last optimisation before a write folds them in (default 50). Each commit
-   * adds a fragment and a manifest that lists every fragment, so without this a burst of small documents makes
-   * every later commit, read and the folder itself grow with the corpus (measured 2026-12-01: 77 MB for 1,000
-   * one-chunk documents, ~7 documents/s); compacting every 50 commits keeps the fragment count bounded.
+   * Commits (table versions) since the last optimisation before one is considered (default 5), and 20 times
+   * this before one is forced whatever the rows. Reads and merge-inserts scan unindexed fragments, which costs far
+   * more than the index under concurrent ingestion (measured 2026-12-01, 2,000-file burst, 64 ingestions on 2
+   * cores: a chunk lookup took 0.05 s on average when optimising every 5 commits, 0.35 s every 10 to 17, 0.74 s
+   * every 50), so the floor stays low.
    */
   optimizeEveryWrites?: number;
   /**
-   * How long superseded table versions are kept for readers still on them (default 60 s). Readers here re-check
-   * the latest version on every read (readConsistencyInterval 0) and a read takes milliseconds; keeping an hour
-   * of versions kept every compaction's rewrite on disk for an hour (the folder grew ~1 GB/min in a burst). 10 s
-   * saw 2 of 2,000 burst ingestions fail on a machine at load 14 (cause not isolated), 60 s none in three runs.
+   * Rows changed since the last optimisation, as a fraction of the table's rows then, before the next one
+   * (default 0.02). Every optimisation rewrites every indexed fragment: LanceDB never compacts indexed with
+   * unindexed fragments, so each run folds the previous run's fragment into the rest, and the JS API (0.31)
+   * exposes no compaction options to stop that. Spacing runs by a fraction of the table bounds the rewriting to a
+   * constant 1 + 1/g (51) rewrites per row over any burst, where a fixed number of commits (or, before, every
+   * 500 ms pause) rewrote the whole table ever more often as it grew: 852-956 MB folder after a 10,000-file
+   * burst, 86 MB at g = 0.05 with 10 s retention (measured 2026-12-01). A larger g makes fewer rewrites but more
+   * unindexed rows for every lookup to scan (see optimizeEveryWrites): 0.05 lost a quarter of the burst rate.
+   */
+  optimizeGrowth?: number;
+  /**
+   * How long a superseded table version stays readable (default 10 s): a read checks the latest version out
+   * when it starts (readConsistencyInterval 0), so a version is only needed by reads that began before its
+   * successor was committed, and those took 0.05-0.35 s on average in a 64-ingestion burst on 2 cores. The
+   * cleanup keeps the version that was latest this long ago and everything after it (see `cleanupCutoff`), not
+   * every version created in the window as before: a version that stayed latest through an idle hour is still
+   * protected when the next write supersedes it, and the optimisation's own compaction time is allowed for.
    */
   retainVersionsMs?: number;
   /**
    * LanceDB's index and metadata cache sizes (defaults 256 MiB and 64 MiB; LanceDB's own are 6 GB and 1 GB).
-   * Every optimisation writes new index files and the old ones stay cached until evicted, so with LanceDB's
-   * defaults a long burst grows the process by the index size at each optimisation (past 1.2 GB measured
-   * 2026-11-30).
+   * Every optimisation writes new index files and the old ones stay cached until evicted, so the caches fill to
+   * their size during a burst (320 MB after 10,000 files, measured 2026-12-01). Smaller caches (64 + 32 MiB)
+   * re-read file metadata on every lookup and the burst was slower.
    */
   cacheBytes?: { index: number; metadata: number };
 }
@@ -76,8 +89,15 @@ export const DEFAULT_HYBRID: HybridOptions = {
   feedback: DEFAULT_FEEDBACK,
 };
 const DEFAULT_OPTIMIZE_EVERY_ROWS = 10_000;
-const DEFAULT_OPTIMIZE_EVERY_WRITES = 50;
-const DEFAULT_RETAIN_VERSIONS_MS = 60_000;
+const DEFAULT_OPTIMIZE_EVERY_WRITES = 5;
+const DEFAULT_OPTIMIZE_GROWTH = 0.02;
+const DEFAULT_RETAIN_VERSIONS_MS = 10_000;
+/** Commits since the last optimisation that force one, as a multiple of optimizeEveryWrites. */
+const MAX_WRITES_FACTOR = 20;
+/** Least time allowed for an optimisation's compaction before its cleanup (see cleanupCutoff). */
+const MIN_CLEANUP_ALLOWANCE_MS = 1_000;
+/** Time between computing a cleanup cut and LanceDB applying it, besides compaction (see cleanupCutoff). */
+const CALL_DRIFT_MS = 1_000;
 const DEFAULT_CACHE_BYTES = { index: 256 * 1024 * 1024, metadata: 64 * 1024 * 1024 };
 /**
  * Scalar indices: a btree on the chunk id (merge-insert and lookups by id read the index, not every row) and a
@@ -89,10 +109,53 @@ const SCALAR_INDICES = [
   { column: 'tenant', name: 'tenant_idx', config: (): ReturnType<typeof Index.bitmap> => Index.bitmap() },
 ] as const;
 
-interface OptimisationPolicy {
+export interface OptimisationPolicy {
   everyRows: number;
   everyWrites: number;
+  growth: number;
   retainVersionsMs: number;
+}
+
+/** What has changed since the last optimisation. */
+export interface ChangesSinceOptimisation {
+  /** Rows inserted, updated or deleted. */
+  rows: number;
+  /** Commits (table versions). */
+  writes: number;
+  /** Rows in the table when it was last optimised. */
+  tableRows: number;
+}
+
+/**
+ * Whether a write should optimise now: a bulk of rows, or enough commits and enough rows relative to the table
+ * (the geometric budget, see optimizeGrowth), or so many commits that their fragments must be folded whatever
+ * their size.
+ */
+export function optimisationDue(changes: ChangesSinceOptimisation, policy: Pick<OptimisationPolicy, 'everyRows' | 'everyWrites' | 'growth'>): boolean {
+  const growthRows = policy.growth * changes.tableRows;
+  if (changes.rows >= Math.max(policy.everyRows, growthRows)) return true;
+  if (changes.writes >= policy.everyWrites && changes.rows >= growthRows) return true;
+  return changes.writes >= MAX_WRITES_FACTOR * policy.everyWrites;
+}
+
+/**
+ * The `cleanupOlderThan` that drops only versions no reader can still be on. A read checks out the latest version
+ * when it starts, so a version is needed only by reads that began before its successor existed: the version that
+ * was latest `retainMs` ago and every later one stay, all earlier ones go. LanceDB measures the age when it cleans
+ * up, after the same call's compaction and after the call crossed into native code, so the cut is moved earlier by
+ * `commitsFirstMs` (how long the call may commit first; 0 when it commits nothing) and by CALL_DRIFT_MS. When the
+ * version of `retainMs` ago is still the latest and nothing commits first, every other version goes.
+ * `retainMs` 0 keeps only the latest version.
+ */
+export function cleanupCutoff(versions: ReadonlyArray<{ version: number; timestamp: Date }>, now: number, retainMs: number, commitsFirstMs: number): Date {
+  if (retainMs === 0) return new Date(now);
+  const ordered = [...versions].sort((a, b) => a.version - b.version);
+  const readable = ordered.filter((version) => version.timestamp.getTime() <= now - retainMs);
+  const kept = readable[readable.length - 1];
+  // Everything is younger than the retention: the oldest stays, and so everything.
+  const cut = (kept ?? ordered[0])?.timestamp.getTime() ?? now - retainMs;
+  if (kept && kept === ordered[ordered.length - 1] && commitsFirstMs === 0) return new Date(now);
+  return new Date(cut - commitsFirstMs - CALL_DRIFT_MS);
 }
 
 /** Rows of concurrent upserts that wait for the same commit (group commit). */
@@ -100,8 +163,12 @@ interface PendingUpsert {
   rows: Map<string, ChunkRow>;
   committed: Promise<void>;
 }
-/** Quiet time after the last write before the background optimisation runs. */
-const OPTIMIZE_DEBOUNCE_MS = 500;
+/**
+ * Quiet time after the last write before the background optimisation indexes what the budget left over. Longer
+ * than the hiccups of a running burst (at 500 ms, pauses in a burst each rewrote the table), short enough that
+ * the first query after an upload rarely pays for the optimisation itself.
+ */
+const OPTIMIZE_DEBOUNCE_MS = 2_000;
 const FTS_COLUMN = 'search_text';
 const FTS_INDEX_NAME = `${FTS_COLUMN}_idx`;
 // Every column except the vector and the derived search text: what retrieval hands back.
@@ -286,12 +353,17 @@ export class LanceDbVectorStore implements VectorStore {
   private hasTextIndex: boolean;
   private rowsSinceOptimize = 0;
   private writesSinceOptimize = 0;
+  private tableRowsAtOptimize = 0;
+  private lastOptimizeMs = 0;
   private optimizeTimer: NodeJS.Timeout | undefined;
+  private cleanupTimer: NodeJS.Timeout | undefined;
+  private closed = false;
   private hasScalarIndices = false;
   private pendingUpsert: PendingUpsert | undefined;
 
   private constructor(
     private readonly connection: Connection,
+    private readonly session: Session,
     private readonly table: Table,
     readonly dimensions: number,
     private readonly hybrid: HybridOptions,
@@ -313,7 +385,9 @@ export class LanceDbVectorStore implements VectorStore {
     const cache = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
     if (!(cache.index > 0 && cache.metadata > 0)) throw new RangeError('cacheBytes must be > 0');
     const session = new Session(BigInt(Math.floor(cache.index)), BigInt(Math.floor(cache.metadata)));
-    const connection = await connect(options.directory, { readConsistencyInterval: 0 }, session);
+    // The session goes in the options: @lancedb/lancedb 0.31's connect() drops a session passed as its third
+    // argument (it only looks there for a header provider), which left LanceDB's 6 GB + 1 GB default caches on.
+    const connection = await connect(options.directory, { readConsistencyInterval: 0, session });
     const tableName = options.tableName ?? 'chunks';
     // Open before create: creating with existOk rejects a differing schema with an opaque error.
     const table = (await connection.tableNames()).includes(tableName)
@@ -329,15 +403,25 @@ export class LanceDbVectorStore implements VectorStore {
     const optimisation: OptimisationPolicy = {
       everyRows: options.optimizeEveryRows ?? DEFAULT_OPTIMIZE_EVERY_ROWS,
       everyWrites: options.optimizeEveryWrites ?? DEFAULT_OPTIMIZE_EVERY_WRITES,
+      growth: options.optimizeGrowth ?? DEFAULT_OPTIMIZE_GROWTH,
       retainVersionsMs: options.retainVersionsMs ?? DEFAULT_RETAIN_VERSIONS_MS,
     };
-    if (!Number.isInteger(optimisation.everyRows) || optimisation.everyRows < 1) throw new RangeError('optimizeEveryRows must be an integer >= 1');
-    if (!Number.isInteger(optimisation.everyWrites) || optimisation.everyWrites < 1) throw new RangeError('optimizeEveryWrites must be an integer >= 1');
-    if (!Number.isFinite(optimisation.retainVersionsMs) || optimisation.retainVersionsMs < 0) throw new RangeError('retainVersionsMs must be >= 0');
+    const invalid = [
+      !Number.isInteger(optimisation.everyRows) || optimisation.everyRows < 1 ? 'optimizeEveryRows must be an integer >= 1' : '',
+      !Number.isInteger(optimisation.everyWrites) || optimisation.everyWrites < 1 ? 'optimizeEveryWrites must be an integer >= 1' : '',
+      !Number.isFinite(optimisation.growth) || optimisation.growth < 0 ? 'optimizeGrowth must be a number >= 0' : '',
+      !Number.isFinite(optimisation.retainVersionsMs) || optimisation.retainVersionsMs < 0 ? 'retainVersionsMs must be >= 0' : '',
+    ].find((message) => message !== '');
+    if (invalid) {
+      table.close();
+      connection.close();
+      throw new RangeError(invalid);
+    }
     const indices = await table.listIndices();
     const hasTextIndex = indices.some((index) => index.name === FTS_INDEX_NAME);
-    const store = new LanceDbVectorStore(connection, table, options.dimensions, hybrid, optimisation, hasTextIndex);
+    const store = new LanceDbVectorStore(connection, session, table, options.dimensions, hybrid, optimisation, hasTextIndex);
     store.hasScalarIndices = SCALAR_INDICES.every((wanted) => indices.some((index) => index.name === wanted.name));
+    store.tableRowsAtOptimize = await table.countRows();
     return store;
   }
 
@@ -438,7 +522,12 @@ export class LanceDbVectorStore implements VectorStore {
     if (feedback === false) return this.fullText(text, predicate, depth, RESULT_COLUMNS);
     // Unindexed rows are scored on another scale than indexed ones and weighted queries then rank garbage (see
     // optimizeEveryRows): bring the index up to date first. Cheap when it already is (one stats call).
-    if (((await this.table.indexStats(FTS_INDEX_NAME))?.numUnindexedRows ?? 0) > 0) await this.serialise(() => this.optimizeNow());
+    // Checked again once queued: concurrent queries then share one optimisation instead of each running one.
+    if (await this.hasUnindexedRows()) {
+      await this.serialise(async () => {
+        if (await this.hasUnindexedRows()) await this.optimizeNow();
+      });
+    }
     // Twice the feedback documents, so that ties at the cut are broken by id rather than by the index's layout.
     const firstPass = asRecords(await this.fullText(text, predicate, 2 * feedback.documents, ['id', FTS_COLUMN]));
     const feedbackDocuments = topFeedbackDocuments(
@@ -481,9 +570,9 @@ export class LanceDbVectorStore implements VectorStore {
     if (options.keepFingerprint !== undefined) clauses.push(`fingerprint <> ${sqlString(options.keepFingerprint)}`);
     if (options.onlyFingerprint !== undefined) clauses.push(`fingerprint = ${sqlString(options.onlyFingerprint)}`);
     await this.serialiseAfterPendingUpserts(async () => {
-      await this.table.delete(clauses.map((clause) => `(${clause})`).join(' AND '));
+      const deleted = await this.table.delete(clauses.map((clause) => `(${clause})`).join(' AND '));
       // A delete is a commit too: it counts towards the next optimisation (once the table has been written).
-      if (this.hasTextIndex) await this.maintainTextIndex(0);
+      if (this.hasTextIndex) await this.maintainTextIndex(deleted.numDeletedRows);
     });
   }
 
@@ -496,8 +585,8 @@ export class LanceDbVectorStore implements VectorStore {
         .map((id) => sqlString(id))
         .join(', ');
       await this.serialiseAfterPendingUpserts(async () => {
-        await this.table.delete(`(tenant = ${sqlString(tenant)}) AND (id IN (${list}))`);
-        if (this.hasTextIndex) await this.maintainTextIndex(0);
+        const deleted = await this.table.delete(`(tenant = ${sqlString(tenant)}) AND (id IN (${list}))`);
+        if (this.hasTextIndex) await this.maintainTextIndex(deleted.numDeletedRows);
       });
     }
   }
@@ -512,12 +601,29 @@ export class LanceDbVectorStore implements VectorStore {
     return tenant === undefined ? this.table.countRows() : this.table.countRows(`tenant = ${sqlString(tenant)}`);
   }
 
+  /** Bytes held by LanceDB's index and metadata caches (the session of this store). */
+  cacheSizeBytes(): number {
+    return Number(this.session.sizeBytes());
+  }
+
+  /** Resolves once the writes and the maintenance (optimisation, cleanup) queued so far have finished. */
+  async settled(): Promise<void> {
+    await this.writes;
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     if (this.optimizeTimer) clearTimeout(this.optimizeTimer);
+    if (this.cleanupTimer) clearTimeout(this.cleanupTimer);
     this.optimizeTimer = undefined;
+    this.cleanupTimer = undefined;
     await this.writes;
     this.table.close();
     this.connection.close();
+  }
+
+  private async hasUnindexedRows(): Promise<boolean> {
+    return ((await this.table.indexStats(FTS_INDEX_NAME))?.numUnindexedRows ?? 0) > 0;
   }
 
   private async textIndexExists(): Promise<boolean> {
@@ -545,7 +651,7 @@ export class LanceDbVectorStore implements VectorStore {
    * soon as upsert resolves; the index is created on the first write and refreshed in bulk to keep
    * queries fast.
    */
-  private async maintainTextIndex(writtenRows: number): Promise<void> {
+  private async maintainTextIndex(changedRows: number): Promise<void> {
     if (!this.hasScalarIndices) {
       // Tables written before an index existed get it on their first write here.
       const existing = new Set((await this.table.listIndices()).map((index) => index.name));
@@ -563,30 +669,72 @@ export class LanceDbVectorStore implements VectorStore {
       this.hasTextIndex = true;
       this.rowsSinceOptimize = 0;
       this.writesSinceOptimize = 0;
+      this.tableRowsAtOptimize = await this.table.countRows();
       return;
     }
-    this.rowsSinceOptimize += writtenRows;
+    this.rowsSinceOptimize += changedRows;
     this.writesSinceOptimize += 1;
-    if (this.rowsSinceOptimize >= this.optimisation.everyRows || this.writesSinceOptimize >= this.optimisation.everyWrites) {
+    const changes = { rows: this.rowsSinceOptimize, writes: this.writesSinceOptimize, tableRows: this.tableRowsAtOptimize };
+    if (optimisationDue(changes, this.optimisation)) {
       await this.optimizeNow();
       return;
     }
-    // A burst of writes (a Map of batches, many small documents) is indexed once, when it pauses.
+    // What the budget leaves (the tail of a burst, a single upload) is indexed once writes pause.
     if (this.optimizeTimer) clearTimeout(this.optimizeTimer);
+    if (this.closed) return;
     this.optimizeTimer = setTimeout(() => {
       this.optimizeTimer = undefined;
       // A query may have indexed everything meanwhile.
       void this.serialise(async () => {
-        if (this.rowsSinceOptimize > 0) await this.optimizeNow();
+        if (this.writesSinceOptimize > 0) await this.optimizeNow({ toOneFragment: true });
       }).catch(() => undefined);
     }, OPTIMIZE_DEBOUNCE_MS);
     this.optimizeTimer.unref();
   }
 
-  /** Folds new rows into the indices (FTS and id), compacts small fragments, drops versions older than the retention. */
-  private async optimizeNow(): Promise<void> {
+  /**
+   * Folds new rows into the indices (FTS, id, tenant), compacts fragments and drops the versions no reader can
+   * still be on (see cleanupCutoff). `toOneFragment` (when writes pause) runs a second pass that merges the
+   * fragment the first one wrote into the rest, which the next optimisation would do anyway: the cleanup that
+   * follows then commits nothing, so it can drop everything superseded, and a burst's last rewrites do not stay
+   * on disk until the next write. A cleanup is scheduled once superseded versions have aged past the retention.
+   */
+  private async optimizeNow(options: { toOneFragment?: boolean } = {}): Promise<void> {
     this.rowsSinceOptimize = 0;
     this.writesSinceOptimize = 0;
-    await this.table.optimize({ cleanupOlderThan: new Date(Date.now() - this.optimisation.retainVersionsMs) });
+    let changed = await this.optimizeOnce(true);
+    if (options.toOneFragment && (await this.table.stats()).fragmentStats.numFragments > 1) changed = (await this.optimizeOnce(true)) || changed;
+    this.tableRowsAtOptimize = await this.table.countRows();
+    if (this.optimisation.retainVersionsMs > 0 && changed) this.scheduleCleanup();
+  }
+
+  /** One LanceDB optimize; true when it committed or removed versions. */
+  private async optimizeOnce(mayCommit: boolean): Promise<boolean> {
+    const retainMs = this.optimisation.retainVersionsMs;
+    const commitsFirstMs = mayCommit ? Math.max(MIN_CLEANUP_ALLOWANCE_MS, 2 * this.lastOptimizeMs) : 0;
+    const started = performance.now();
+    const versionBefore = await this.table.version();
+    const cutoff = cleanupCutoff(await this.table.listVersions(), Date.now(), retainMs, commitsFirstMs);
+    const stats = await this.table.optimize({ cleanupOlderThan: cutoff });
+    if (mayCommit) this.lastOptimizeMs = performance.now() - started;
+    return stats.prune.oldVersionsRemoved > 0 || (await this.table.version()) !== versionBefore;
+  }
+
+  /** Drops what the last optimisation superseded once no reader can be on it, unless writes came since. */
+  private scheduleCleanup(): void {
+    if (this.cleanupTimer) clearTimeout(this.cleanupTimer);
+    if (this.closed) return;
+    const delayMs = this.optimisation.retainVersionsMs + 2 * Math.max(MIN_CLEANUP_ALLOWANCE_MS, 2 * this.lastOptimizeMs) + CALL_DRIFT_MS;
+    this.cleanupTimer = setTimeout(() => {
+      this.cleanupTimer = undefined;
+      // With writes since, the next optimisation (budget or pause) cleans up and schedules this again.
+      void this.serialise(async () => {
+        if (this.writesSinceOptimize > 0) return;
+        // One unindexed-free fragment and no writes: the optimisation has nothing to compact or index.
+        if ((await this.table.stats()).fragmentStats.numFragments > 1) await this.optimizeNow({ toOneFragment: true });
+        else if (await this.optimizeOnce(false)) this.scheduleCleanup();
+      }).catch(() => undefined);
+    }, delayMs);
+    this.cleanupTimer.unref();
   }
 }
