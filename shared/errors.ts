@@ -65,10 +65,17 @@ export class ThrottlingError extends RagError {
   }
 }
 
-/** A dependency is down or failing after retries: 503. Retryable by state machines. */
+/**
+ * Seconds a 503 asks the caller to wait (`Retry-After`): a hint that spreads retries past a brief outage or a
+ * burst that ran into the query deadline, not a promise of recovery.
+ */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+
+/** A dependency is down or failing after retries: 503 with Retry-After. Retryable by state machines. */
 export class DependencyUnavailableError extends RagError {
   override readonly status = 503;
   override readonly expose = true;
+  readonly retryAfterSeconds: number = DEPENDENCY_RETRY_AFTER_SECONDS;
 }
 
 /**
@@ -76,6 +83,15 @@ export class DependencyUnavailableError extends RagError {
  * cancelled: 503, and the caller may retry.
  */
 export class QueryTimeoutError extends DependencyUnavailableError {}
+
+/**
+ * The disk (or the user's quota) is full: a write could not be completed. Its message is for a person reading a
+ * FAILED document's reason or an upload's answer (507 Insufficient Storage); it names no path.
+ */
+export class StorageFullError extends RagError {
+  override readonly status = 507;
+  override readonly expose = true;
+}
 
 /** The document cannot be read: unknown format, broken file, too many pages. Not retryable. */
 export class UnsupportedDocumentError extends RagError {
@@ -100,6 +116,7 @@ const EXPOSED_ERROR_NAMES: ReadonlySet<string> = new Set(
     ThrottlingError,
     DependencyUnavailableError,
     UnsupportedDocumentError,
+    StorageFullError,
   ]
     .filter((ErrorClass) => new ErrorClass('').expose)
     .map((ErrorClass) => ErrorClass.name),

@@ -2,7 +2,15 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { MiddlewareObj } from '@middy/core';
 import type { z } from 'zod';
 import type { AppConfig } from '../../shared/config/config';
-import { ForbiddenError, PayloadTooLargeError, RagError, ThrottlingError, UnauthorizedError, ValidationError } from '../../shared/errors';
+import {
+  DependencyUnavailableError,
+  ForbiddenError,
+  PayloadTooLargeError,
+  RagError,
+  ThrottlingError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../shared/errors';
 import { isValidTenant } from '../../shared/contracts/tenant';
 import { sha256Hex } from '../../shared/documents/identity';
 import { logger } from '../../shared/observability/telemetry';
@@ -24,7 +32,9 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
 /** The one place where errors become HTTP responses. Anything not exposed becomes a bare 500. */
 export function errorResponse(error: unknown, requestId: string): HttpResult {
   if (error instanceof RagError && error.expose) {
-    const headers: Record<string, string> = error instanceof ThrottlingError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    // 429 and 503 say when to come back: every refusal the caller may retry carries Retry-After.
+    const headers: Record<string, string> =
+      error instanceof ThrottlingError || error instanceof DependencyUnavailableError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
     return json(
       error.status,
       {

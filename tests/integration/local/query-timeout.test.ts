@@ -67,6 +67,7 @@ describe('local server: a query past its deadline', () => {
 
     // Assess
     expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
     expect(body.error).toEqual({ code: 'QueryTimeoutError', message: 'The query did not finish within 1 s and was cancelled; try again' });
     expect(body.requestId).toEqual(expect.any(String));
     expect(heldWhenAnswered).toBe(1);

@@ -4,7 +4,9 @@ import { errorResponse, httpErrors, parseJsonBody, tenantOf, type HttpEvent, typ
 import { logger } from '../../../../shared/observability/telemetry';
 import { loadConfig } from '../../../../shared/config/config';
 import {
+  DEPENDENCY_RETRY_AFTER_SECONDS,
   DependencyUnavailableError,
+  QueryTimeoutError,
   ForbiddenError,
   PayloadTooLargeError,
   ThrottlingError,
@@ -40,12 +42,18 @@ describe('errorResponse', () => {
     });
   });
 
-  it('gives 429 with Retry-After when throttled, and 503 when a dependency is down', () => {
+  it('gives 429 when throttled and 503 when a dependency is down or the deadline passed, each with Retry-After; no other status has one', () => {
     const throttled = errorResponse(new ThrottlingError('Model is throttled', 7), 'r');
     expect(throttled.statusCode).toBe(429);
     expect(throttled.headers?.['retry-after']).toBe('7');
-    expect(errorResponse(new DependencyUnavailableError('Bedrock is unavailable'), 'r').statusCode).toBe(503);
-    expect(errorResponse(new PayloadTooLargeError('too big'), 'r').statusCode).toBe(413);
+    for (const error of [new DependencyUnavailableError('Bedrock is unavailable'), new QueryTimeoutError('The query did not finish within 25 s')]) {
+      const down = errorResponse(error, 'r');
+      expect(down.statusCode).toBe(503);
+      expect(down.headers?.['retry-after']).toBe(String(DEPENDENCY_RETRY_AFTER_SECONDS));
+    }
+    const tooBig = errorResponse(new PayloadTooLargeError('too big'), 'r');
+    expect(tooBig.statusCode).toBe(413);
+    expect(tooBig.headers?.['retry-after']).toBeUndefined();
   });
 
   it('hides unexpected errors behind a bare 500 without message or stack', () => {
