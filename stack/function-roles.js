@@ -156,6 +156,10 @@ async function grants(context) {
     // Finalize deletes its work files by their known keys (no listing), and reads only keys that exist.
     'ingest-finalize': [
       stateObjects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
+      // Before a version goes live: is the object still there, still that version (HEAD; a GET and hash when the
+      // ETag changed)? An execution overtaken by a newer version or a delete withdraws itself instead.
+      documentObjects('s3:GetObject'),
+      listDocuments,
       // The tenant's index changed: bump its generation, so cached answers over the old index are never read.
       conversations('dynamodb:UpdateItem'),
       ...store(
@@ -165,6 +169,11 @@ async function grants(context) {
     ],
     'ingest-record-failure': [
       stateObjects(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
+      // Records FAILED only for the version still in the store (an overtaken execution records nothing).
+      documentObjects('s3:GetObject'),
+      listDocuments,
+      // A document whose object is gone leaves no manifest, nor its refusal marker (RAG_MAX_DOCUMENTS_PER_TENANT).
+      stateObjects('s3:DeleteObject', 'refused/*'),
       listState,
       // A failed attempt's chunks were searchable while it ran: bump the generation when they are withdrawn.
       conversations('dynamodb:UpdateItem'),
@@ -176,6 +185,10 @@ async function grants(context) {
     'ingest-delete-document': [
       // Lists and HEADs (s3:GetObject) work files a dead execution left, deletes them and the manifest.
       stateObjects(['s3:GetObject', 's3:DeleteObject'], 'manifests/*', 'work/*'),
+      // A delete that finds the object back does nothing; one that finds it back after deleting marks it PENDING.
+      stateObjects('s3:PutObject', 'manifests/*'),
+      documentObjects('s3:GetObject'),
+      listDocuments,
       // A deleted document's refusal marker (RAG_MAX_DOCUMENTS_PER_TENANT) goes with its manifest.
       stateObjects('s3:DeleteObject', 'refused/*'),
       listState,

@@ -1,4 +1,4 @@
-import { statePort } from '../../shared/adapters/blob-store';
+import { documentsPort, statePort } from '../../shared/adapters/blob-store';
 import { conversationsPort } from '../../shared/adapters/conversations';
 import { manifestsPort } from '../../shared/adapters/manifest-store';
 import { vectorsPort } from '../../shared/adapters/vector-store';
@@ -9,4 +9,4 @@ import { deleteDocumentSchema, labels } from './state';
 
 /** Ingest Task "DeleteDocument": remove every vector and the manifest of a deleted object. */
 export const makeHandler = taskHandler(deleteDocumentSchema, (services: DeleteDocumentDeps, input) => deleteDocument(services, input), labels);
-export const handler = makeHandler(servicesFor(statePort, vectorsPort, manifestsPort, conversationsPort));
+export const handler = makeHandler(servicesFor(documentsPort, statePort, vectorsPort, manifestsPort, conversationsPort));

@@ -1,4 +1,4 @@
-import { statePort } from '../../shared/adapters/blob-store';
+import { documentsPort, statePort } from '../../shared/adapters/blob-store';
 import { conversationsPort } from '../../shared/adapters/conversations';
 import { chunkerPort } from '../../shared/adapters/chunker';
 import { embedderPort } from '../../shared/adapters/embedder';
@@ -15,4 +15,4 @@ export const makeHandler = taskHandler(
   (services: FinalizeDocumentDeps, input) => finalizeDocument(services, input, input.document, input.chunks),
   labels,
 );
-export const handler = makeHandler(servicesFor(statePort, vectorsPort, manifestsPort, chunkerPort, embedderPort, conversationsPort));
+export const handler = makeHandler(servicesFor(documentsPort, statePort, vectorsPort, manifestsPort, chunkerPort, embedderPort, conversationsPort));

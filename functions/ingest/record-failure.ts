@@ -1,4 +1,4 @@
-import { statePort } from '../../shared/adapters/blob-store';
+import { documentsPort, statePort } from '../../shared/adapters/blob-store';
 import { manifestsPort } from '../../shared/adapters/manifest-store';
 import { vectorsPort } from '../../shared/adapters/vector-store';
 import { conversationsPort } from '../../shared/adapters/conversations';
@@ -13,4 +13,4 @@ export const makeHandler = taskHandler(
   (services: RecordFailureDeps, input) => recordFailure(services, input, input.error, input.document, input.chunks),
   labels,
 );
-export const handler = makeHandler(servicesFor(statePort, vectorsPort, manifestsPort, conversationsPort));
+export const handler = makeHandler(servicesFor(documentsPort, statePort, vectorsPort, manifestsPort, conversationsPort));

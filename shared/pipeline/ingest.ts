@@ -1,9 +1,10 @@
 import type { Chunk, IndexedChunk } from '../documents/chunk';
 import type { ExtractedDocument } from '../documents/extractors/document-types';
-import { documentIdFor, fingerprintFor, generationChunkIds } from '../documents/identity';
-import { IndexConsistencyError, UnsupportedDocumentError } from '../errors';
+import { documentIdFor, fingerprintFor, generationChunkIds, sha256Hex } from '../documents/identity';
+import { IndexConsistencyError, NotFoundError, UnsupportedDocumentError } from '../errors';
 import { logger, metrics, MetricUnit } from '../observability/telemetry';
 import { indexedChunkIds } from '../vectors/vector-store';
+import { tenantOfKey } from './document-keys';
 import { newManifest, workPrefix } from './manifest';
 import type { Services } from './services';
 
@@ -17,6 +18,8 @@ import type { Services } from './services';
 export interface DocumentRef {
   tenant: string;
   key: string;
+  /** The object version the event (or sweep, or upload) that started the execution saw, when it named one. */
+  etag?: string;
 }
 
 export interface ExtractOutput {
@@ -201,8 +204,7 @@ export function bumpIndexGenerationCoalesced(conversations: GenerationStore, ten
   return next;
 }
 
-async function removeWorkFiles(services: Pick<Services, 'state'>, tenant: string, documentId: string): Promise<void> {
-  const prefix = workPrefix(tenant, documentId);
+async function removeWorkFiles(services: Pick<Services, 'state'>, prefix: string): Promise<void> {
   let cursor: string | undefined;
   do {
     const page = await services.state.list(prefix, cursor);
@@ -211,16 +213,76 @@ async function removeWorkFiles(services: Pick<Services, 'state'>, tenant: string
   } while (cursor);
 }
 
-export type FinalizeDocumentDeps = Pick<Services, 'state' | 'vectors' | 'manifests' | 'chunker' | 'embedder' | 'conversations'>;
+/**
+ * Where the object stands against the version an execution read. Events for one object may be delivered twice and
+ * out of order, and their executions run concurrently (on Step Functions as in the local interpreter), so an older
+ * version's execution can reach Finalize after a newer one's, or after the object was deleted.
+ * 'current': the object still holds that version (or none was read yet); 'changed': it holds another; 'gone': deleted.
+ */
+export async function objectStanding(
+  services: Pick<Services, 'documents'>,
+  ref: DocumentRef,
+  version: string | undefined,
+): Promise<{ standing: 'current'; etag: string | undefined } | { standing: 'changed' | 'gone' }> {
+  const head = await services.documents.head(ref.key);
+  if (!head) return { standing: 'gone' };
+  // The etag the execution started with is still the object's: nothing was written since, so Extract read it as it is.
+  if (version === undefined || (ref.etag !== undefined && head.etag === ref.etag)) return { standing: 'current', etag: head.etag };
+  try {
+    return sha256Hex(await services.documents.get(ref.key)) === version ? { standing: 'current', etag: head.etag } : { standing: 'changed' };
+  } catch (error) {
+    if (error instanceof NotFoundError) return { standing: 'gone' };
+    throw error;
+  }
+}
 
-/** Makes the new generation live: checks every chunk is indexed, drops stale chunks, writes the manifest. */
+/**
+ * Withdraws what an overtaken execution wrote: its generation's chunks (unless that generation is the live one)
+ * and its generation's work files. Other generations' work files are left alone: a newer execution may be using
+ * them. When the object is gone, a PENDING or FAILED manifest (a trace of ingesting an object that no longer
+ * exists) goes too; an INDEXED one is the delete event's to remove, with every chunk of the document.
+ */
+async function withdrawOvertaken(
+  services: Pick<Services, 'state' | 'vectors' | 'manifests' | 'conversations'>,
+  ref: DocumentRef,
+  generation: { fingerprint?: string; chunkCount?: number },
+  standing: 'changed' | 'gone',
+): Promise<void> {
+  const documentId = documentIdFor(ref.tenant, ref.key);
+  const manifest = await services.manifests.get(ref.tenant, documentId);
+  const { fingerprint, chunkCount } = generation;
+  if (fingerprint && fingerprint !== manifest?.fingerprint) {
+    if (chunkCount) {
+      await services.vectors.deleteChunks(ref.tenant, generationChunkIds(documentId, fingerprint, chunkCount));
+      // Its chunks were searchable while it ran: answers cached meanwhile must not be served.
+      await bumpIndexGenerationCoalesced(services.conversations, ref.tenant);
+    }
+    await removeWorkFiles(services, `${workPrefix(ref.tenant, documentId)}${fingerprint}/`);
+  }
+  if (standing === 'gone' && manifest && manifest.status !== 'INDEXED') await services.manifests.delete(ref.tenant, documentId);
+  metrics.addMetric('OvertakenIngestions', MetricUnit.Count, 1);
+  logger.info('Ingestion overtaken by a later object event; its generation withdrawn', { documentId, standing });
+}
+
+export type FinalizeDocumentDeps = Pick<Services, 'documents' | 'state' | 'vectors' | 'manifests' | 'chunker' | 'embedder' | 'conversations'>;
+
+/**
+ * Makes the new generation live: checks every chunk is indexed, drops stale chunks, writes the manifest. An
+ * execution overtaken by a later event (the object changed or was deleted since Extract read it) makes nothing
+ * live: it withdraws its own generation and ends, so the object's latest event decides the final state.
+ */
 export async function finalizeDocument(
   services: FinalizeDocumentDeps,
   ref: DocumentRef,
   document: ExtractOutput,
   chunking: ChunkOutput,
-): Promise<{ chunkCount: number }> {
+): Promise<{ chunkCount: number; overtaken?: true }> {
   const { vectors, manifests } = services;
+  const object = await objectStanding(services, ref, document.version);
+  if (object.standing !== 'current') {
+    await withdrawOvertaken(services, ref, { fingerprint: document.fingerprint, chunkCount: chunking.chunkCount }, object.standing);
+    return { chunkCount: 0, overtaken: true };
+  }
   const indexed = await storedChunks(services, ref.tenant, document.documentId, document.fingerprint, chunking.chunkCount);
   if (indexed !== chunking.chunkCount) {
     throw new IndexConsistencyError(`Index holds ${indexed} chunks of this version, expected ${chunking.chunkCount}`);
@@ -235,6 +297,8 @@ export async function finalizeDocument(
   await manifests.put({
     ...previous,
     status: 'INDEXED',
+    // The object version that holds this content: a delete or another execution may have rewritten the manifest since Extract.
+    ...(object.etag !== undefined ? { etag: object.etag } : {}),
     version: document.version,
     contentType: document.contentType,
     bytes: document.bytes,
@@ -270,24 +334,45 @@ export function failureReason(error: { Error?: string; Cause?: string } | undefi
   return { error: name, reason: reason.slice(0, 1000) || name };
 }
 
-export type RecordFailureDeps = Pick<Services, 'state' | 'vectors' | 'manifests' | 'conversations'>;
+export type RecordFailureDeps = Pick<Services, 'documents' | 'state' | 'vectors' | 'manifests' | 'conversations'>;
 
 /**
  * Records a failed ingestion: manifest FAILED with the reason, the failed attempt's partial
  * chunks removed (the previously live generation stays searchable), work files removed.
+ * An upsert that failed because a later event overtook it (the object changed or was deleted since Extract read
+ * it, so a delete removed its work files, say) is not a failure of the object: it withdraws what it wrote and
+ * records nothing, leaving the later event's execution to decide the document's state.
  */
 export async function recordFailure(
   services: RecordFailureDeps,
-  ref: DocumentRef,
+  ref: DocumentRef & { action?: 'upsert' | 'delete' },
   error: { Error?: string; Cause?: string } | undefined,
-  document?: { fingerprint?: string },
+  document?: { fingerprint?: string; version?: string },
   chunks?: { chunkCount?: number },
-): Promise<{ status: 'FAILED'; reason: string }> {
+): Promise<{ status: 'FAILED' | 'OVERTAKEN'; reason: string }> {
   const documentId = documentIdFor(ref.tenant, ref.key);
   const { error: name, reason } = failureReason(error);
+  // Extract's NotFoundError: the object was deleted before it could be read; otherwise only a read version can be overtaken.
+  if (ref.action !== 'delete' && (document?.version !== undefined || name === 'NotFoundError')) {
+    const object = await objectStanding(services, ref, document?.version);
+    if (object.standing !== 'current') {
+      await withdrawOvertaken(services, ref, { fingerprint: document?.fingerprint, chunkCount: chunks?.chunkCount }, object.standing);
+      return { status: 'OVERTAKEN', reason };
+    }
+  }
   const previous = (await services.manifests.get(ref.tenant, documentId)) ?? newManifest(ref.tenant, ref.key, documentId);
   // Manifest first, then the partial chunks: a batch finishing late sees FAILED and withdraws itself.
-  await services.manifests.put({ ...previous, status: 'FAILED', failure: { error: name, reason, at: now() }, updatedAt: now() });
+  // Work files or chunks that vanished under a current version: a delete event's execution raced this one (it
+  // checked the object, the object was written again, it cleaned up). Not the object's fault: without an etag the
+  // next re-index sweep takes the manifest as stale and ingests the document again.
+  const lostToRace = document?.version !== undefined && (name === 'NotFoundError' || name === 'IndexConsistencyError');
+  await services.manifests.put({
+    ...previous,
+    status: 'FAILED',
+    ...(lostToRace ? { etag: undefined } : {}),
+    failure: { error: name, reason, at: now() },
+    updatedAt: now(),
+  });
   if (document?.fingerprint && document.fingerprint !== previous.fingerprint) {
     // Chunked: the attempt's ids are known. Not chunked yet: nothing of it can be in the index.
     if (chunks?.chunkCount) {
@@ -296,24 +381,36 @@ export async function recordFailure(
       await services.conversations.bumpIndexGeneration(ref.tenant);
     }
   }
-  await removeWorkFiles(services, ref.tenant, documentId);
+  await removeWorkFiles(services, workPrefix(ref.tenant, documentId));
   metrics.addMetric('FailedDocuments', MetricUnit.Count, 1);
   logger.warn('Document ingestion failed', { documentId, error: name });
   return { status: 'FAILED', reason };
 }
 
-export type DeleteDocumentDeps = Pick<Services, 'state' | 'vectors' | 'manifests' | 'conversations'>;
+export type DeleteDocumentDeps = Pick<Services, 'documents' | 'state' | 'vectors' | 'manifests' | 'conversations'>;
 
 /**
  * A delete event: every vector of the document and its manifest go. This one deletes by
  * document rather than by known ids (a scan on S3 Vectors), so no stray chunk can outlive its object.
  */
-export async function deleteDocument(services: DeleteDocumentDeps, ref: DocumentRef): Promise<{ deleted: true; documentId: string }> {
+export async function deleteDocument(services: DeleteDocumentDeps, ref: DocumentRef): Promise<{ deleted: boolean; documentId: string }> {
   const documentId = documentIdFor(ref.tenant, ref.key);
+  // A delete event delivered after the object was written again is stale: the create event that follows it owns the
+  // document now. (A document indexed under a tenant its key does not name is withdrawn whether or not it exists.)
+  if (tenantOfKey(ref.key) === ref.tenant && (await services.documents.head(ref.key))) {
+    logger.info('Delete skipped: the object exists again', { documentId });
+    return { deleted: false, documentId };
+  }
   await services.vectors.deleteDocument(ref.tenant, documentId);
-  await removeWorkFiles(services, ref.tenant, documentId);
+  await removeWorkFiles(services, workPrefix(ref.tenant, documentId));
   await services.manifests.delete(ref.tenant, documentId);
   await services.conversations.bumpIndexGeneration(ref.tenant);
+  if (tenantOfKey(ref.key) === ref.tenant && (await services.documents.head(ref.key))) {
+    // Written again while this ran: its new version's chunks, work files or manifest may have gone with the old
+    // ones. A PENDING manifest without an etag makes the next re-index sweep ingest it again.
+    await services.manifests.create({ ...newManifest(ref.tenant, ref.key, documentId), status: 'PENDING' });
+    logger.info('Object written again during its delete: left PENDING for the next sweep', { documentId });
+  }
   metrics.addMetric('DeletedDocuments', MetricUnit.Count, 1);
   logger.info('Document deleted', { documentId });
   return { deleted: true, documentId };

@@ -142,11 +142,20 @@ export class ManifestStore {
   /** One page of a tenant's manifests (or every tenant's, when tenant is undefined). */
   async list(tenant: string | undefined, cursor?: string, limit = 200): Promise<{ manifests: DocumentManifest[]; nextCursor?: string }> {
     const page = await this.state.list(tenant ? `manifests/${tenant}/` : 'manifests/', cursor, limit);
+    // A manifest listed and then deleted before it is read (a document deleted while the page is read) is gone:
+    // left out of the page, not a 404 for the whole listing.
     const manifests = await Promise.all(
       page.items
         .filter((item) => item.key.endsWith('.json'))
-        .map(async (item) => JSON.parse((await this.state.get(item.key)).toString('utf8')) as DocumentManifest),
+        .map(async (item) => {
+          try {
+            return JSON.parse((await this.state.get(item.key)).toString('utf8')) as DocumentManifest;
+          } catch (error) {
+            if (error instanceof NotFoundError) return undefined;
+            throw error;
+          }
+        }),
     );
-    return { manifests, nextCursor: page.nextCursor };
+    return { manifests: manifests.filter((m): m is DocumentManifest => m !== undefined), nextCursor: page.nextCursor };
   }
 }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Dirent, Stats } from 'node:fs';
 import { mkdir, readdir, readFile, realpath, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NotFoundError, ValidationError } from '../errors';
+import { NotFoundError, StorageFullError, ValidationError } from '../errors';
 import type { BlobHead, BlobPage, BlobStore, PutOptions } from './blob-store';
 
 /**
@@ -41,6 +41,33 @@ function errorCode(error: unknown): string | undefined {
 }
 
 const MAX_NAME_BYTES = 255;
+const SIDECAR_SUFFIX = '.json';
+
+/** ENOSPC (no space left on the device) and EDQUOT (disk quota exceeded), as a StorageFullError; anything else as it is. */
+export function storageFullErrorOf(error: unknown): unknown {
+  const code = errorCode(error);
+  if (code === 'ENOSPC')
+    return new StorageFullError('No space left on the device that holds the local data folder; free some space, then re-drive the document', { cause: code });
+  if (code === 'EDQUOT')
+    return new StorageFullError('The disk quota of the local data folder is exhausted; free some space, then re-drive the document', { cause: code });
+  return error;
+}
+
+/** How the store writes a file's bytes (a test seam: a full disk is simulated by a writer that fails with ENOSPC). */
+export type WriteBytes = (file: string, bytes: Buffer) => Promise<void>;
+
+/** Whether a process runs under `pid` (EPERM: it does, as another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) === 'EPERM';
+  }
+}
+
+/** Attempts of a put whose folder a concurrent delete removed between mkdir and the write (pruneEmptyDirectories). */
+const PUT_ATTEMPTS = 3;
 
 function compareKeys(a: string, b: string): number {
   // S3 lists in UTF-8 byte order; JS string comparison uses UTF-16 code units, which differs for astral characters.
@@ -72,6 +99,7 @@ function keySegments(key: string, allowPrefix = false): string[] {
   }
   const last = segments[segments.length - 1] ?? '';
   if (last === '..' || (!allowPrefix && last === '.')) throw new ValidationError(`Blob ${what} has a ".." segment`);
+
   const first = segments[0] ?? '';
   if ((complete.length > 0 || !allowPrefix) && RESERVED_DIRECTORIES.includes(first)) {
     throw new ValidationError(`Blob ${what} must not start with a reserved directory (${RESERVED_DIRECTORIES.join(', ')})`);
@@ -84,8 +112,13 @@ export class FilesystemBlobStore implements BlobStore {
   /** The root with its own symlinks resolved (a temp folder under /tmp may itself be a link), read once. */
   private realRoot: string | undefined;
 
-  constructor(rootDir: string) {
+  private readonly writeBytes: WriteBytes;
+  /** The once-per-store removal of temp files left by a process that died mid-write. */
+  private orphansRemoved: Promise<void> | undefined;
+
+  constructor(rootDir: string, options: { writeBytes?: WriteBytes } = {}) {
     this.root = path.resolve(rootDir);
+    this.writeBytes = options.writeBytes ?? ((file, bytes) => writeFile(file, bytes));
   }
 
   /** The key itself: the documents folder is the user's own, and a key names its file there. */
@@ -113,23 +146,40 @@ export class FilesystemBlobStore implements BlobStore {
       ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
       ...(options.metadata !== undefined && Object.keys(options.metadata).length > 0 ? { metadata: { ...options.metadata } } : {}),
     };
-    try {
-      await mkdir(path.dirname(file), { recursive: true });
-      // Metadata first: a watcher that reacts to the data file then reads the matching content type.
-      if (Object.keys(sidecar).length > 0) {
-        await mkdir(path.dirname(sidecarFile), { recursive: true });
-        await this.writeAtomically(sidecarFile, Buffer.from(JSON.stringify(sidecar), 'utf8'));
-      } else {
-        // A put replaces the object, metadata included (as on S3).
-        await rm(sidecarFile, { force: true });
+    const hasSidecar = Object.keys(sidecar).length > 0;
+    // The metadata sidecar is named <file name>.json: with one, the file name may take 5 bytes less (else ENAMETOOLONG, a 500).
+    const maxNameBytes = MAX_NAME_BYTES - SIDECAR_SUFFIX.length;
+    if (hasSidecar && Buffer.byteLength(path.basename(file), 'utf8') > maxNameBytes) {
+      throw new ValidationError(`Blob key has a file name longer than ${maxNameBytes} bytes`, [
+        {
+          path: 'key',
+          message: `with a content type or metadata, the file name is at most ${maxNameBytes} bytes in the local folder (its metadata file adds "${SIDECAR_SUFFIX}")`,
+        },
+      ]);
+    }
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await mkdir(path.dirname(file), { recursive: true });
+        // Metadata first: a watcher that reacts to the data file then reads the matching content type.
+        if (hasSidecar) {
+          await mkdir(path.dirname(sidecarFile), { recursive: true });
+          await this.writeAtomically(sidecarFile, Buffer.from(JSON.stringify(sidecar), 'utf8'));
+        } else {
+          // A put replaces the object, metadata included (as on S3).
+          await rm(sidecarFile, { force: true });
+        }
+        await this.writeAtomically(file, bytes);
+        return;
+      } catch (error) {
+        const code = errorCode(error);
+        if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') {
+          throw new ValidationError(`Blob key "${key}" conflicts with an existing key (a key cannot also be a folder)`);
+        }
+        // A delete of the folder's last key pruned the folder after our mkdir (two ingestions of one document, a
+        // delete event racing a create): make it again. Seen as ENOENT from mkdir or rename under concurrent events.
+        if (code === 'ENOENT' && attempt < PUT_ATTEMPTS) continue;
+        throw storageFullErrorOf(error);
       }
-      await this.writeAtomically(file, bytes);
-    } catch (error) {
-      const code = errorCode(error);
-      if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST') {
-        throw new ValidationError(`Blob key "${key}" conflicts with an existing key (a key cannot also be a folder)`);
-      }
-      throw error;
     }
   }
 
@@ -184,20 +234,39 @@ export class FilesystemBlobStore implements BlobStore {
   private sidecarPath(key: string): string {
     const segments = keySegments(key);
     const last = segments.pop() ?? '';
-    return path.join(this.root, META_DIR, ...segments, `${last}.json`);
+    return path.join(this.root, META_DIR, ...segments, `${last}${SIDECAR_SUFFIX}`);
   }
 
   private async writeAtomically(target: string, bytes: Buffer): Promise<void> {
     const tmpDir = path.join(this.root, TMP_DIR);
     await mkdir(tmpDir, { recursive: true });
-    const tmp = path.join(tmpDir, `${randomUUID()}.tmp`);
+    this.orphansRemoved ??= this.removeOrphanTempFiles(tmpDir);
+    await this.orphansRemoved;
+    // Named after the writing process, so a later one can tell a half-written file of a dead process from a write in flight.
+    const tmp = path.join(tmpDir, `${process.pid}-${randomUUID()}.tmp`);
     try {
-      await writeFile(tmp, bytes);
+      await this.writeBytes(tmp, bytes);
       await rename(tmp, target);
     } catch (error) {
       await rm(tmp, { force: true });
       throw error;
     }
+  }
+
+  /**
+   * Removes temp files whose writing process is gone: a process killed mid-write (SIGKILL, a crash, power loss)
+   * leaves its half-written file in `.tmp/`, which nothing reads and nothing else would ever remove (seen after a
+   * SIGKILL during a burst, tests/e2e/crash-recovery.test.ts). Files of live processes are writes in flight.
+   */
+  private async removeOrphanTempFiles(tmpDir: string): Promise<void> {
+    const names = await readdir(tmpDir).catch(() => [] as string[]);
+    await Promise.all(
+      names.map(async (name) => {
+        const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+        if (Number.isSafeInteger(pid) && pid > 0 && processAlive(pid)) return;
+        await rm(path.join(tmpDir, name), { force: true });
+      }),
+    );
   }
 
   /**

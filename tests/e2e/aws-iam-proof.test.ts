@@ -111,6 +111,14 @@ describe.each(MODES)('IAM proof ($name mode): every AWS call of the emulated sta
     expect(one.body.status).toBe('INDEXED');
   }, 60_000);
 
+  it('lists the files that are never indexed for the operator (the development token holds the admin scope)', async () => {
+    await putObject('Stray/notes.txt', 'A file under a folder that is no tenant name.');
+    const rejected = await request<{ files: { key: string; reason: string }[] }>(url('/rejected-files'));
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.files.map((f) => f.key)).toContain('Stray/notes.txt');
+    expect(stack.proof.calls.some((c) => c.function === 'api-documents' && c.command === 'S3Client.ListObjectsV2Command')).toBe(true);
+  }, 60_000);
+
   it('streams an answer over the function URL path, keeps the session, caches the answer, and reads and deletes the session', async () => {
     // Not the question asked above, whose answer is cached: this one runs the whole streaming path.
     const question = 'When does the library close on Thursdays?';
@@ -178,7 +186,7 @@ describe.each(MODES)('IAM proof ($name mode): every AWS call of the emulated sta
     expect(stack.proof.calls.some((c) => c.function === 'ingest-extract' && c.command === lookup)).toBe(true);
   }, 60_000);
 
-  it('fails an object event whose object is already gone with "no longer exists" (S3 answered 404, not 403)', async () => {
+  it('leaves no document for an object event whose object is already gone (S3 answered 404, not 403, and the failure is not recorded for a file that no longer exists)', async () => {
     const key = `${TENANT}/gone-before-extraction.txt`;
     await putObject(key, 'A short note that is deleted before its ingestion runs.');
     await stack.runtime.settle();
@@ -188,10 +196,11 @@ describe.each(MODES)('IAM proof ($name mode): every AWS call of the emulated sta
     await trigger(s3Event('Object Created', key, head), lambdaContext('ingest-trigger'));
     await stack.runtime.settle();
 
-    const failed = await manifest(key);
-    expect(failed?.status).toBe('FAILED');
-    expect(failed?.failure?.error).toBe('NotFoundError');
-    // Re-driving it finds the object gone: 404 with a reason, not a dependency error.
+    // Extract met a 404 (a 403 would be a DependencyUnavailableError and a retry); RecordFailure found the object
+    // gone and left no ghost FAILED document behind (shared/pipeline/ingest.ts).
+    expect(await manifest(key)).toBeUndefined();
+    expect(stack.proof.calls.some((c) => c.function === 'ingest-record-failure' && c.command === 'S3Client.HeadObjectCommand')).toBe(true);
+    // Re-driving it finds nothing: 404 with a reason, not a dependency error.
     const redrive = await request<{ error: { code: string } }>(url(`/documents/${documentIdFor(TENANT, key)}/redrive`), { method: 'POST' });
     expect(redrive.status).toBe(404);
     expect(redrive.body.error.code).toBe('NotFoundError');

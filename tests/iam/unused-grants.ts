@@ -59,6 +59,20 @@ export const KEPT_GRANTS: readonly KeptGrant[] = [
       "Removes (and, on a Knowledge Base, waits out the removal of) the failed attempt's partial chunks. In the staged failure the attempt's other batches may withdraw their own chunks first, so whether any are left is a race; the statement's list or get action is exercised, and the same delete is proven by the late-batch withdrawal of ingest-embed-batch.",
   })),
   {
+    action: 's3:ListBucket',
+    functions: ['ingest-finalize'],
+    resource: 'rag-ci-documents',
+    reason:
+      'Finalize HEADs the object before its version goes live; an object deleted meanwhile must answer 404 (the execution withdraws itself), which S3 gives only with s3:ListBucket, else 403 and the step fails. A race the run does not stage (tests/integration/shared/pipeline/event-order.test.ts does).',
+  },
+  {
+    action: 's3:PutObject',
+    functions: ['ingest-delete-document'],
+    resource: '/manifests/*',
+    reason:
+      'A delete that finds its object written again after it removed the document marks the document PENDING for the next sweep. A race the run does not stage (tests/integration/shared/pipeline/event-order.test.ts does).',
+  },
+  {
     action: 'aws-marketplace:ViewSubscriptions',
     functions: ['query-retrieve-and-rank', 'query-generate', 'api-query-stream'],
     reason:

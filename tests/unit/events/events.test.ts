@@ -137,8 +137,12 @@ describe('sample events (events/*.json) are accepted by their handlers', () => {
     for (const { batchKey } of chunking.batches) {
       await embedBatch(services, { tenant: TENANT, documentId: LEAVE_DOCUMENT_ID, fingerprint: EVENT_DOCUMENT.fingerprint, batchKey });
     }
-    await finalizeDocument(services, { tenant: TENANT, key: LEAVE_KEY }, EVENT_DOCUMENT, chunking);
+    // The execution's etag is the object's: Finalize makes a version live only while the store still holds it.
+    await finalizeDocument(services, { tenant: TENANT, key: LEAVE_KEY, etag: await leaveEtag() }, EVENT_DOCUMENT, chunking);
   }
+
+  /** The stored leave policy's etag: the events' executions started from it (their `version` is not its hash). */
+  const leaveEtag = async (): Promise<string | undefined> => (await services.documents.head(LEAVE_KEY))?.etag;
 
   // ---- One case per event file ----
 
@@ -287,7 +291,7 @@ describe('sample events (events/*.json) are accepted by their handlers', () => {
       for (const { batchKey } of chunking.batches) {
         await embedBatch(services, { tenant: TENANT, documentId: LEAVE_DOCUMENT_ID, fingerprint: EVENT_DOCUMENT.fingerprint, batchKey });
       }
-      const result = await invoke('ingest-finalize.json');
+      const result = await invoke('ingest-finalize.json', { ...readEvent<object>('ingest-finalize.json'), etag: await leaveEtag() });
       expect(result).toEqual({ chunkCount: 23 });
       expect(await services.manifests.get(TENANT, LEAVE_DOCUMENT_ID)).toMatchObject({
         status: 'INDEXED',
@@ -298,7 +302,7 @@ describe('sample events (events/*.json) are accepted by their handlers', () => {
 
     'ingest-record-failure.json': async () => {
       await prepareBatches();
-      const result = await invoke('ingest-record-failure.json');
+      const result = await invoke('ingest-record-failure.json', { ...readEvent<object>('ingest-record-failure.json'), etag: await leaveEtag() });
       expect(result).toEqual({ status: 'FAILED', reason: 'Bedrock InvokeModel throttled after 10 attempts' });
       expect((await services.manifests.get(TENANT, LEAVE_DOCUMENT_ID))?.failure).toMatchObject({ error: 'ThrottlingError' });
       // Work files of the failed attempt are gone.
@@ -307,6 +311,8 @@ describe('sample events (events/*.json) are accepted by their handlers', () => {
 
     'ingest-delete-document.json': async () => {
       await prepareIndexed();
+      // The object's delete event: the object is gone (a delete that finds it back does nothing).
+      await services.documents.delete(LEAVE_KEY);
       const result = await invoke('ingest-delete-document.json');
       expect(result).toEqual({ deleted: true, documentId: LEAVE_DOCUMENT_ID });
       expect(await services.vectors.countDocument(TENANT, LEAVE_DOCUMENT_ID)).toBe(0);
