@@ -37,8 +37,30 @@ async function ensurePdfjs(): Promise<void> {
 }
 
 function shortReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
   return (message.split('\n')[0] ?? '').replace(/\.$/, '').slice(0, 160).toLowerCase() || 'unknown error';
+}
+
+/** The end-of-file marker ends the file's last line; padding or junk after it is common, so the last 1 KB is searched. */
+const EOF_WINDOW = 1024;
+
+/**
+ * Why PDF.js could not open the file, in words for the person who uploaded it. PDF.js names its errors
+ * (PasswordException, InvalidPDFException); its messages ("No password given") are meant for developers.
+ * An encrypted PDF with an empty user password (restrictions only) opens without one and is read as usual.
+ */
+export function openFailureReason(error: unknown, bytes: Buffer): string {
+  // Read by shape, not instanceof: PDF.js may live in another realm (jest loads it through Node's own loader).
+  const name = typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined;
+  if (name === 'PasswordException') return 'PDF is encrypted (password-protected); it cannot be read without its password';
+  if (name === 'InvalidPDFException') {
+    // Objects but no end marker: the start of a real PDF whose end is missing.
+    const truncated = bytes.includes(' obj') && !bytes.subarray(-EOF_WINDOW).includes('%%EOF');
+    return truncated
+      ? 'PDF could not be parsed: the file is incomplete (it ends before its end-of-file marker, as a cut-short download or copy does)'
+      : 'PDF could not be parsed: the file is damaged (its structure is not valid PDF)';
+  }
+  return `PDF could not be parsed: ${shortReason(error)}`;
 }
 
 async function pageText(pdf: PdfDocument, pageNumber: number): Promise<string> {
@@ -73,7 +95,7 @@ export const extractPdf: FormatExtractor = async (input) => {
     // verbosity 0: PDF.js warnings about fonts would otherwise go to the console.
     pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0, stopAtErrors: false });
   } catch (error) {
-    throw new UnsupportedDocumentError(`PDF could not be parsed: ${shortReason(error)}`, { cause: error });
+    throw new UnsupportedDocumentError(openFailureReason(error, bytes), { cause: error });
   }
   try {
     if (pdf.numPages > maxPages) {
