@@ -11,7 +11,8 @@ import { modelGate } from './model-gate';
  * - POST /model/{modelId}/converse        answers with a sentence from the numbered sources + "[n]"
  * - POST /model/{modelId}/converse-stream the same answer as AWS event-stream binary frames
  * - POST /guardrail/{id}/version/{v}/apply heuristic policies: prompt attack, PII, denied topics, grounding
- * Per-model faults make fallback chains testable; stream faults cut the socket, raise an exception
+ * Per-model faults make fallback chains testable; a fault schedule fails calls of every model at a seeded
+ * rate (the load suite); stream faults cut the socket, raise an exception
  * event mid-stream or omit messageStop.
  *
  * Models are gated as Bedrock gates them, from the model catalogue (shared/models/catalog.ts): the
@@ -29,6 +30,12 @@ export interface ModelFault {
   /** How many requests to fail before answering normally; unlimited when absent. */
   times?: number;
 }
+
+/**
+ * Decides, call by call, whether a model call fails and how (the load suite: a seeded share of throttling and
+ * 5xx on every model, bench/load/fault-schedule.ts). Consulted after the per-model faults.
+ */
+export type ModelFaultSchedule = (call: { operation: 'InvokeModel' | 'Converse' | 'ConverseStream'; modelId: string }) => ModelFault | undefined;
 
 export interface StreamFaults {
   /** Send an exception event (e.g. modelStreamErrorException) after this many events. */
@@ -132,6 +139,8 @@ export class BedrockRuntimeEmulator extends ServiceEmulator<RecordedCall> {
   /** Per-model faults, answered before the model runs (fallback tests). */
   readonly modelFaults = new Map<string, ModelFault>();
   streamFaults: StreamFaults = {};
+  /** Faults decided per call for every model (e.g. seeded probabilistic throttling); none when absent. */
+  faultSchedule?: ModelFaultSchedule;
   guardrailPolicy: GuardrailPolicy = {
     deniedTopics: [],
     groundingThreshold: 0.5,
@@ -159,6 +168,7 @@ export class BedrockRuntimeEmulator extends ServiceEmulator<RecordedCall> {
   protected override resetState(): void {
     this.modelFaults.clear();
     this.streamFaults = {};
+    this.faultSchedule = undefined;
     this.deniedModels.clear();
     this.endOfLife.clear();
     this.clock = Date.now;
@@ -174,14 +184,20 @@ export class BedrockRuntimeEmulator extends ServiceEmulator<RecordedCall> {
     return body;
   }
 
-  private modelFault(modelId: string): EmulatorResponse | undefined {
+  private modelFault(modelId: string, operation: 'InvokeModel' | 'Converse' | 'ConverseStream'): EmulatorResponse | undefined {
+    const fault = this.programmedFault(modelId) ?? this.faultSchedule?.({ operation, modelId });
+    if (!fault) return undefined;
+    return { status: fault.status, headers: { 'x-amzn-errortype': fault.code }, body: { message: fault.message ?? fault.code } };
+  }
+
+  private programmedFault(modelId: string): ModelFault | undefined {
     const fault = this.modelFaults.get(modelId);
     if (!fault) return undefined;
     if (fault.times !== undefined) {
       if (fault.times <= 0) return undefined;
       fault.times -= 1;
     }
-    return { status: fault.status, headers: { 'x-amzn-errortype': fault.code }, body: { message: fault.message ?? fault.code } };
+    return fault;
   }
 
   /** Bedrock's answer when this model cannot serve this request (shared with the Agent Runtime emulator). */
@@ -194,7 +210,7 @@ export class BedrockRuntimeEmulator extends ServiceEmulator<RecordedCall> {
   private invoke(req: EmulatorRequest): EmulatorResponse {
     const modelId = req.params.modelId ?? '';
     const body = this.record('InvokeModel', req, modelId);
-    const fault = this.modelGate(modelId, req) ?? this.modelFault(modelId);
+    const fault = this.modelGate(modelId, req) ?? this.modelFault(modelId, 'InvokeModel');
     if (fault) return fault;
     if (modelId.includes('titan-embed')) return this.titan(body);
     if (modelId.includes('cohere.embed')) return this.cohere(modelId, body);
@@ -283,7 +299,7 @@ export class BedrockRuntimeEmulator extends ServiceEmulator<RecordedCall> {
   private converse(req: EmulatorRequest): EmulatorResponse {
     const modelId = req.params.modelId ?? '';
     const body = this.record('Converse', req, modelId);
-    const fault = this.modelGate(modelId, req) ?? this.modelFault(modelId);
+    const fault = this.modelGate(modelId, req) ?? this.modelFault(modelId, 'Converse');
     if (fault) return fault;
     if (!Array.isArray(body.messages) || body.messages.length === 0) return validation('messages must not be empty');
     const a = this.answer(body);
@@ -315,7 +331,7 @@ export class BedrockRuntimeEmulator extends ServiceEmulator<RecordedCall> {
   private async converseStream(req: EmulatorRequest, res: ServerResponse): Promise<EmulatorResponse | undefined> {
     const modelId = req.params.modelId ?? '';
     const body = this.record('ConverseStream', req, modelId);
-    const fault = this.modelGate(modelId, req) ?? this.modelFault(modelId);
+    const fault = this.modelGate(modelId, req) ?? this.modelFault(modelId, 'ConverseStream');
     if (fault) return fault;
     if (!Array.isArray(body.messages) || body.messages.length === 0) return validation('messages must not be empty');
     const a = this.answer(body);
