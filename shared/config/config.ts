@@ -189,10 +189,11 @@ const envSchema = z.object({
   RAG_MIN_RELEVANCE: num(0, 1).default(0),
   /** Share of the question's (IDF-weighted) content terms the best chunks must cover, else the answer is "not found" (shared/pipeline/relevance-floor.ts). */
   RAG_MIN_COVERAGE: num(0, 1).default(0.25),
+  /** v2 fences retrieved text as untrusted data (issue 15, prompt injection); v1 stays for answers cached under it. */
   RAG_PROMPT_VERSION: z
     .string()
     .regex(/^[\w.-]+$/)
-    .default('v1'),
+    .default('v2'),
   /** Set by the Lambda runtime (reserved variable): tells a handler it runs on Lambda. */
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
   // --- AWS ---

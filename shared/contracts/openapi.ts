@@ -136,7 +136,7 @@ const queryResponseExample: z.input<typeof queryResponseSchema> = {
   usage,
   model,
   fallbackUsed: false,
-  promptVersion: 'v1',
+  promptVersion: 'v2',
   requestId,
   sessionId,
   newSession: false,
@@ -145,7 +145,7 @@ const queryResponseExample: z.input<typeof queryResponseSchema> = {
 
 /** One example per event type (a new type without one does not compile). */
 const streamEventExamples: { [K in StreamEventType]: z.input<(typeof STREAM_EVENT_SCHEMAS)[K]> } = {
-  meta: { requestId, model, promptVersion: 'v1', sessionId, cached: false },
+  meta: { requestId, model, promptVersion: 'v2', sessionId, cached: false },
   delta: { text: 'Customers can return an item ' },
   replace: { text: 'Sorry, I cannot help with that request.', reason: 'guardrail' },
   citations: { citations: [citation] },
@@ -586,7 +586,7 @@ function operations(options: OpenApiOptions): Record<string, OperationDescriptio
             adapters: { blobStore: 'filesystem', embedder: 'local', vectorStore: 'lancedb', generator: 'extractive' },
             embeddingModel: 'local-hash-v1',
             generationModel: 'local-extractive-v1',
-            promptVersion: 'v1',
+            promptVersion: 'v2',
           } satisfies z.input<typeof healthResponseSchema>),
         },
       },

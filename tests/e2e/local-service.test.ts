@@ -87,7 +87,7 @@ describe('local service end to end', () => {
       const flat = (s: string) => s.replace(/\s+/g, ' ');
       expect(res.body.citations.some((c) => flat(c.excerpt).includes(flat(phrase)))).toBe(true);
       expect(res.body.answer).toContain('[1]');
-      expect(res.body.promptVersion).toBe('v1');
+      expect(res.body.promptVersion).toBe('v2');
       expect(res.body.model).toBe('local-extractive-v1');
       expect(res.body.usage.inputTokens).toBeGreaterThan(0);
       expect(res.body.guardrail.blocked).toBe(false);

@@ -87,7 +87,7 @@ describe('npm start on a fresh data folder', () => {
     const answered = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.message === 'Query answered');
     expect(answered.length).toBe(8);
     for (const entry of answered) {
-      expect(entry).toMatchObject({ promptVersion: 'v1', model: 'local-extractive-v1', correlationId: expect.any(String) });
+      expect(entry).toMatchObject({ promptVersion: 'v2', model: 'local-extractive-v1', correlationId: expect.any(String) });
       expect(entry.questionSha256).toMatch(/^[0-9a-f]{16}$/);
       expect(entry.inputTokens).toEqual(expect.any(Number));
     }

@@ -122,6 +122,10 @@ function textBlocks(content: unknown): TextBlock[] {
 }
 
 function numberedSources(text: string): { marker: number; text: string }[] {
+  // Prompt v2 on: each source fenced as `<source id="n">\n...\n</source>` (shared/prompts/source-fence.ts).
+  const fenced = [...text.matchAll(/<source id="(\d+)">\n([\s\S]*?)\n<\/source>/g)].map((m) => ({ marker: Number(m[1]), text: m[2] ?? '' }));
+  if (fenced.length > 0) return fenced;
+  // Prompt v1: `[n] text` lines.
   const parts = text.split(/(?:^|\n)\[(\d+)\][ \t]+/);
   const out: { marker: number; text: string }[] = [];
   for (let i = 1; i + 1 < parts.length; i += 2) {

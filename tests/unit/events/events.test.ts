@@ -177,7 +177,7 @@ describe('sample events (events/*.json) are accepted by their handlers', () => {
     'api-health.json': async () => {
       const result = await invoke<HttpResult>('api-health.json');
       expect(result.statusCode).toBe(200);
-      expect(bodyOf(result)).toMatchObject({ status: 'ok', promptVersion: 'v1' });
+      expect(bodyOf(result)).toMatchObject({ status: 'ok', promptVersion: 'v2' });
     },
 
     'api-query.json': async () => {

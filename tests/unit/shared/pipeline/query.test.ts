@@ -269,7 +269,7 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
         topK: 2,
         candidates: 10,
         filter: {},
-        promptVersion: 'v1',
+        promptVersion: 'v2',
         mode: 'own-retrieval',
         sessionId: 'session-9',
       });
@@ -499,7 +499,7 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
       const generation = await generate(services, rankedState(services, allowed(guarded)));
 
       expect(generator.requests).toHaveLength(1);
-      expect(generator.requests[0]).toMatchObject({ tenant: 'acme', question: guarded, promptVersion: 'v1', topK: 2, filter: {} });
+      expect(generator.requests[0]).toMatchObject({ tenant: 'acme', question: guarded, promptVersion: 'v2', topK: 2, filter: {} });
       expect(generator.requests[0]?.chunks.map((c) => [c.chunk.id, c.score])).toEqual([
         ['leave', 0.8],
         ['remote', 0.7],
@@ -638,7 +638,7 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
         location: { start: sentenceStart, end: 200 + LEAVE_TEXT.length, chunkIndex: 2, section: 'Leave' },
       });
       expect(response.citations[0]?.excerpt).toContain(CARRY_OVER);
-      expect(response).toMatchObject({ answer: `${CARRY_OVER} [1]`, model: GENERATION_MODEL, fallbackUsed: false, promptVersion: 'v1', requestId: 'req-1' });
+      expect(response).toMatchObject({ answer: `${CARRY_OVER} [1]`, model: GENERATION_MODEL, fallbackUsed: false, promptVersion: 'v2', requestId: 'req-1' });
       expect(response.usage.inputTokens).toBe(1007);
       expect(response.usage.outputTokens).toBe(200);
       const expected = costUsd(GENERATION_MODEL, { inputTokens: 1000, outputTokens: 200 }) + costUsd(EMBEDDING_MODEL, { inputTokens: 7, outputTokens: 0 });
@@ -707,7 +707,7 @@ describe('query use-cases (shared/pipeline/query.ts)', () => {
         usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
         model: GENERATION_MODEL,
         fallbackUsed: false,
-        promptVersion: 'v1',
+        promptVersion: 'v2',
         requestId: 'req-1',
       });
     });
