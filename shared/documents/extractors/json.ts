@@ -58,13 +58,38 @@ export function flattenJson(value: Json, prefix = ''): string[] {
   return [];
 }
 
+/**
+ * Nesting the flattener follows (it recurses): real documents stay far below it; `[[[[…]]]]` 5,000 deep would
+ * overflow the stack and fail with an error nobody can read.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** The deepest nesting of arrays and objects in `value`, counted without recursion, stopping past `limit`. */
+export function jsonDepth(value: Json, limit = Number.POSITIVE_INFINITY): number {
+  let deepest = 0;
+  const pending: [Json, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop() as [Json, number];
+    if (node === null || typeof node !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 function parse(text: string, format: string): Json {
+  let value: Json;
   try {
-    return JSON.parse(text) as Json;
+    value = JSON.parse(text) as Json;
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : 'invalid syntax';
     throw new UnsupportedDocumentError(`${format} could not be parsed: ${reason}`, { cause: error });
   }
+  if (jsonDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new UnsupportedDocumentError(`${format} nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; it cannot be read as text`);
+  }
+  return value;
 }
 
 function titleOf(value: Json): string | undefined {
