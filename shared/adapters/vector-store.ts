@@ -24,6 +24,7 @@ export const vectorsPort: PortFactory<'vectors'> = {
     return LanceDbVectorStore.open({
       directory: config.local.vectorsUri,
       dimensions: (await wiring.use(embedderPort)).dimensions,
+      cacheBytes: config.local.lanceDbCacheBytes,
       ...(config.adapters.embedder === 'local' ? {} : { hybrid: { vectorWeight: 1 } }),
     });
   },

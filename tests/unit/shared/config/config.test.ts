@@ -37,6 +37,12 @@ describe('loadConfig', () => {
     expect(config.local.samples).toBe(false);
   });
 
+  it("sizes LanceDB's caches from RAG_LANCEDB_CACHE_MB: the index cache, and a quarter of it for metadata", () => {
+    expect(loadConfig({}).local.lanceDbCacheBytes).toEqual({ index: 256 * 1024 * 1024, metadata: 64 * 1024 * 1024 });
+    expect(loadConfig({ RAG_LANCEDB_CACHE_MB: '64' }).local.lanceDbCacheBytes).toEqual({ index: 64 * 1024 * 1024, metadata: 16 * 1024 * 1024 });
+    expect(() => loadConfig({ RAG_LANCEDB_CACHE_MB: '4' })).toThrow(/RAG_LANCEDB_CACHE_MB/);
+  });
+
   it('keeps LanceDB in the data folder unless an object-store URI is given', () => {
     expect(loadConfig({ RAG_DATA_DIR: '/tmp/x' }).local.vectorsUri).toBe('/tmp/x/vectors');
     expect(loadConfig({ RAG_LANCEDB_URI: 's3://my-bucket/rag' }).local.vectorsUri).toBe('s3://my-bucket/rag');
