@@ -1,6 +1,6 @@
 import type { QueryRunOptions } from '../workflows/workflows';
 import { randomUUID } from 'node:crypto';
-import type { QueryRequest, QueryResponse } from '../contracts/query';
+import type { QueryRequest, QueryResponse, QueryWorkflowInput } from '../contracts/query';
 import { answeringModels } from '../config/config';
 import { answerCacheKey } from '../conversations/cache-key';
 import { rewriteFollowUp } from '../conversations/rewrite-question';
@@ -104,6 +104,17 @@ export async function cachedAnswer(deps: ConversationDeps, asked: AskedQuestion,
   return hit ? { ...hit, requestId: asked.requestId, usage: { ...hit.usage, costUsd: 0, inputTokens: 0, outputTokens: 0 } } : undefined;
 }
 
+/** What the query state machine is given: the (rewritten) question, the request's options, tenant and request id. */
+export function workflowInputOf(asked: AskedQuestion, prepared: PreparedConversation): QueryWorkflowInput {
+  return {
+    question: prepared.question,
+    ...(asked.topK !== undefined ? { topK: asked.topK } : {}),
+    ...(asked.filters ? { filters: asked.filters } : {}),
+    tenant: asked.tenant,
+    requestId: asked.requestId,
+  };
+}
+
 /**
  * POST /query: from the cache when the same question was answered over the same index, else the query workflow,
  * cancelled when `options.signal` aborts (the request's deadline).
@@ -113,20 +124,7 @@ export async function answerQuestion(deps: AnswerDeps, asked: AskedQuestion, opt
   const hit = await cachedAnswer(deps, asked, prepared);
   const response = hit
     ? withConversation(hit, prepared, true)
-    : withConversation(
-        await deps.workflows.runQuery(
-          {
-            question: prepared.question,
-            ...(asked.topK !== undefined ? { topK: asked.topK } : {}),
-            ...(asked.filters ? { filters: asked.filters } : {}),
-            tenant: asked.tenant,
-            requestId: asked.requestId,
-          },
-          options,
-        ),
-        prepared,
-        false,
-      );
+    : withConversation(await deps.workflows.runQuery(workflowInputOf(asked, prepared), options), prepared, false);
   await rememberAnswer(deps, asked, prepared, response);
   return response;
 }

@@ -5,7 +5,7 @@ import type { GeneratedCitation, GenerationResult, TokenUsage } from '../generat
 import { exposedErrorDescription } from '../errors';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
 import { MetricUnit, metrics } from '../observability/telemetry';
-import { type AskedQuestion, cachedAnswer, prepareConversation, rememberAnswer, withConversation } from './answer';
+import { type AskedQuestion, cachedAnswer, prepareConversation, rememberAnswer, withConversation, workflowInputOf } from './answer';
 import { answerableChunks, generationRequest, guardGeneration, type QueryState, resolveCitations } from './query';
 import type { Services } from './services';
 
@@ -77,16 +77,7 @@ export async function* streamAnswer(
     yield* whole(withConversation(hit, prepared, true));
     return;
   }
-  const outcome = await deps.workflows.prepareQuery(
-    {
-      question: prepared.question,
-      ...(asked.topK !== undefined ? { topK: asked.topK } : {}),
-      ...(asked.filters ? { filters: asked.filters } : {}),
-      tenant: asked.tenant,
-      requestId: asked.requestId,
-    },
-    options,
-  );
+  const outcome = await deps.workflows.prepareQuery(workflowInputOf(asked, prepared), options);
   if (outcome.kind === 'answered') {
     yield* whole(withConversation(outcome.response, prepared, false));
     return;

@@ -1,4 +1,4 @@
-import type { GenerationEvent, GenerationRequest, GenerationResult, Generator } from '../../../shared/generation/generator';
+import { HeldGenerator } from '../../helpers/held-generator';
 import { startLocalRuntime, type LocalRuntime } from '../../../local/runtime';
 import { DEV_AUTHORIZATION } from '../../helpers/http';
 import { tempConfig } from '../../helpers/temp-config';
@@ -8,32 +8,6 @@ import { tempConfig } from '../../helpers/temp-config';
  * answers the next with 429, Retry-After and the JSON error body, instead of queueing it; a finished
  * query frees its slot. The generator is held open by the test, so "in flight" is not a matter of timing.
  */
-class HeldGenerator implements Generator {
-  readonly mode = 'own-retrieval' as const;
-  readonly modelId = 'held-generator';
-  private readonly waiting: (() => void)[] = [];
-  started = 0;
-
-  async generate(_request: GenerationRequest): Promise<GenerationResult> {
-    this.started += 1;
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-    return {
-      text: 'I could not find an answer in the documents.',
-      citations: [],
-      usage: { inputTokens: 1, outputTokens: 1 },
-      model: this.modelId,
-      fallbackUsed: false,
-    };
-  }
-
-  generateStream(): AsyncIterable<GenerationEvent> {
-    throw new Error('not streamed in this test');
-  }
-
-  releaseAll(): void {
-    for (const resolve of this.waiting.splice(0)) resolve();
-  }
-}
 
 async function until(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 20_000;

@@ -1,4 +1,4 @@
-import type { GenerationEvent, GenerationRequest, GenerationResult, Generator } from '../../../shared/generation/generator';
+import { HeldGenerator } from '../../helpers/held-generator';
 import { type LocalRuntime, startLocalRuntime } from '../../../local/runtime';
 import { DEV_AUTHORIZATION } from '../../helpers/http';
 import { tempConfig } from '../../helpers/temp-config';
@@ -9,26 +9,6 @@ import { tempConfig } from '../../helpers/temp-config';
  * the one that was running (its Task finishes, ResolveCitations never starts). The generator is held by the
  * test, so the timeout is certain, not a race.
  */
-class HeldGenerator implements Generator {
-  readonly mode = 'own-retrieval' as const;
-  readonly modelId = 'held-generator';
-  private readonly waiting: (() => void)[] = [];
-  started = 0;
-
-  async generate(_request: GenerationRequest): Promise<GenerationResult> {
-    this.started += 1;
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-    return { text: 'Released.', citations: [], usage: { inputTokens: 1, outputTokens: 1 }, model: this.modelId, fallbackUsed: false };
-  }
-
-  generateStream(): AsyncIterable<GenerationEvent> {
-    throw new Error('not streamed in this test');
-  }
-
-  releaseAll(): void {
-    for (const resolve of this.waiting.splice(0)) resolve();
-  }
-}
 
 describe('local server: a query past its deadline', () => {
   let runtime: LocalRuntime;

@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type Table } from '@lancedb/lancedb';
+import type { Table } from '@lancedb/lancedb';
 import { LanceDbVectorStore } from '../../../../shared/vectors/lancedb-store';
 import { makeChunk } from '../../../contract/fixtures';
+import { inspectChunksTable } from './lancedb-table';
 
 /**
  * The write side of the LanceDB store under many small documents: group commit, ordering against deletes,
@@ -23,16 +24,7 @@ afterEach(async () => {
 });
 
 /** The table as another reader sees it. */
-async function inspect<T>(read: (table: Table) => Promise<T>): Promise<T> {
-  const connection = await connect(directory);
-  const table = await connection.openTable('chunks');
-  try {
-    return await read(table);
-  } finally {
-    table.close();
-    connection.close();
-  }
-}
+const inspect = <T>(read: (table: Table) => Promise<T>): Promise<T> => inspectChunksTable(directory, read);
 
 const chunk = (id: string, text = `text of ${id}`) => makeChunk(DIMENSIONS, { id, documentId: `doc-${id}`, text });
 
