@@ -370,7 +370,15 @@ function memorySample(vectors: unknown): MemorySample {
 
 export async function runIngestBurst(options: IngestBurstOptions, log: (line: string) => void = () => undefined): Promise<IngestBurstResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'rag-bench-burst-'));
-  const config = loadConfig({ RAG_DATA_DIR: dir, PORT: '0', RAG_SAMPLES: 'off', RAG_WATCH: 'off', RAG_REINDEX_INTERVAL_SECONDS: '0' });
+  const config = loadConfig({
+    RAG_DATA_DIR: dir,
+    PORT: '0',
+    RAG_SAMPLES: 'off',
+    RAG_WATCH: 'off',
+    RAG_REINDEX_INTERVAL_SECONDS: '0',
+    // The memory knob under test, when given (e.g. RAG_LANCEDB_CACHE_MB=64 npm run bench -- ingest --burst 10000).
+    ...(process.env.RAG_LANCEDB_CACHE_MB ? { RAG_LANCEDB_CACHE_MB: process.env.RAG_LANCEDB_CACHE_MB } : {}),
+  });
   const rssStart = process.memoryUsage().rss;
   let rssPeak = rssStart;
   let atPeak: MemorySample = memorySample(undefined);
