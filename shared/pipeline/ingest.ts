@@ -293,6 +293,10 @@ export async function finalizeDocument(
   if (previous.fingerprint && previous.fingerprint !== document.fingerprint && previous.chunkCount > 0) {
     await vectors.deleteChunks(ref.tenant, generationChunkIds(document.documentId, previous.fingerprint, previous.chunkCount));
   }
+  // Work files go before the manifest says INDEXED: a process killed in between leaves a PENDING document the
+  // next sweep ingests again (rewriting and then removing them), never an INDEXED one whose work files stay forever
+  // (an unchanged version is skipped at Extract). Seen in CI: tests/e2e/crash-recovery.test.ts.
+  await removeKnownWorkFiles(services, [...(document.textKey ? [document.textKey] : []), ...chunking.batches.map((batch) => batch.batchKey)]);
   const at = now();
   await manifests.put({
     ...previous,
@@ -312,7 +316,6 @@ export async function finalizeDocument(
     updatedAt: at,
     indexedAt: at,
   });
-  await removeKnownWorkFiles(services, [...(document.textKey ? [document.textKey] : []), ...chunking.batches.map((batch) => batch.batchKey)]);
   // The tenant's index changed: answers cached over the old index are never read again.
   await bumpIndexGenerationCoalesced(services.conversations, ref.tenant);
   metrics.addMetric('IngestedDocuments', MetricUnit.Count, 1);
