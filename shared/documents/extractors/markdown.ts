@@ -14,7 +14,9 @@ const THEMATIC_BREAK = /^\s{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 const LIST_ITEM = /^\s*([-*+•]|\d{1,9}[.)])[ \t]+(.*)$/;
 const TASK_BOX = /^\[[ xX]\][ \t]+/;
 const BLOCK_QUOTE = /^\s{0,3}>[ \t]?/;
-const TABLE_DELIMITER = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)+\|?\s*$/;
+// No two adjacent spaces-runs the engine could split in many ways: `^\s*\|?\s*` backtracked quadratically on a line
+// indented by thousands of spaces (a deeply nested list: 1 MB took 3 s).
+const TABLE_DELIMITER = /^\s*(?:\|\s*)?:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$/;
 const REFERENCE_DEFINITION = /^\s{0,3}\[[^\]]+\]:\s*\S+/;
 const HTML_COMMENT = /<!--[\s\S]*?-->/g;
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', '#39': "'" };
@@ -138,7 +140,8 @@ export const extractMarkdown: FormatExtractor = async (input) => {
       continue;
     }
     const content = line.replace(BLOCK_QUOTE, '');
-    const hardBreak = / {2,}$|\\$/.test(content);
+    // Two trailing spaces or a backslash: endsWith, since / {2,}$/ retries from every space of a long indentation.
+    const hardBreak = content.endsWith('  ') || content.endsWith('\\');
     const item = LIST_ITEM.exec(content);
     if (item) {
       const marker = item[1] ?? '';
