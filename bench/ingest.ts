@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Context } from 'aws-lambda';
-import { type AppConfig, loadConfig } from '../shared/config/config';
+import type { AppConfig } from '../shared/config/config';
+import { benchConfig } from './bench-config';
 import type { Chunk } from '../shared/documents/chunk';
 import type { Services } from '../shared/pipeline/services';
 import { extractOptionsFrom, extractText } from '../shared/documents/extract';
@@ -89,12 +90,7 @@ export async function runIngestBench(options: IngestBenchOptions, log: (line: st
   const endpoint = await proxy.start();
   const dir = await mkdtemp(path.join(tmpdir(), 'rag-bench-ingest-'));
   const rps = options.quotaRequestsPerMinute / 60;
-  const config = loadConfig({
-    RAG_DATA_DIR: dir,
-    PORT: '0',
-    RAG_SAMPLES: 'off',
-    RAG_WATCH: 'off',
-    RAG_REINDEX_INTERVAL_SECONDS: '0',
+  const config = benchConfig(dir, {
     RAG_EMBEDDER: 'bedrock-titan',
     RAG_EMBEDDING_MODEL_ID: 'amazon.titan-embed-text-v2:0',
     RAG_EMBEDDING_DIMENSIONS: '512',
@@ -370,12 +366,7 @@ function memorySample(vectors: unknown): MemorySample {
 
 export async function runIngestBurst(options: IngestBurstOptions, log: (line: string) => void = () => undefined): Promise<IngestBurstResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'rag-bench-burst-'));
-  const config = loadConfig({
-    RAG_DATA_DIR: dir,
-    PORT: '0',
-    RAG_SAMPLES: 'off',
-    RAG_WATCH: 'off',
-    RAG_REINDEX_INTERVAL_SECONDS: '0',
+  const config = benchConfig(dir, {
     // The memory knob under test, when given (e.g. RAG_LANCEDB_CACHE_MB=64 npm run bench -- ingest --burst 10000).
     ...(process.env.RAG_LANCEDB_CACHE_MB ? { RAG_LANCEDB_CACHE_MB: process.env.RAG_LANCEDB_CACHE_MB } : {}),
   });

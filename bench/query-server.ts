@@ -62,16 +62,10 @@ async function main(): Promise<void> {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   const chunkTotal = Number(process.argv[2] ?? '10000');
   const questionTotal = Number(process.argv[3] ?? '200');
-  const { loadConfig } = await import('../shared/config/config');
+  const { benchConfig } = await import('./bench-config');
   const { startLocalRuntime } = await import('../local/runtime');
   const dir = await mkdtemp(path.join(tmpdir(), 'rag-bench-query-'));
-  const config = loadConfig({
-    RAG_DATA_DIR: dir,
-    PORT: '0',
-    RAG_SAMPLES: 'off',
-    RAG_WATCH: 'off',
-    RAG_REINDEX_INTERVAL_SECONDS: '0',
-  });
+  const config = benchConfig(dir);
   const runtime = await startLocalRuntime(config);
   const { services } = runtime;
   const tenant = config.tenancy.defaultTenant;

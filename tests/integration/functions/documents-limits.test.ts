@@ -2,7 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { makeHandler as makeDocumentsHandler } from '../../../functions/api/documents';
 import { makeHandler as makeTriggerHandler } from '../../../functions/ingest/trigger';
 import { LocalWorkflows } from '../../../local/asl-workflows';
-import { apiGatewayEvent } from '../../../local/http-event';
+import { routeEvent } from '../../helpers/api-event';
 import { lambdaContext } from '../../../local/lambda-context';
 import { s3Event } from '../../../local/watcher';
 import { createServices, useServices } from '../../../shared/container';
@@ -26,25 +26,7 @@ describe('documents per tenant and key length', () => {
     routeKey: string,
     tenant: string,
     options: { path?: string; documentId?: string; body?: string; query?: Record<string, string> } = {},
-  ) =>
-    (await documents(
-      apiGatewayEvent({
-        method: routeKey.split(' ')[0] ?? 'GET',
-        rawPath: routeKey.split(' ')[1] ?? '/',
-        rawQueryString: '',
-        routeKey,
-        headers: { 'content-type': 'text/markdown' },
-        pathParameters: {
-          ...(options.path !== undefined ? { path: options.path } : {}),
-          ...(options.documentId !== undefined ? { documentId: options.documentId } : {}),
-        },
-        queryStringParameters: options.query ?? {},
-        ...(options.body !== undefined ? { body: options.body } : {}),
-        sourceIp: '127.0.0.1',
-        claims: { 'custom:tenant': tenant },
-      }),
-      lambdaContext('api-documents'),
-    )) as APIGatewayProxyStructuredResultV2;
+  ) => (await documents(routeEvent(routeKey, { tenant, ...options }), lambdaContext('api-documents'))) as APIGatewayProxyStructuredResultV2;
   const upload = (tenant: string, path: string, body = `# ${path}\n\nA note about ${path}.`) =>
     request('PUT /documents/content/{path+}', tenant, { path, body });
   const dropFile = async (key: string, body = `# ${key}\n\nA note about ${key}.`) => {

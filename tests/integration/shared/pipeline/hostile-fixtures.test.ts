@@ -4,7 +4,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { makeHandler as makeDocumentsHandler } from '../../../../functions/api/documents';
 import { makeHandler as makeTriggerHandler } from '../../../../functions/ingest/trigger';
 import { LocalWorkflows } from '../../../../local/asl-workflows';
-import { apiGatewayEvent } from '../../../../local/http-event';
+import { routeEvent } from '../../../helpers/api-event';
 import { lambdaContext } from '../../../../local/lambda-context';
 import { type S3EventBridgeEvent, s3Event, watchDocuments } from '../../../../local/watcher';
 import { createServices, useServices } from '../../../../shared/container';
@@ -161,21 +161,7 @@ describe('the hostile corpus through the real ingestion, with default limits (is
   let elapsedMs = 0;
 
   const request = async (routeKey: string, options: { path?: string; body?: string; query?: Record<string, string> } = {}) =>
-    (await documents(
-      apiGatewayEvent({
-        method: routeKey.split(' ')[0] ?? 'GET',
-        rawPath: routeKey.split(' ')[1] ?? '/',
-        rawQueryString: '',
-        routeKey,
-        headers: { 'content-type': 'text/markdown' },
-        pathParameters: options.path === undefined ? {} : { path: options.path },
-        queryStringParameters: options.query ?? {},
-        ...(options.body === undefined ? {} : { body: options.body }),
-        sourceIp: '127.0.0.1',
-        claims: { 'custom:tenant': TENANT },
-      }),
-      lambdaContext('api-documents'),
-    )) as APIGatewayProxyStructuredResultV2;
+    (await documents(routeEvent(routeKey, { tenant: TENANT, ...options }), lambdaContext('api-documents'))) as APIGatewayProxyStructuredResultV2;
   const upload = (relative: string, body: string) => request('PUT /documents/content/{path+}', { path: relative, body });
 
   /** A file dropped in the folder: written to the documents store, then the object event the watcher would send. */
