@@ -1,11 +1,14 @@
 /**
- * `npm run bench -- [query|ingest|cold-start|all] [--quick] [--duration <s>] [--out-dir <dir>] [--json]`
- * Writes bench/results/<name>.json (<name>-quick.json with --quick) and prints a table per bench.
+ * `npm run bench -- [query|ingest|cold-start|all] [--quick] [--duration <s>] [--out-dir <dir>] [--json] [--no-html]`
+ * Writes bench/results/<name>.json (<name>-quick.json with --quick), beside it <name>.html (charts, self-contained),
+ * and prints a table per bench.
  * Timings depend on the machine: nothing here asserts on them; `npm test` never runs this.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import * as path from 'node:path';
+import { htmlPathFor } from '../scripts/report/html-report';
+import type { BenchHtmlData } from './html-report';
 
 type BenchName = 'query' | 'query-cost' | 'ingest' | 'cold-start';
 const ALL: BenchName[] = ['query', 'ingest', 'cold-start'];
@@ -20,6 +23,8 @@ export interface BenchCliOptions {
   burst?: number;
   outDir: string;
   json: boolean;
+  /** <name>.html goes beside each <name>.json unless --no-html made this false. */
+  html?: false;
   help: boolean;
 }
 
@@ -44,7 +49,9 @@ export const USAGE = `Usage: npm run bench -- [query|ingest|cold-start|all] [opt
   --burst <n>        ingest: the burst form above with n documents
   --duration <s>     measured seconds per query load level (default 10, quick 2), after a
                      warm-up of at least 5 s (quick 1 s), longer when queues need time to fill
-  --out-dir <dir>    where <name>.json goes (default bench/results)
+  --out-dir <dir>    where <name>.json goes (default bench/results), and beside it <name>.html:
+                     a self-contained report with charts (opens from file://, no network)
+  --no-html          write the JSON only
   --json             print the JSON instead of the tables`;
 
 const PRIMITIVE_ARRAY = /\[\n((?:[ ]*(?:-?\d[\d.eE+-]*|"(?:[^"\\\n]|\\.)*"|true|false|null),?\n)+)[ ]*\]/g;
@@ -84,6 +91,9 @@ export function parseBenchArgs(args: string[]): BenchCliOptions {
         break;
       case '--json':
         options.json = true;
+        break;
+      case '--no-html':
+        options.html = false;
         break;
       case '--duration': {
         const value = Number(args[i + 1]);
@@ -162,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
     let result: unknown;
     let table: string;
     let parameters: Record<string, unknown>;
+    let htmlData: BenchHtmlData;
     if (bench === 'query') {
       const { runQueryBench, formatQueryBench } = await import('./query');
       const p = {
@@ -178,6 +189,7 @@ async function main(argv: string[]): Promise<number> {
       parameters = p;
       const r = await runQueryBench(p, log);
       result = r;
+      htmlData = { bench: 'query', result: r };
       table = formatQueryBench(r);
     } else if (bench === 'query-cost') {
       const { runQueryCostBench, formatQueryCost } = await import('./query-cost');
@@ -185,6 +197,7 @@ async function main(argv: string[]): Promise<number> {
       parameters = p;
       const r = await runQueryCostBench(p, log);
       result = r;
+      htmlData = { bench: 'query-cost', result: r };
       table = formatQueryCost(r);
     } else if (bench === 'ingest' && options.burst !== undefined) {
       const { runIngestBurst, formatIngestBurst } = await import('./ingest');
@@ -192,6 +205,7 @@ async function main(argv: string[]): Promise<number> {
       parameters = p;
       const r = await runIngestBurst(p, log);
       result = r;
+      htmlData = { bench: 'ingest-burst', result: r };
       table = formatIngestBurst(r);
       if (r.failedExecutions > 0) {
         log(`ingest burst: ${r.failedExecutions} executions failed`);
@@ -205,6 +219,7 @@ async function main(argv: string[]): Promise<number> {
       parameters = p;
       const r = await runIngestBench(p, log);
       result = r;
+      htmlData = { bench: 'ingest', result: r };
       table = formatIngestBench(r);
       // Losing a chunk is a correctness failure, not a slow run.
       if (r.lostChunks !== 0 || r.failedDocuments !== 0) {
@@ -217,6 +232,7 @@ async function main(argv: string[]): Promise<number> {
       parameters = p;
       const r = await runColdStartBench(p, log);
       result = r;
+      htmlData = { bench: 'cold-start', result: r };
       table = formatColdStartBench(r);
     }
     // Other work on the box skews timings: the load average before and after says how quiet it was.
@@ -231,6 +247,12 @@ async function main(argv: string[]): Promise<number> {
     };
     const file = path.join(options.outDir, `${bench}${suffix}.json`);
     await writeFile(file, formatJson(document));
+    if (options.html !== false) {
+      const { renderBenchHtml } = await import('./html-report');
+      const htmlFile = htmlPathFor(file);
+      await writeFile(htmlFile, renderBenchHtml({ ...document, data: htmlData }));
+      log(`Wrote ${path.relative(process.cwd(), htmlFile) || htmlFile}`);
+    }
     results[bench] = document;
     if (!options.json) process.stdout.write(`\n${table}\n`);
   }

@@ -1,12 +1,15 @@
 /**
  * `npm run eval -- --dataset <dir> [--split test] [--k 1,3,5,10,100] [--out result.json] [--json] [--min-ndcg X]
  *                  [--qa questions.jsonl | --no-qa] [--unanswerable queries.jsonl | --no-unanswerable] [--per-query]
- *                  [--run run.trec] [--baseline bm25]`
+ *                  [--run run.trec] [--baseline bm25] [--no-html]`
  * Exit codes: 0 done (and gate passed), 1 quality gate failed, 2 bad usage or dataset, 3 evaluation failed.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { htmlPathFor } from '../scripts/report/html-report';
 import { UsageError } from './errors';
+import type { EvalReport } from './evaluate';
+import type { GateResult } from './report';
 
 export interface CliOptions {
   dataset: string;
@@ -20,6 +23,8 @@ export interface CliOptions {
   perQuery: boolean;
   run?: string;
   baseline?: 'bm25';
+  /** With --out the HTML report goes beside the JSON unless --no-html made this false. */
+  html?: false;
   help: boolean;
 }
 
@@ -32,7 +37,9 @@ as npm start), rankings from its retrieve + rerank steps.
   --dataset <dir>     folder with corpus.jsonl, queries.jsonl, qrels/<split>.tsv (required)
   --split <name>      qrels split (default: test)
   --k <list>          Recall cut-offs, comma-separated, each 1..100 (default: 1,3,5,10,100)
-  --out <file>        also write the JSON result to this file
+  --out <file>        also write the JSON result to this file, and beside it the same name in
+                      .html: a self-contained report with charts (opens from file://, no network)
+  --no-html           with --out, write the JSON only
   --json              print only the JSON result on stdout (no table, no progress bar)
   --min-ndcg <x>      exit 1 when nDCG@10 is below x (CI quality gate)
   --qa <file>         QA file (questions.jsonl: question, answers[], doc_ids[], wrong_answers[]);
@@ -117,6 +124,9 @@ export function parseArgs(args: string[]): CliOptions {
       case '--per-query':
         options.perQuery = true;
         break;
+      case '--no-html':
+        options.html = false;
+        break;
       case '--run':
         options.run = take();
         break;
@@ -141,6 +151,29 @@ export function parseArgs(args: string[]): CliOptions {
 async function writeOutput(file: string, content: string): Promise<void> {
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   await writeFile(file, content);
+}
+
+/**
+ * The HTML report of a run, from the in-memory report (per-query figures included whatever --per-query says), the
+ * query texts, and with a baseline its per-query scores: the report keeps only the baseline's means, so the same
+ * deterministic BM25 runs again on the same files, and its scores are used only if their mean is the report's.
+ */
+async function evalHtml(report: EvalReport, gate: GateResult | undefined, options: CliOptions): Promise<{ html: string; warning?: string }> {
+  const { loadBeirDataset } = await import('./beir');
+  const { runBm25Retrieval } = await import('./baselines/bm25');
+  const { BM25_REFERENCE, MAX_DEPTH } = await import('./evaluate');
+  const { renderEvalHtml } = await import('./html-report');
+  const dataset = await loadBeirDataset(options.dataset, options.split);
+  const queryTexts = new Map(dataset.queries.map((query) => [query.id, query.text]));
+  let baselinePerQuery: EvalReport['perQuery'] | undefined;
+  let warning: string | undefined;
+  if (report.baseline) {
+    const run = runBm25Retrieval(dataset, Object.keys(report.retrieval.recall).map(Number), MAX_DEPTH, BM25_REFERENCE);
+    if (Math.abs(run.metrics.ndcgAt10 - report.baseline.retrieval.ndcgAt10) < 1e-9) baselinePerQuery = run.perQuery;
+    else
+      warning = `HTML report: the BM25 re-run scored nDCG@10 ${run.metrics.ndcgAt10}, not the report's ${report.baseline.retrieval.ndcgAt10}; its histogram is left out`;
+  }
+  return { html: renderEvalHtml({ report, gate, queryTexts, ...(baselinePerQuery ? { baselinePerQuery } : {}) }), ...(warning ? { warning } : {}) };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -180,9 +213,18 @@ async function main(argv: string[]): Promise<number> {
     const gate = checkGate(report, options.minNdcg);
     const json = `${JSON.stringify(toJson(report, gate, { perQuery: options.perQuery }), null, 2)}\n`;
     if (options.out) await writeOutput(options.out, json);
+    const htmlFile = options.out && options.html !== false ? htmlPathFor(options.out) : undefined;
+    if (htmlFile) {
+      const { html, warning } = await evalHtml(report, gate, options);
+      if (warning) process.stderr.write(`${warning}\n`);
+      await writeOutput(htmlFile, html);
+    }
     if (options.run) await writeOutput(options.run, toTrecRun(report));
-    if (options.json) process.stdout.write(json);
-    else process.stdout.write(`${formatReport(report, gate)}\n${options.out ? `Wrote ${options.out}\n` : ''}`);
+    if (options.json) {
+      process.stdout.write(json);
+      // stdout holds the JSON only.
+      if (htmlFile) process.stderr.write(`Wrote ${htmlFile}\n`);
+    } else process.stdout.write(`${formatReport(report, gate)}\n${options.out ? `Wrote ${options.out}\n` : ''}${htmlFile ? `Wrote ${htmlFile}\n` : ''}`);
     return gate && !gate.passed ? 1 : 0;
   } catch (error) {
     if (error instanceof DatasetFormatError || error instanceof UsageError || error instanceof ConfigurationError) {
