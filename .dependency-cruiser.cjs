@@ -18,7 +18,7 @@
  * or local/; nothing imports tests/ but bench/, which drives the emulated model of tests/emulators/.
  */
 const ADAPTERS =
-  '^shared/(storage/(filesystem|s3)-blob-store|embeddings/(local|bedrock)-embedder|vectors/(lancedb-store|s3-vectors-store|knowledge-base-store)|rerank/(local|bedrock)-reranker|generation/(extractive|bedrock-converse|bedrock-knowledge-base)-generator|guardrails/(local|bedrock)-guardrail|workflows/step-functions-workflows|conversations/(sqlite|dynamodb)-conversation-store)[.]ts$';
+  '^shared/(storage/(filesystem|s3)-blob-store|embeddings/(local|bedrock)-embedder|vectors/(lancedb-store|s3-vectors-store|knowledge-base-store)|rerank/(local|bedrock)-reranker|generation/(extractive|bedrock-converse|bedrock-knowledge-base)-generator|guardrails/(local|bedrock)-guardrail|workflows/step-functions-workflows|conversations/(sqlite|dynamodb)-conversation-store|usage/(sqlite|dynamodb)-usage-store)[.]ts$';
 
 module.exports = {
   forbidden: [

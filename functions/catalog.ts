@@ -20,6 +20,7 @@ export const functionCatalog: readonly FunctionEntry[] = [
   { name: 'api-openapi', module: 'functions/api/openapi', kind: 'http' },
   { name: 'api-documents', module: 'functions/api/documents', kind: 'http' },
   { name: 'api-health', module: 'functions/api/health', kind: 'http' },
+  { name: 'api-usage', module: 'functions/api/usage', kind: 'http' },
   { name: 'ingest-trigger', module: 'functions/ingest/trigger', kind: 'trigger' },
   { name: 'ingest-extract', module: 'functions/ingest/extract', kind: 'task', aslPlaceholder: 'ExtractFunctionArn' },
   { name: 'ingest-chunk', module: 'functions/ingest/chunk', kind: 'task', aslPlaceholder: 'ChunkFunctionArn' },

@@ -13,6 +13,7 @@ import { ThrottlingError, UnauthorizedError } from '../shared/errors';
 import { DEFAULT_QUERY_ADMISSION } from '../shared/config/config';
 import { QueryAdmission } from './query-admission';
 import type { LocalAuth } from './auth';
+import { registerMetricsRoute } from './metrics-route';
 
 /**
  * The local HTTP API: the routes of functions/api/routes.ts, each request turned into the API
@@ -150,6 +151,7 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
   }
   // The query page (local/web): `/` and `/app/*`, outside the API's route table and its readiness gate.
   registerWebPage(app);
+  registerMetricsRoute(app, options.auth);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: { code: 'NotFoundError', message: 'No such route' } }));
   // Errors of the HTTP layer itself (a body above fastify's cap, a broken request) keep their 4xx status.
   app.setErrorHandler((error: { statusCode?: number }, _request, reply) => {

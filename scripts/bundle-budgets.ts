@@ -26,6 +26,8 @@ export const bundleBudgets: Readonly<Record<string, number>> = {
   'api-documents': 930_000,
   // 0.74 MB measured 2026-12-01: the embedder and generator it reports on (Bedrock Runtime, Agent Runtime).
   'api-health': 850_000,
+  // 0.69 MB measured 2026-12-01: the usage store (DynamoDB) only.
+  'api-usage': 790_000,
   // 0.80 MB measured 2026-12-01: S3 (manifests) and Step Functions.
   'ingest-trigger': 920_000,
   // 3.25 MB measured 2026-12-01: every store and model it touches, and the document extractors.
@@ -39,12 +41,12 @@ export const bundleBudgets: Readonly<Record<string, number>> = {
   'ingest-delete-document': 1_330_000,
   // 0.73 MB measured 2026-12-01: the generator (its mode decides the path).
   'query-validate': 840_000,
-  // 0.64 MB measured 2026-12-01: the guardrail (Bedrock Runtime).
-  'query-guard-input': 740_000,
-  // 0.86 MB measured 2026-12-01: the vector stores, the embedder and the reranker (Retrieve and Rerank merged).
-  'query-retrieve-and-rank': 990_000,
-  // 0.73 MB measured 2026-12-01: the generator and the guardrail; the ranked chunks come in the state, no vector store.
-  'query-generate': 850_000,
+  // 0.78 MB measured 2026-12-01: the guardrail (Bedrock Runtime) and the usage store (DynamoDB).
+  'query-guard-input': 900_000,
+  // 1.01 MB measured 2026-12-01: the vector stores, the embedder and the reranker (Retrieve and Rerank merged), the usage store.
+  'query-retrieve-and-rank': 1_160_000,
+  // 0.89 MB measured 2026-12-01: the generator, the guardrail and the usage store; the ranked chunks come in the state, no vector store.
+  'query-generate': 1_030_000,
   // 1.07 MB measured 2026-12-01: the vector stores, the generator, S3 (citation URIs).
   'query-citations': 1_230_000,
   // 0.83 MB measured 2026-12-01: S3 (documents, manifests) and the embedder (its model id decides what is stale).

@@ -15,7 +15,10 @@ const root = path.resolve(__dirname, '..');
 
 const FORMS: { name: string; params: Record<string, string> }[] = [
   { name: 'converse (defaults)', params: {} },
-  { name: 'knowledge base, alarm e-mail', params: { knowledgeBase: 'true', alarmEmail: 'ops@example.com' } },
+  {
+    name: 'knowledge base, alarm e-mail, model invocation logging',
+    params: { knowledgeBase: 'true', alarmEmail: 'ops@example.com', modelInvocationLogging: 'true' },
+  },
 ];
 
 async function lint(templatePath: string): Promise<{ code: number; output: string }> {

@@ -6,6 +6,7 @@ import { checkPromptVersion, generatorPort } from './adapters/generator';
 import { guardrailPort } from './adapters/guardrail';
 import { manifestsPort } from './adapters/manifest-store';
 import { rerankerPort } from './adapters/reranker';
+import { usagePort } from './adapters/usage';
 import { vectorsPort } from './adapters/vector-store';
 import { workflowsPort } from './adapters/workflows';
 import { Wiring } from './adapters/wiring';
@@ -31,6 +32,7 @@ const everyPort = [
   guardrailPort,
   workflowsPort,
   conversationsPort,
+  usagePort,
 ] as const;
 
 /** Builds every port from configuration. `overrides` lets the local runtime and tests supply some. */

@@ -47,6 +47,15 @@ const store = (s3vectorsActions, knowledgeBaseActions) => [
 ];
 const stateMachine = (name) => sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:\${self:custom.${name}StateMachineName}`);
 const conversations = (actions) => allow(actions, { 'Fn::GetAtt': ['ConversationsTable', 'Arn'] });
+/**
+ * The usage table (per tenant, day, feature and model): every function that calls a model adds its tokens,
+ * calls and cost with one atomic UpdateItem; the API functions read the tenant's day before any model call
+ * (budget check); GET /usage queries it, across tenants by day through the byDay index.
+ */
+const usage = (actions) => allow(actions, { 'Fn::GetAtt': ['UsageTable', 'Arn'] });
+const recordUsage = usage('dynamodb:UpdateItem');
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a JavaScript template
+const usageByDay = allow('dynamodb:Query', [{ 'Fn::GetAtt': ['UsageTable', 'Arn'] }, sub('${UsageTable.Arn}/index/byDay')]);
 const applyGuardrail = allow('bedrock:ApplyGuardrail', { 'Fn::GetAtt': ['Guardrail', 'GuardrailArn'] });
 
 /**
@@ -84,11 +93,17 @@ async function grants(context) {
   return {
     // Answers within a conversation: the session and the answer cache (GetItem/PutItem), the tenant's index
     // generation (GetItem), then the query state machine.
-    'api-query': [allow('states:StartSyncExecution', stateMachine('query')), conversations(['dynamodb:GetItem', 'dynamodb:PutItem'])],
+    'api-query': [
+      allow('states:StartSyncExecution', stateMachine('query')),
+      conversations(['dynamodb:GetItem', 'dynamodb:PutItem']),
+      // Budget check before the state machine runs, and the usage of what it ran.
+      usage(['dynamodb:GetItem', 'dynamodb:UpdateItem']),
+    ],
     // The same as api-query, up to generation; then it streams the generation itself and resolves citations.
     'api-query-stream': [
       allow('states:StartSyncExecution', stateMachine('query')),
       conversations(['dynamodb:GetItem', 'dynamodb:PutItem']),
+      usage(['dynamodb:GetItem', 'dynamodb:UpdateItem']),
       // The state machine hands over the ranked chunks with their text: no S3 Vectors read here. A Knowledge
       // Base's citations are read back with bedrock:Retrieve (below).
       applyGuardrail,
@@ -112,6 +127,9 @@ async function grants(context) {
       listDocuments,
       allow('states:StartExecution', stateMachine('ingest')),
     ],
+    // A tenant's own usage, or every tenant's by day (admin scope, checked by the handler).
+    // and today's use of a tenant with a budget (its budget state: GetItem of the day total).
+    'api-usage': [usageByDay, usage('dynamodb:GetItem')],
     'api-health': [],
     'api-openapi': [],
     'ingest-trigger': [
@@ -139,6 +157,7 @@ async function grants(context) {
       listState,
       // The Knowledge Base embeds the chunks itself: no embedding model in that mode.
       unlessKnowledgeBase(embedding),
+      unlessKnowledgeBase(recordUsage),
       // A batch still running when its ingestion failed withdraws the chunks it wrote (DeleteVectors).
       ...store(
         ['s3vectors:PutVectors', 's3vectors:GetVectors', 's3vectors:DeleteVectors'],
@@ -200,7 +219,7 @@ async function grants(context) {
       ),
     ],
     'query-validate': [],
-    'query-guard-input': [applyGuardrail],
+    'query-guard-input': [applyGuardrail, recordUsage],
     // RetrieveAndRank runs only in converse mode: the Knowledge Base retrieves and reranks itself. The union
     // of the former Retrieve and Rerank roles; the chunks come back with the query, so no separate read.
     'query-retrieve-and-rank': [
@@ -209,6 +228,7 @@ async function grants(context) {
       // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_S3VectorBuckets_QueryVectors.html, read 2026-11-30).
       ...store(['s3vectors:QueryVectors', 's3vectors:GetVectors'], []),
       ...rerank.map(unlessKnowledgeBase),
+      unlessKnowledgeBase(recordUsage),
     ],
     // Generates from the chunks the state carries: no store read.
     'query-generate': [
@@ -222,6 +242,7 @@ async function grants(context) {
       whenKnowledgeBase(allow('bedrock:Rerank', '*')),
       whenKnowledgeBase(allow('bedrock:InvokeModel', modelArns(models.rerank))),
       ...(generationMarketplace.length === 0 ? marketplace(models.rerank).map(whenKnowledgeBase) : []),
+      recordUsage,
     ],
     // Citations resolve against the chunks the state carries; only a Knowledge Base's citations are read
     // back (Retrieve filtered by chunk id).

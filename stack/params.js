@@ -18,6 +18,10 @@ const PARAMS = [
   'relevanceThreshold',
   'embedRequestsPerSecond',
   'embedConcurrency',
+  'usageRetentionDays',
+  'budgetDailyUsd',
+  'budgetDailyTokens',
+  'tenantBudgets',
   'reindexSchedule',
   'logLevel',
   'logRetentionDays',
@@ -26,6 +30,8 @@ const PARAMS = [
   'apiP99LatencyMs',
   'apiThrottleRatePerSecond',
   'apiThrottleBurst',
+  'modelThrottleAlarmCount',
+  'modelInvocationLogging',
 ];
 
 let planned;

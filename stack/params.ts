@@ -45,6 +45,18 @@ export const stackParamsSchema = z.object({
   // HTTP API stage throttling: a steady rate (requests/s, may be fractional) and a bucket of whole requests.
   apiThrottleRatePerSecond: z.coerce.number().positive(),
   apiThrottleBurst: z.coerce.number().int().min(1),
+  // Usage and budgets: the runtime's configuration schema checks the same values again (loadConfig).
+  usageRetentionDays: z.coerce.number().int().min(1).max(3660),
+  budgetDailyUsd: z.union([z.literal(''), z.coerce.number().min(0)]),
+  budgetDailyTokens: z.union([z.literal(''), z.coerce.number().int().min(0)]),
+  tenantBudgets: z.union([
+    z.literal(''),
+    z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}=[^,]+(,[a-z0-9][a-z0-9_-]{0,62}=[^,]+)*$/, 'must be tenant=usd:<amount>/tokens:<count>, comma-separated'),
+  ]),
+  // Throttled model calls (metric ModelThrottles) in 5 minutes that raise ModelThrottlesAlarm.
+  modelThrottleAlarmCount: z.coerce.number().int().min(1),
+  // Bedrock model invocation logging (metadata only): creates its log group and role (stack/model-invocation-logging.js).
+  modelInvocationLogging: z.enum(['true', 'false']),
 });
 
 export type StackParams = z.infer<typeof stackParamsSchema>;

@@ -3,6 +3,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { z } from 'zod';
 import type { AppConfig } from '../../shared/config/config';
 import {
+  type FieldIssue,
   DependencyUnavailableError,
   ForbiddenError,
   PayloadTooLargeError,
@@ -81,13 +82,26 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
  */
 export const ADMIN_SCOPE = 'rag/admin';
 
-/** Admits only an identity with the admin scope: 401 without one, 403 for a tenant's identity. */
-export function assertAdmin(event: HttpEvent): void {
+/** Whether the authenticated identity has the admin scope (401 when there is no identity). */
+export function isAdmin(event: HttpEvent): boolean {
   const claims = event.requestContext?.authorizer?.jwt?.claims;
   if (!claims) throw new UnauthorizedError('Authentication required');
   const scope = claims.scope;
   const scopes = typeof scope === 'string' ? scope.split(' ') : Array.isArray(scope) ? scope.map(String) : [];
-  if (!scopes.includes(ADMIN_SCOPE)) throw new ForbiddenError(`This route needs the ${ADMIN_SCOPE} scope`);
+  return scopes.includes(ADMIN_SCOPE);
+}
+
+/** Admits only an identity with the admin scope: 401 without one, 403 for a tenant's identity. */
+export function assertAdmin(event: HttpEvent): void {
+  if (!isAdmin(event)) throw new ForbiddenError(`This route needs the ${ADMIN_SCOPE} scope`);
+}
+
+/** The identity's tenant, or undefined for one that carries none (an operator token). */
+export function optionalTenantOf(event: HttpEvent, config: AppConfig): string | undefined {
+  const claims = event.requestContext?.authorizer?.jwt?.claims;
+  if (!claims) throw new UnauthorizedError('Authentication required');
+  const tenant = claims[config.tenancy.tenantClaim];
+  return typeof tenant === 'string' && isValidTenant(tenant) ? tenant : undefined;
 }
 
 export function tenantOf(event: HttpEvent, config: AppConfig): string {
@@ -101,6 +115,21 @@ export function tenantOf(event: HttpEvent, config: AppConfig): string {
 function bodyText(event: HttpEvent): string {
   if (!event.body) return '';
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+/** Zod issues as field-level reasons; an unknown key is named as the field. */
+function fieldIssues(error: z.ZodError, root: string): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : root),
+    message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}` : issue.message,
+  }));
+}
+
+/** Parses and validates the query string; every failure is a 400 with a reason per parameter. */
+export function parseQueryString<T extends z.ZodType>(event: HttpEvent, schema: T): z.infer<T> {
+  const parsed = schema.safeParse(event.queryStringParameters ?? {});
+  if (!parsed.success) throw new ValidationError('Invalid query string', fieldIssues(parsed.error, '(query)'));
+  return parsed.data;
 }
 
 /** Parses and validates a JSON body; every failure is a 400/413 with a reason. */
@@ -119,14 +148,6 @@ export function parseJsonBody<T extends z.ZodType>(event: HttpEvent, schema: T):
   }
   if (value === undefined) throw new ValidationError('Request body is required', [{ path: '(body)', message: 'is required' }]);
   const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new ValidationError(
-      'Invalid request',
-      parsed.error.issues.map((issue) => ({
-        path: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : '(body)'),
-        message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}` : issue.message,
-      })),
-    );
-  }
+  if (!parsed.success) throw new ValidationError('Invalid request', fieldIssues(parsed.error, '(body)'));
   return parsed.data;
 }

@@ -6,6 +6,7 @@ import { generatorPort } from '../../shared/adapters/generator';
 import { guardrailPort } from '../../shared/adapters/guardrail';
 import { vectorsPort } from '../../shared/adapters/vector-store';
 import { servicesFor } from '../../shared/adapters/wiring';
+import { usagePort } from '../../shared/adapters/usage';
 import { workflowsPort } from '../../shared/adapters/workflows';
 import { loadConfig } from '../../shared/config/config';
 import { formatStreamEvent } from '../../shared/contracts/stream';
@@ -15,6 +16,7 @@ import { logger } from '../../shared/observability/telemetry';
 import { type StreamAnswerDeps, streamAnswer } from '../../shared/pipeline/stream-answer';
 import { queryBudgetMs, startDeadline } from '../../shared/reliability/deadline';
 import type { QueryState } from '../../shared/pipeline/query';
+import type { Services } from '../../shared/pipeline/services';
 import { generateSchema } from '../query/state';
 import { requestSchemaFor } from '../../shared/pipeline/request-schema';
 import { errorResponse, type HttpEvent, parseJsonBody, tenantOf } from './http';
@@ -46,7 +48,10 @@ function errorEvent(error: unknown, requestId: string): string {
   });
 }
 
-export function makeStreamingHandler(services: () => Promise<StreamAnswerDeps>, authenticate?: (event: HttpEvent) => Promise<HttpEvent>): StreamingHttpHandler {
+export function makeStreamingHandler(
+  services: () => Promise<StreamAnswerDeps & Pick<Services, 'usage'>>,
+  authenticate?: (event: HttpEvent) => Promise<HttpEvent>,
+): StreamingHttpHandler {
   const serve = async (raw: HttpEvent, sink: ResponseSink, remainingMs: () => number): Promise<void> => {
     const requestId = raw.requestContext?.requestId ?? 'unknown';
     let opened = false;
@@ -55,17 +60,22 @@ export function makeStreamingHandler(services: () => Promise<StreamAnswerDeps>, 
       const deps = await services();
       const tenant = tenantOf(event, deps.config);
       const request = parseJsonBody(event, requestSchemaFor(deps.config.query));
+      // Before any model is called: a tenant whose daily budget is used up gets 429 with the reset time.
+      await deps.usage.admit(tenant);
       // The deadline bounds the wait for the first event (retrieval); once deltas flow the stream runs on.
       const deadline = startDeadline(queryBudgetMs(deps.config.query.timeoutMs, remainingMs()));
-      const events = streamAnswer(deps, { ...request, tenant, requestId }, (state) => generateSchema.parse(state) as QueryState, {
-        signal: deadline.signal,
+      // The generation and its output guard run here, in this invocation's usage scope; what they spent is stored when the stream ends.
+      await deps.usage.run({ requestId, tenant, feature: 'stream', promptVersion: deps.config.query.promptVersion }, async () => {
+        const events = streamAnswer(deps, { ...request, tenant, requestId }, (state) => generateSchema.parse(state) as QueryState, {
+          signal: deadline.signal,
+        });
+        // Run up to the first event before answering 200: retrieval errors still get their status.
+        const first = await events.next().finally(deadline.clear);
+        sink.open(200, SSE_HEADERS);
+        opened = true;
+        if (!first.done) sink.write(formatStreamEvent(first.value));
+        for await (const event of events) sink.write(formatStreamEvent(event));
       });
-      // Run up to the first event before answering 200: retrieval errors still get their status.
-      const first = await events.next().finally(deadline.clear);
-      sink.open(200, SSE_HEADERS);
-      opened = true;
-      if (!first.done) sink.write(formatStreamEvent(first.value));
-      for await (const event of events) sink.write(formatStreamEvent(event));
     } catch (error) {
       logger.warn('Stream failed', { error: error instanceof Error ? error.name : 'UnknownError', opened });
       if (opened) {
@@ -88,7 +98,7 @@ export function makeStreamingHandler(services: () => Promise<StreamAnswerDeps>, 
     )(event, context);
 }
 
-const ports = servicesFor(workflowsPort, conversationsPort, vectorsPort, generatorPort, guardrailPort, documentsPort);
+const ports = servicesFor(workflowsPort, conversationsPort, vectorsPort, generatorPort, guardrailPort, documentsPort, usagePort);
 
 /** The handler the local server calls: its events already carry the claims (it plays the authorizer). */
 export const streamingHandler = makeStreamingHandler(ports);

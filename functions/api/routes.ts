@@ -32,6 +32,7 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'POST', path: '/documents/{documentId}/redrive', function: 'api-documents' },
   { method: 'PUT', path: '/documents/content/{path+}', function: 'api-documents' },
   { method: 'GET', path: '/rejected-files', function: 'api-documents' },
+  { method: 'GET', path: '/usage', function: 'api-usage' },
   { method: 'GET', path: '/health', function: 'api-health', public: true },
 ];
 

@@ -59,7 +59,13 @@ export const extractSchema = ingestionRequestSchema.extend({ action: z.literal('
 export const chunkSchema = extractSchema.extend({ document: extractedDocumentSchema });
 
 /** Map Task "EmbedBatch": the ItemSelector's fields, nothing else. */
-export const embedBatchSchema = z.strictObject({ tenant, documentId: z.string().min(1), fingerprint: z.string().min(1), batchKey: z.string().min(1) });
+export const embedBatchSchema = z.strictObject({
+  tenant,
+  reason: ingestionRequestSchema.shape.reason.optional(),
+  documentId: z.string().min(1),
+  fingerprint: z.string().min(1),
+  batchKey: z.string().min(1),
+});
 type _EmbedBatchInput = Assert<SchemaMatches<typeof embedBatchSchema, EmbedBatchInput>>;
 
 /** Task "Finalize": the request, Extract's and Chunk's results (EmbedBatches adds nothing: ResultPath null). */

@@ -2,7 +2,8 @@ import * as z from 'zod';
 import { manifestsPort } from '../../shared/adapters/manifest-store';
 import { servicesFor } from '../../shared/adapters/wiring';
 import { workflowsPort } from '../../shared/adapters/workflows';
-import { logger, MetricUnit, metrics } from '../../shared/observability/telemetry';
+import { METRIC } from '../../shared/observability/metric-names';
+import { logger, MetricUnit, recordMetric } from '../../shared/observability/telemetry';
 import { ThrottlingError } from '../../shared/errors';
 import { isIgnoredKey, rejectedKeyReason, tenantOfKey } from '../../shared/pipeline/document-keys';
 import type { Services } from '../../shared/pipeline/services';
@@ -53,7 +54,7 @@ export const makeHandler = taskHandler(
       // Never indexed or served; reported with its reason (the key's length, not the key: it may name a person).
       const reason = rejected ?? 'no tenant';
       logger.warn('Object is not indexed', { keyLength: key.length, reason });
-      metrics.addMetric('DocumentsRejected', MetricUnit.Count, 1);
+      recordMetric(METRIC.documentsRejected, MetricUnit.Count, 1);
       return { ignored: true, reason };
     }
     const action = event['detail-type'] === 'Object Created' ? 'upsert' : 'delete';
@@ -71,7 +72,7 @@ export const makeHandler = taskHandler(
       // retries): the object stays in the store and its manifest PENDING, so the next re-index sweep starts it.
       const reason = 'ingestions are throttled (locally: the ingest queue is full); left for the next re-index sweep';
       logger.warn('Ingestion deferred', { tenant, reason });
-      metrics.addMetric('IngestionsDeferred', MetricUnit.Count, 1);
+      recordMetric(METRIC.ingestionsDeferred, MetricUnit.Count, 1);
       return { deferred: true, reason };
     }
   },

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { GeneratedCitation } from '../../shared/generation/generator';
 import { tenantPattern } from '../../shared/contracts/tenant';
 import type { ScoredChunk } from '../../shared/documents/chunk';
+import type { UsageTally } from '../../shared/usage/tally';
 import {
   type GenerationOutput,
   type InputGuardOutput,
@@ -67,12 +68,24 @@ const guardrailSummarySchema = z.object({
 });
 type _GuardrailSummary = Assert<SchemaMatches<typeof guardrailSummarySchema, GuardrailSummary>>;
 
+/** What a Task's model calls spent (shared/usage/tally.ts), carried to ResolveCitations. */
+const usageTallySchema = z.object({
+  inputTokens: count,
+  outputTokens: count,
+  costUsd: z.number().min(0),
+  calls: count,
+  unpricedModels: z.array(z.string()),
+  estimatedCalls: count,
+});
+type _UsageTally = Assert<SchemaMatches<typeof usageTallySchema, UsageTally>>;
+
 /** GuardInput's result, at `$.inputGuard`. */
 export const inputGuardOutputSchema = z.object({
   blocked: z.boolean(),
   question: z.string(),
   verdict: guardrailSummarySchema,
   message: z.string().optional(),
+  spent: usageTallySchema.optional(),
 });
 type _InputGuardOutput = Assert<SchemaMatches<typeof inputGuardOutputSchema, InputGuardOutput>>;
 
@@ -99,7 +112,13 @@ type _ScoredChunk = Assert<SchemaMatches<typeof scoredChunkSchema, ScoredChunk>>
  * the store again; bounded well under Step Functions' 256 KiB state limit (RANKED_PAYLOAD_MAX_BYTES says why).
  */
 export const rankedOutputSchema = z
-  .object({ chunks: z.array(scoredChunkSchema), embeddingTokens: count, embeddingModel: z.string().min(1), belowFloor: z.boolean().optional() })
+  .object({
+    chunks: z.array(scoredChunkSchema),
+    embeddingTokens: count,
+    embeddingModel: z.string().min(1),
+    belowFloor: z.boolean().optional(),
+    spent: usageTallySchema.optional(),
+  })
   .refine((ranked) => payloadBytes(ranked) <= RANKED_PAYLOAD_MAX_BYTES, {
     message: `the ranked chunks exceed ${RANKED_PAYLOAD_MAX_BYTES} bytes of state payload`,
     path: ['chunks'],
@@ -121,12 +140,13 @@ type _GeneratedCitation = Assert<SchemaMatches<typeof generatedCitationSchema, G
 export const generationOutputSchema = z.object({
   text: z.string(),
   citations: z.array(generatedCitationSchema),
-  usage: z.object({ inputTokens: count, outputTokens: count }),
+  usage: z.object({ inputTokens: count, outputTokens: count, estimated: z.boolean().optional() }),
   model: z.string().min(1),
   fallbackUsed: z.boolean(),
   guardrail: guardrailSummarySchema,
   sessionId: z.string().optional(),
   chunkIds: z.array(z.string().min(1)),
+  spent: usageTallySchema.optional(),
 });
 type _GenerationOutput = Assert<SchemaMatches<typeof generationOutputSchema, GenerationOutput>>;
 

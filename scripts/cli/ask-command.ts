@@ -47,7 +47,9 @@ export function formatUsage(done: Done): string {
   const parts = [
     `model ${done.model}${done.fallbackUsed ? ' (fallback)' : ''}`,
     `${done.usage.inputTokens.toLocaleString('en-US')} in + ${done.usage.outputTokens.toLocaleString('en-US')} out tokens`,
-    `$${done.usage.costUsd.toFixed(6)}`,
+    done.usage.costUsd === null
+      ? `cost unknown (no price for ${(done.usage.unpricedModels ?? []).join(', ') || 'a model'})`
+      : `$${done.usage.costUsd.toFixed(6)}`,
     ...(done.cached ? ['cached answer'] : [`first text after ${Math.round(done.firstDeltaMs)} ms`]),
     ...(done.guardrail.action === 'INTERVENED' ? [`guardrail intervened${done.guardrail.blocked ? ' (blocked)' : ''}`] : []),
   ];

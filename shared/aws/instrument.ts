@@ -18,6 +18,48 @@ interface PluggableClient {
 
 const plugins = new Set<AwsClientPlugin>();
 
+/** Told of every attempt of every AWS call (the SDK's own retries included), with the error of a failed one. */
+export type AwsAttemptListener = (error?: unknown) => void;
+const attemptListeners = new Set<AwsAttemptListener>();
+
+/**
+ * Listens to every attempt of every instrumented client (the usage records count attempts and throttles
+ * this way: shared/usage/metered.ts); returns a function that stops listening.
+ */
+export function onAwsAttempt(listener: AwsAttemptListener): () => void {
+  attemptListeners.add(listener);
+  return () => {
+    attemptListeners.delete(listener);
+  };
+}
+
+const notifyAttempt = (error?: unknown): void => {
+  for (const listener of attemptListeners) listener(error);
+};
+
+/**
+ * Runs once per attempt: the SDK's retry middleware sits in the finalizeRequest step at high priority and calls
+ * the rest of the stack once per attempt, so a low-priority middleware of the same step sees each attempt and
+ * its deserialized error.
+ */
+const attemptCounter: AwsClientPlugin = {
+  applyToStack(stack) {
+    stack.add(
+      (next) => async (args) => {
+        try {
+          const output = await next(args);
+          notifyAttempt();
+          return output;
+        } catch (error) {
+          notifyAttempt(error);
+          throw error;
+        }
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'ragAttemptCounter', override: true },
+    );
+  },
+};
+
 /** Applies `plugin` to every client instrumented from now on; returns a function that stops that. */
 export function addAwsClientPlugin(plugin: AwsClientPlugin): () => void {
   plugins.add(plugin);
@@ -27,6 +69,7 @@ export function addAwsClientPlugin(plugin: AwsClientPlugin): () => void {
 }
 
 export function instrumentAwsClient<T extends PluggableClient>(client: T): T {
+  client.middlewareStack.use(attemptCounter);
   for (const plugin of plugins) client.middlewareStack.use(plugin);
   tracer.captureAWSv3Client(client);
   return client;

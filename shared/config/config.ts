@@ -82,6 +82,37 @@ export const DEFAULT_MAX_UPLOAD_BYTES = Math.floor(4.4 * 1024 * 1024);
 
 export const DEFAULT_QUERY_ADMISSION = { maxInFlight: 64, retryAfterSeconds: 1 } as const;
 
+/** A tenant's daily limits: either or both of USD and tokens (input + output, every feature). */
+export interface DailyBudget {
+  usd?: number;
+  tokens?: number;
+}
+
+/**
+ * One `tenant=limit[/limit]` entry of RAG_TENANT_BUDGETS, a limit being `usd:<amount>` or `tokens:<count>`:
+ * `acme=usd:5/tokens:2000000,beta=usd:0.5`.
+ */
+const tenantBudgetSchema = z.string().transform((entry, ctx): [string, DailyBudget] => {
+  const at = entry.indexOf('=');
+  const tenant = at > 0 ? entry.slice(0, at).trim() : '';
+  const budget: DailyBudget = {};
+  const limits = at > 0 ? entry.slice(at + 1).split('/') : [];
+  for (const limit of limits) {
+    const match = /^\s*(usd|tokens):(\d+(?:\.\d+)?)\s*$/.exec(limit);
+    if (!match?.[1] || match[2] === undefined) {
+      budget.usd = Number.NaN;
+      break;
+    }
+    budget[match[1] === 'usd' ? 'usd' : 'tokens'] = Number(match[2]);
+  }
+  const valid = tenantPattern.test(tenant) && limits.length > 0 && !Number.isNaN(budget.usd ?? 0) && Number.isInteger(budget.tokens ?? 0);
+  if (!valid) {
+    ctx.addIssue({ code: 'custom', message: 'each entry must be tenant=usd:<amount> and/or tokens:<integer>, joined by "/" (e.g. acme=usd:5/tokens:2000000)' });
+    return z.NEVER;
+  }
+  return [tenant, budget];
+});
+
 const envSchema = z.object({
   // --- local runtime ---
   HOST: z.string().default('127.0.0.1'),
@@ -146,6 +177,19 @@ const envSchema = z.object({
   RAG_SESSION_MAX_TURNS: int(1, 50).default(10),
   /** 0 switches the answer cache off. */
   RAG_ANSWER_CACHE_TTL_SECONDS: int(0, 31_622_400).default(3600),
+  // --- usage, budgets and metrics ---
+  /** Where usage is summed: SQLite in the data folder, or DynamoDB (RAG_USAGE_TABLE). Default: DynamoDB when the conversation store is. */
+  RAG_USAGE_STORE: z.enum(['sqlite', 'dynamodb']).optional(),
+  RAG_USAGE_TABLE: z.string().optional(),
+  /** Days usage is kept (DynamoDB TTL, SQLite purge); GET /usage refuses a longer range. */
+  RAG_USAGE_RETENTION_DAYS: int(1, 3660).default(90),
+  /** Daily limits of every tenant (UTC days), in USD and/or tokens; unset: no limit. */
+  RAG_BUDGET_DAILY_USD: num(0, 1_000_000).optional(),
+  RAG_BUDGET_DAILY_TOKENS: int(0, 1_000_000_000_000).optional(),
+  /** Per-tenant daily limits, replacing the two above for the tenants named: `acme=usd:5/tokens:2000000,beta=usd:0.5`. */
+  RAG_TENANT_BUDGETS: list.pipe(z.array(tenantBudgetSchema)).optional(),
+  /** Adds a `tenant` dimension to every metric: one metric stream per tenant, so only with a bounded number of tenants. */
+  RAG_METRICS_TENANT_DIMENSION: bool.default(false),
   // --- tenancy ---
   RAG_DEFAULT_TENANT: z
     .string()
@@ -360,6 +404,19 @@ function toAppConfig(e: EnvValues) {
       sessionTtlSeconds: e.RAG_SESSION_TTL_HOURS * 3600,
       maxTurns: e.RAG_SESSION_MAX_TURNS,
       answerCacheTtlSeconds: e.RAG_ANSWER_CACHE_TTL_SECONDS,
+    },
+    usage: {
+      store: e.RAG_USAGE_STORE ?? (e.RAG_CONVERSATION_STORE === 'dynamodb' ? 'dynamodb' : 'sqlite'),
+      table: e.RAG_USAGE_TABLE,
+      retentionDays: e.RAG_USAGE_RETENTION_DAYS,
+      budgets: {
+        default: {
+          ...(e.RAG_BUDGET_DAILY_USD !== undefined ? { usd: e.RAG_BUDGET_DAILY_USD } : {}),
+          ...(e.RAG_BUDGET_DAILY_TOKENS !== undefined ? { tokens: e.RAG_BUDGET_DAILY_TOKENS } : {}),
+        } as DailyBudget,
+        perTenant: Object.fromEntries(e.RAG_TENANT_BUDGETS ?? []) as Record<string, DailyBudget>,
+      },
+      metricsTenantDimension: e.RAG_METRICS_TENANT_DIMENSION,
     },
     tenancy: { defaultTenant: e.RAG_DEFAULT_TENANT, tenantClaim: e.RAG_TENANT_CLAIM },
     jwt: e.RAG_JWT_ISSUER ? { issuer: e.RAG_JWT_ISSUER, audience: e.RAG_JWT_AUDIENCE ?? [] } : undefined,

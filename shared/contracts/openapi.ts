@@ -16,6 +16,7 @@ import { queryFiltersSchema, queryRequestSchema } from './query';
 import { guardrailSummarySchema, queryResponseSchema } from './query-response';
 import { sessionIdSchema, sessionViewSchema } from './sessions';
 import { formatStreamEvent, STREAM_EVENT_SCHEMAS, type StreamEvent, type StreamEventType, streamCitationSchema } from './stream';
+import { usageQuerySchema, usageResponseSchema } from './usage';
 
 /**
  * The API description (`GET /openapi.json`), generated from the zod schemas that validate requests
@@ -244,6 +245,7 @@ function components(limits: OpenApiOptions['limits']): Record<string, Component>
     },
     DocumentRedriveAccepted: { schema: documentRedriveAcceptedSchema, description: 'A new ingestion of the document started.' },
     RejectedFileList: { schema: rejectedFileListSchema, description: 'Files of the documents store that are never indexed, and why.' },
+    UsageReport: { schema: usageResponseSchema, description: 'Tokens, calls and cost of model calls over UTC days, grouped, with the budget state.' },
     SessionId: { schema: sessionIdSchema },
     SessionView: { schema: sessionViewSchema, description: "A conversation's turns." },
     Health: { schema: healthResponseSchema },
@@ -570,6 +572,63 @@ function operations(options: OpenApiOptions): Record<string, OperationDescriptio
               },
             ],
           } satisfies z.input<typeof rejectedFileListSchema>),
+        },
+      },
+      errors: [400],
+    },
+    'GET /usage': {
+      operationId: 'getUsage',
+      summary: "The caller's tenant's tokens, calls and cost by day, feature or model; all tenants with the admin scope (`rag/admin`)",
+      description:
+        'Days are UTC; `from`/`to` are inclusive and default to today. A range longer than the retention (`retentionDays`), one that starts before it, or an inverted one is 400, as is an unknown `groupBy`. `costUsd` sums priced calls only: `unpricedCalls` counts calls whose model has no price for its Region (unknown, not zero).',
+      tags: ['usage'],
+      parameters: queryParameters(usageQuerySchema, { from: '2026-11-24', to: '2026-11-30', groupBy: 'day' }),
+      responses: {
+        200: {
+          description: "The figures of the range, and today's budget when the tenant has one.",
+          content: jsonContent('UsageReport', {
+            tenant: 'acme',
+            from: '2026-11-30',
+            to: '2026-11-30',
+            groupBy: 'model',
+            rows: [
+              {
+                key: 'amazon.titan-embed-text-v2:0',
+                calls: 41,
+                inputTokens: 5210,
+                outputTokens: 0,
+                costUsd: 0.0001042,
+                unpricedCalls: 0,
+                estimatedCalls: 0,
+                throttles: 0,
+                cacheHits: 0,
+              },
+              {
+                key: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
+                calls: 40,
+                inputTokens: 61_200,
+                outputTokens: 9_800,
+                costUsd: 0.12122,
+                unpricedCalls: 0,
+                estimatedCalls: 0,
+                throttles: 2,
+                cacheHits: 6,
+              },
+            ],
+            totals: {
+              calls: 81,
+              inputTokens: 66_410,
+              outputTokens: 9_800,
+              costUsd: 0.1213242,
+              unpricedCalls: 0,
+              estimatedCalls: 0,
+              throttles: 2,
+              cacheHits: 6,
+            },
+            budget: { limitUsd: 5, usedUsd: 0.1213242, usedTokens: 76_210, state: 'ok', resetsAt: '2026-12-01T00:00:00.000Z' },
+            retentionDays: 90,
+            partial: false,
+          } satisfies z.input<typeof usageResponseSchema>),
         },
       },
       errors: [400],

@@ -83,11 +83,26 @@ export interface GuardrailSummary {
   guardrailId: string;
 }
 
+/**
+ * What answering cost: the sums of the request's model calls (embedding, rerank, generation, guardrails), the
+ * same figures its invocation records log and GET /usage adds up. `costUsd` is null when a model has no price
+ * for its Region (`unpricedModels` names them): unknown, not zero. `estimated` when some token counts are
+ * estimates (a model that reports none, as the Knowledge Base's RetrieveAndGenerate and the local models).
+ */
+export interface QueryUsage {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+  calls?: number;
+  unpricedModels?: string[];
+  estimated?: boolean;
+}
+
 export interface QueryResponse {
   answer: string;
   citations: Citation[];
   guardrail: GuardrailSummary;
-  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  usage: QueryUsage;
   model: string;
   fallbackUsed: boolean;
   promptVersion: string;

@@ -15,7 +15,10 @@ import * as z from 'zod';
 const usage = z.object({
   inputTokens: z.number().int().min(0),
   outputTokens: z.number().int().min(0),
-  costUsd: z.number().min(0),
+  costUsd: z.number().min(0).nullable().describe('USD of every model call of the request; null when a model has no price for its Region (unknown, not zero).'),
+  calls: z.number().int().min(0).optional().describe('Model calls the request made.'),
+  unpricedModels: z.array(z.string()).optional().describe('Models called without a price for their Region.'),
+  estimated: z.boolean().optional().describe('True when some token counts are estimates (the model reported none).'),
 });
 
 export const streamMetaEventSchema = z.object({

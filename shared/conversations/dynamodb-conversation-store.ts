@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { toRagError } from '../aws/bedrock-runtime-errors';
+import { toDynamoDbError } from '../aws/dynamodb-errors';
 import { awsClientOptions } from '../aws/client-options';
 import { instrumentAwsClient } from '../aws/instrument';
 import { assertIdentifier, dynamoDbTableNameSchema } from '../config/aws-identifiers';
 import type { AppConfig } from '../config/config';
-import { DependencyUnavailableError, type RagError } from '../errors';
+import { DependencyUnavailableError } from '../errors';
 import { withRetry } from '../reliability/retry';
 import {
   ConversationStoreBase,
@@ -75,16 +75,7 @@ interface AnswerItem {
 const CONDITIONAL_CHECK_FAILED = 'ConditionalCheckFailedException';
 const isConditionalCheckFailed = (error: unknown): boolean => (error as { name?: unknown } | undefined)?.name === CONDITIONAL_CHECK_FAILED;
 
-/**
- * Throttling and 5xx after the SDK's retries map as for every AWS client (toRagError). A
- * ValidationException here means our request does not fit the table (wrong key schema, an oversized
- * item): a deployment fault, never the caller's, so it is 503 rather than toRagError's 400.
- */
-export function toDynamoDbError(error: unknown, operation: string): RagError {
-  const name = (error as { name?: unknown } | undefined)?.name;
-  if (name === 'ValidationException') return new DependencyUnavailableError(`${operation} rejected by DynamoDB (ValidationException)`, { cause: error });
-  return toRagError(error, operation);
-}
+export { toDynamoDbError };
 
 const ttlOf = (expiresAtMs: number): number => Math.ceil(expiresAtMs / 1000);
 

@@ -5,6 +5,8 @@ export interface EmbeddingResult {
   vectors: number[][];
   /** Tokens billed for the call (estimated by local adapters). */
   inputTokens: number;
+  /** The model reported no count: `inputTokens` is an estimate. */
+  estimated?: boolean;
 }
 
 export interface Embedder {

@@ -5,6 +5,8 @@ import type { GuardrailVerdict } from '../guardrails/guardrail';
 export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
+  /** The model reported no counts: these are estimates (about 4 characters a token). */
+  estimated?: boolean;
 }
 
 /** A reference from answer text to a chunk the generator was given (or, KB mode, retrieved). */

@@ -1,6 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { type MetricName, type Stage, stageLatencyMetric } from './metric-names';
+import { observeCount, observeLatency } from './metrics-window';
 
 /**
  * Process-wide Powertools singletons: one logger, one metrics buffer, one tracer. Powertools
@@ -30,11 +32,27 @@ export const tracer = new Tracer({ serviceName });
 
 export { MetricUnit };
 
-/** Runs one pipeline stage in its own X-Ray subsegment and records its latency metric. */
-export async function traceStage<T>(stage: string, work: () => Promise<T>): Promise<T> {
+/**
+ * Records one data point: an EMF metric (Powertools flushes it with the invocation) and the local window
+ * GET /metrics reads (shared/observability/metrics-window.ts). Names come from metric-names.ts.
+ */
+export function recordMetric(name: MetricName, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void {
+  metrics.addMetric(name, unit, value);
+  if (unit === MetricUnit.Milliseconds) observeLatency(name, value);
+  else observeCount(name, value);
+}
+
+/**
+ * Runs one pipeline stage in its own X-Ray subsegment, annotated with `annotations` (tenant, model, prompt
+ * version: searchable in X-Ray), and records its latency metric.
+ */
+export async function traceStage<T>(stage: Stage, work: () => Promise<T>, annotations: Record<string, string | undefined> = {}): Promise<T> {
   const parent = tracer.getSegment();
   const subsegment = parent?.addNewSubsegment(`## ${stage}`);
-  if (subsegment) tracer.setSegment(subsegment);
+  if (subsegment) {
+    tracer.setSegment(subsegment);
+    for (const [key, value] of Object.entries(annotations)) if (value !== undefined) subsegment.addAnnotation(key, value);
+  }
   const started = performance.now();
   try {
     return await work();
@@ -42,7 +60,7 @@ export async function traceStage<T>(stage: string, work: () => Promise<T>): Prom
     if (error instanceof Error) subsegment?.addError(error);
     throw error;
   } finally {
-    metrics.addMetric(`${stage}LatencyMs`, MetricUnit.Milliseconds, performance.now() - started);
+    recordMetric(stageLatencyMetric(stage), MetricUnit.Milliseconds, performance.now() - started);
     subsegment?.close();
     if (parent) tracer.setSegment(parent);
   }

@@ -4,7 +4,7 @@ import type { QueryRequest, QueryResponse, QueryWorkflowInput } from '../contrac
 import { answeringModels } from '../config/config';
 import { answerCacheKey } from '../conversations/cache-key';
 import { rewriteFollowUp } from '../conversations/rewrite-question';
-import { MetricUnit, metrics } from '../observability/telemetry';
+import { recordCacheHit } from '../usage/recorder';
 import type { Services } from './services';
 
 /**
@@ -100,8 +100,10 @@ export async function rememberAnswer(deps: ConversationDeps, asked: AskedQuestio
 export async function cachedAnswer(deps: ConversationDeps, asked: AskedQuestion, prepared: PreparedConversation): Promise<QueryResponse | undefined> {
   if (!prepared.cacheKey) return undefined;
   const hit = await deps.conversations.getCached(asked.tenant, prepared.cacheKey);
-  metrics.addMetric(hit ? 'AnswerCacheHits' : 'AnswerCacheMisses', MetricUnit.Count, 1);
-  return hit ? { ...hit, requestId: asked.requestId, usage: { ...hit.usage, costUsd: 0, inputTokens: 0, outputTokens: 0 } } : undefined;
+  if (!hit) return undefined;
+  recordCacheHit(hit.model, hit.promptVersion);
+  // Served from the cache, the answer cost nothing now: its usage is this request's, not the first one's.
+  return { ...hit, requestId: asked.requestId, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 } };
 }
 
 /** What the query state machine is given: the (rewritten) question, the request's options, tenant and request id. */

@@ -2,11 +2,13 @@ import type { Chunk, IndexedChunk } from '../documents/chunk';
 import type { ExtractedDocument } from '../documents/extractors/document-types';
 import { documentIdFor, fingerprintFor, generationChunkIds, sha256Hex } from '../documents/identity';
 import { IndexConsistencyError, NotFoundError, UnsupportedDocumentError } from '../errors';
-import { logger, metrics, MetricUnit } from '../observability/telemetry';
+import { METRIC } from '../observability/metric-names';
+import { logger, MetricUnit, recordMetric } from '../observability/telemetry';
 import { indexedChunkIds } from '../vectors/vector-store';
 import { tenantOfKey } from './document-keys';
 import { newManifest, workPrefix } from './manifest';
 import type { Services } from './services';
+import type { IngestionRequest } from '../workflows/workflows';
 
 /**
  * Ingestion use-cases, one per ingest state machine Task (Extract has its own module,
@@ -42,6 +44,8 @@ export interface ChunkOutput {
 
 export interface EmbedBatchInput {
   tenant: string;
+  /** Why the document is being ingested (the usage records' feature: `reindex` for the scheduled re-index, `ingest` otherwise). */
+  reason?: IngestionRequest['reason'];
   documentId: string;
   fingerprint: string;
   batchKey: string;
@@ -153,8 +157,8 @@ export async function embedBatch(services: EmbedBatchDeps, input: EmbedBatchInpu
     );
     throw new IndexConsistencyError('The ingestion this batch belongs to has failed; batch withdrawn');
   }
-  metrics.addMetric('EmbeddingInputTokens', MetricUnit.Count, inputTokens);
-  metrics.addMetric('EmbeddedChunks', MetricUnit.Count, rows.length);
+  recordMetric(METRIC.embeddingInputTokens, MetricUnit.Count, inputTokens);
+  recordMetric(METRIC.embeddedChunks, MetricUnit.Count, rows.length);
   return { embedded: rows.length, skipped: batch.chunks.length - rows.length };
 }
 
@@ -260,7 +264,7 @@ async function withdrawOvertaken(
     await removeWorkFiles(services, `${workPrefix(ref.tenant, documentId)}${fingerprint}/`);
   }
   if (standing === 'gone' && manifest && manifest.status !== 'INDEXED') await services.manifests.delete(ref.tenant, documentId);
-  metrics.addMetric('OvertakenIngestions', MetricUnit.Count, 1);
+  recordMetric(METRIC.overtakenIngestions, MetricUnit.Count, 1);
   logger.info('Ingestion overtaken by a later object event; its generation withdrawn', { documentId, standing });
 }
 
@@ -318,8 +322,8 @@ export async function finalizeDocument(
   });
   // The tenant's index changed: answers cached over the old index are never read again.
   await bumpIndexGenerationCoalesced(services.conversations, ref.tenant);
-  metrics.addMetric('IngestedDocuments', MetricUnit.Count, 1);
-  metrics.addMetric('IngestedChunks', MetricUnit.Count, chunking.chunkCount);
+  recordMetric(METRIC.ingestedDocuments, MetricUnit.Count, 1);
+  recordMetric(METRIC.ingestedChunks, MetricUnit.Count, chunking.chunkCount);
   logger.info('Document indexed', { documentId: document.documentId, version: document.version, chunks: chunking.chunkCount });
   return { chunkCount: chunking.chunkCount };
 }
@@ -385,7 +389,7 @@ export async function recordFailure(
     }
   }
   await removeWorkFiles(services, workPrefix(ref.tenant, documentId));
-  metrics.addMetric('FailedDocuments', MetricUnit.Count, 1);
+  recordMetric(METRIC.failedDocuments, MetricUnit.Count, 1);
   logger.warn('Document ingestion failed', { documentId, error: name });
   return { status: 'FAILED', reason };
 }
@@ -414,7 +418,7 @@ export async function deleteDocument(services: DeleteDocumentDeps, ref: Document
     await services.manifests.create({ ...newManifest(ref.tenant, ref.key, documentId), status: 'PENDING' });
     logger.info('Object written again during its delete: left PENDING for the next sweep', { documentId });
   }
-  metrics.addMetric('DeletedDocuments', MetricUnit.Count, 1);
+  recordMetric(METRIC.deletedDocuments, MetricUnit.Count, 1);
   logger.info('Document deleted', { documentId });
   return { deleted: true, documentId };
 }

@@ -1,14 +1,16 @@
 import type { ScoredChunk, StoredChunk } from '../documents/chunk';
 import type { GeneratedCitation, GenerationRequest, GenerationResult, TokenUsage } from '../generation/generator';
-import { costUsd } from '../generation/pricing';
 import { loadPrompt } from '../prompts/index';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
 import { sha256Hex } from '../documents/identity';
 import { ValidationError } from '../errors';
-import { logger, metrics, MetricUnit, traceStage } from '../observability/telemetry';
+import { METRIC } from '../observability/metric-names';
+import { logger, MetricUnit, recordMetric, traceStage } from '../observability/telemetry';
+import { recordGuardrailFindings } from '../usage/recorder';
 import type { BlobStore } from '../storage/blob-store';
 import type { ChunkFilter } from '../vectors/vector-store';
-import type { Citation, GuardrailSummary, QueryResponse, QueryWorkflowInput } from '../contracts/query';
+import type { Citation, GuardrailSummary, QueryResponse, QueryUsage, QueryWorkflowInput } from '../contracts/query';
+import { sumTallies, type UsageTally } from '../usage/tally';
 import { requestSchemaFor } from './request-schema';
 import type { Services } from './services';
 import { applyRelevanceFloor } from './relevance-floor';
@@ -37,6 +39,8 @@ export interface InputGuardOutput {
   question: string;
   verdict: GuardrailSummary;
   message?: string;
+  /** What the Task's model calls spent (its handler adds it: shared/usage/tally.ts). */
+  spent?: UsageTally;
 }
 
 /** A chunk's place in a ranking (the evaluation scores rankings by id). */
@@ -52,6 +56,7 @@ export interface RankedOutput {
   belowFloor?: boolean;
   embeddingTokens: number;
   embeddingModel: string;
+  spent?: UsageTally;
 }
 
 export interface GenerationOutput {
@@ -64,6 +69,7 @@ export interface GenerationOutput {
   sessionId?: string;
   /** Chunks the answer was grounded on, best first (own-retrieval mode). */
   chunkIds: string[];
+  spent?: UsageTally;
 }
 
 export interface QueryState extends QueryWorkflowInput {
@@ -117,16 +123,22 @@ export function validateQuery(services: ValidateQueryDeps, input: QueryWorkflowI
 export type GuardInputDeps = Pick<Services, 'guardrail'>;
 
 export async function guardInput(services: GuardInputDeps, query: ValidatedQuery): Promise<InputGuardOutput> {
-  return traceStage('GuardInput', async () => {
-    const verdict = await services.guardrail.checkInput(query.question);
-    if (verdict.action === 'INTERVENED') metrics.addMetric('GuardrailInterventions', MetricUnit.Count, 1);
-    return {
-      blocked: verdict.blocked,
-      question: verdict.blocked ? '' : verdict.text,
-      verdict: summarizeVerdict(verdict),
-      ...(verdict.message ? { message: verdict.message } : {}),
-    };
-  });
+  const annotations = { tenant: query.tenant, promptVersion: query.promptVersion };
+  return traceStage(
+    'GuardInput',
+    async () => {
+      const verdict = await services.guardrail.checkInput(query.question);
+      if (verdict.action === 'INTERVENED') recordMetric(METRIC.guardrailInterventions, MetricUnit.Count, 1);
+      recordGuardrailFindings(verdict.findings.map((f) => f.type));
+      return {
+        blocked: verdict.blocked,
+        question: verdict.blocked ? '' : verdict.text,
+        verdict: summarizeVerdict(verdict),
+        ...(verdict.message ? { message: verdict.message } : {}),
+      };
+    },
+    annotations,
+  );
 }
 
 export interface RetrievalOutput {
@@ -149,7 +161,7 @@ export async function retrieve(services: RetrieveDeps, query: ValidatedQuery, qu
     topK: query.candidates,
     filter: query.filter,
   });
-  metrics.addMetric('RetrievedChunks', MetricUnit.Count, results.length);
+  recordMetric(METRIC.retrievedChunks, MetricUnit.Count, results.length);
   // The store filters by tenant; a chunk of another tenant never goes further, whatever an adapter returns.
   return { candidates: results.filter((r) => r.chunk.tenant === query.tenant), embeddingTokens: inputTokens, embeddingModel: services.embedder.modelId };
 }
@@ -203,7 +215,7 @@ export function withinPayload(chunks: ScoredChunk[], maxBytes: number = RANKED_P
     if (used > maxBytes) break;
     kept.push(chunk);
   }
-  if (kept.length < chunks.length) metrics.addMetric('RankedChunksDropped', MetricUnit.Count, chunks.length - kept.length);
+  if (kept.length < chunks.length) recordMetric(METRIC.rankedChunksDropped, MetricUnit.Count, chunks.length - kept.length);
   return kept;
 }
 
@@ -211,10 +223,13 @@ export type RetrieveAndRankDeps = RetrieveDeps & RerankDeps;
 
 /** Query Task "RetrieveAndRank": retrieve, then rerank, in one invocation (they always run together); the result carries the chunks' text. */
 export async function retrieveAndRank(services: RetrieveAndRankDeps, query: ValidatedQuery, question: string): Promise<RankedOutput> {
-  const retrieval = await traceStage('Retrieve', () => retrieve(services, query, question));
-  const ranked = await traceStage('Rerank', () => rerank(services, query, question, retrieval.candidates));
+  const retrieval = await traceStage('Retrieve', () => retrieve(services, query, question), { tenant: query.tenant, model: services.embedder.modelId });
+  const ranked = await traceStage('Rerank', () => rerank(services, query, question, retrieval.candidates), {
+    tenant: query.tenant,
+    model: services.reranker?.modelId,
+  });
   const belowFloor = belowRelevanceFloor(services, question, ranked, retrieval.candidates);
-  if (belowFloor) metrics.addMetric('AnswersWithheldBelowFloor', MetricUnit.Count, 1);
+  if (belowFloor) recordMetric(METRIC.answersWithheldBelowFloor, MetricUnit.Count, 1);
   return {
     chunks: withinPayload(ranked),
     embeddingTokens: retrieval.embeddingTokens,
@@ -226,11 +241,15 @@ export async function retrieveAndRank(services: RetrieveAndRankDeps, query: Vali
 export type GenerateDeps = Pick<Services, 'generator' | 'guardrail'>;
 
 export async function generate(services: GenerateDeps, state: QueryState): Promise<GenerationOutput> {
-  return traceStage('Generate', async () => {
-    const chunks = answerableChunks(state);
-    const result = await services.generator.generate(generationRequest(state, chunks));
-    return guardGeneration(services, state, chunks, result);
-  });
+  return traceStage(
+    'Generate',
+    async () => {
+      const chunks = answerableChunks(state);
+      const result = await services.generator.generate(generationRequest(state, chunks));
+      return guardGeneration(services, state, chunks, result);
+    },
+    { tenant: state.query.tenant, model: services.generator.modelId, promptVersion: state.query.promptVersion },
+  );
 }
 
 /** The chunks an answer may use: none when the ranking is below the relevance floor. */
@@ -263,7 +282,7 @@ export async function guardGeneration(
   result: GenerationResult,
 ): Promise<GenerationOutput> {
   const { inputGuard } = state;
-  if (result.fallbackUsed) metrics.addMetric('GenerationFallbacks', MetricUnit.Count, 1);
+  if (result.fallbackUsed) recordMetric(METRIC.generationFallbacks, MetricUnit.Count, 1);
   const sources = chunks.length > 0 ? chunks.map((c) => ({ text: c.chunk.text })) : result.citations.flatMap((c) => (c.excerpt ? [{ text: c.excerpt }] : []));
   // An answer without citations is the fixed "not found" reply: nothing to ground, only PII to redact.
   const check = result.citations.length > 0 ? await services.guardrail.checkOutput(result.text, inputGuard.question, sources) : undefined;
@@ -272,9 +291,8 @@ export async function guardGeneration(
   const findings = [...(generationVerdict?.findings ?? []), ...(check?.findings ?? [])];
   // A finding only DETECTED (a planted instruction in a source, reported, the source kept fenced) changed nothing.
   const intervened = blocked || findings.some((f) => f.action !== 'DETECTED');
-  if (intervened) metrics.addMetric('GuardrailInterventions', MetricUnit.Count, 1);
-  metrics.addMetric('InputTokens', MetricUnit.Count, result.usage.inputTokens);
-  metrics.addMetric('OutputTokens', MetricUnit.Count, result.usage.outputTokens);
+  if (intervened) recordMetric(METRIC.guardrailInterventions, MetricUnit.Count, 1);
+  recordGuardrailFindings((check?.findings ?? []).map((f) => f.type));
   const safeText = check ? check.text : await services.guardrail.redactPii(result.text);
   return {
     text: blocked ? (check?.message ?? generationVerdict?.message ?? NO_ANSWER) : safeText,
@@ -340,18 +358,33 @@ async function citedChunks(services: Pick<Services, 'vectors'>, state: QueryStat
   return chunks;
 }
 
+/**
+ * What the request spent: the sum of the tallies each Task's handler added to its output (input guard,
+ * retrieval and rerank, generation with its output guard), i.e. of the invocation records it logged.
+ */
+export function queryUsage(state: Pick<QueryState, 'inputGuard' | 'ranked' | 'generation'>): QueryUsage {
+  const tally = sumTallies([state.inputGuard.spent, state.ranked?.spent, state.generation?.spent]);
+  return {
+    inputTokens: tally.inputTokens,
+    outputTokens: tally.outputTokens,
+    costUsd: tally.unpricedModels.length > 0 ? null : Number(tally.costUsd.toFixed(9)),
+    calls: tally.calls,
+    ...(tally.unpricedModels.length > 0 ? { unpricedModels: tally.unpricedModels } : {}),
+    ...(tally.estimatedCalls > 0 ? { estimated: true } : {}),
+  };
+}
+
 /** Resolves citations to documents, prices the request and shapes the response. */
 export async function resolveCitations(services: ResolveCitationsDeps, state: QueryState): Promise<QueryResponse> {
   const { config } = services;
   const { query, inputGuard, generation } = state;
-  const embeddingTokens = state.ranked?.embeddingTokens ?? 0;
-  const embeddingCost = state.ranked ? costUsd(state.ranked.embeddingModel, { inputTokens: embeddingTokens, outputTokens: 0 }) : 0;
+  const usage = queryUsage(state);
   if (!generation) {
     return {
       answer: inputGuard.message ?? 'Your question cannot be answered.',
       citations: [],
       guardrail: inputGuard.verdict,
-      usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      usage,
       model: services.generator.modelId,
       fallbackUsed: false,
       promptVersion: query.promptVersion,
@@ -378,20 +411,24 @@ export async function resolveCitations(services: ResolveCitationsDeps, state: Qu
     }
     return [];
   });
-  const cost = costUsd(generation.model, generation.usage) + embeddingCost;
   const guardrail: GuardrailSummary =
     inputGuard.verdict.action === 'INTERVENED'
       ? { ...generation.guardrail, action: 'INTERVENED', findings: [...inputGuard.verdict.findings, ...generation.guardrail.findings] }
       : generation.guardrail;
-  metrics.addMetric('QueryCostUsd', MetricUnit.NoUnit, cost);
+  recordMetric(METRIC.inputTokens, MetricUnit.Count, usage.inputTokens);
+  recordMetric(METRIC.outputTokens, MetricUnit.Count, usage.outputTokens);
+  if (usage.costUsd !== null) recordMetric(METRIC.queryCost, MetricUnit.NoUnit, usage.costUsd);
   logger.info('Query answered', {
     questionSha256: sha256Hex(query.question).slice(0, 16),
     questionChars: query.question.length,
     answerChars: generation.text.length,
     citations: citations.length,
-    inputTokens: generation.usage.inputTokens,
-    outputTokens: generation.usage.outputTokens,
-    costUsd: cost,
+    // The response's figures, so the log line and the answer never disagree.
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    costUsd: usage.costUsd,
+    modelCalls: usage.calls,
+    tokensEstimated: usage.estimated === true,
     model: generation.model,
     region: config.aws.region ?? 'local',
     promptVersion: query.promptVersion,
@@ -404,7 +441,7 @@ export async function resolveCitations(services: ResolveCitationsDeps, state: Qu
     answer: generation.text,
     citations,
     guardrail,
-    usage: { inputTokens: generation.usage.inputTokens + embeddingTokens, outputTokens: generation.usage.outputTokens, costUsd: Number(cost.toFixed(8)) },
+    usage,
     model: generation.model,
     fallbackUsed: generation.fallbackUsed,
     promptVersion: query.promptVersion,

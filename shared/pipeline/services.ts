@@ -8,6 +8,7 @@ import type { Guardrail } from '../guardrails/guardrail';
 import type { Reranker } from '../rerank/reranker';
 import type { BlobStore } from '../storage/blob-store';
 import type { VectorStore } from '../vectors/vector-store';
+import type { UsageRecorder } from '../usage/recorder';
 import type { Workflows } from '../workflows/workflows';
 import type { ManifestStore } from './manifest';
 
@@ -32,4 +33,6 @@ export interface Services {
   workflows: Workflows;
   /** Sessions, the answer cache and each tenant's index generation. */
   conversations: ConversationStore<QueryResponse>;
+  /** Usage records, sums and budgets (shared/usage/). */
+  usage: UsageRecorder;
 }

@@ -1,6 +1,7 @@
 import { documentIdFor } from '../documents/identity';
 import { ForbiddenError, ThrottlingError } from '../errors';
-import { logger, MetricUnit, metrics } from '../observability/telemetry';
+import { METRIC } from '../observability/metric-names';
+import { logger, MetricUnit, recordMetric } from '../observability/telemetry';
 import { ingestionExecutionName } from '../workflows/execution-name';
 import type { IngestionRequest, StartedExecution } from '../workflows/workflows';
 import type { DocumentRef } from './ingest';
@@ -100,7 +101,7 @@ export async function startIngestion(services: StartIngestionDeps, request: Inge
   } catch (error) {
     if (!(error instanceof ThrottlingError) || request.reason !== 'reindex') throw error;
     logger.debug('Ingestion left for the next sweep: the orchestrator is full', { tenant: request.tenant });
-    metrics.addMetric('IngestionsDeferred', MetricUnit.Count, 1);
+    recordMetric(METRIC.ingestionsDeferred, MetricUnit.Count, 1);
     return { executionName: ingestionExecutionName(request), started: false };
   }
 }
@@ -122,5 +123,5 @@ async function refuseDocument(
     updatedAt: at,
   });
   logger.warn('Document refused: its tenant is at its document limit', { tenant: request.tenant, documentId });
-  metrics.addMetric('DocumentsRejected', MetricUnit.Count, 1);
+  recordMetric(METRIC.documentsRejected, MetricUnit.Count, 1);
 }

@@ -4,7 +4,10 @@ import type { StreamEvent } from '../contracts/stream';
 import type { GeneratedCitation, GenerationResult, TokenUsage } from '../generation/generator';
 import { exposedErrorDescription } from '../errors';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
-import { MetricUnit, metrics } from '../observability/telemetry';
+import { METRIC } from '../observability/metric-names';
+import { MetricUnit, recordMetric } from '../observability/telemetry';
+import { tallyOf } from '../usage/tally';
+import { currentUsageScope } from '../usage/usage-scope';
 import { type AskedQuestion, cachedAnswer, prepareConversation, rememberAnswer, withConversation, workflowInputOf } from './answer';
 import { answerableChunks, generationRequest, guardGeneration, type QueryState, resolveCitations } from './query';
 import type { Services } from './services';
@@ -101,23 +104,24 @@ export async function* streamAnswer(
       done = { usage: event.usage, model: event.model, fallbackUsed: event.fallbackUsed, ...(event.guardrail ? { guardrail: event.guardrail } : {}) };
     } else {
       // The generator's own explicit break: the client must not take the text for a whole answer.
-      metrics.addMetric('StreamsBroken', MetricUnit.Count, 1);
+      recordMetric(METRIC.streamsBroken, MetricUnit.Count, 1);
       const exposed = exposedErrorDescription(event.error);
       yield { event: 'error', data: { error: { code: exposed.name, message: exposed.message }, requestId: asked.requestId } };
       return;
     }
   }
   if (!done) {
-    metrics.addMetric('StreamsBroken', MetricUnit.Count, 1);
+    recordMetric(METRIC.streamsBroken, MetricUnit.Count, 1);
     yield {
       event: 'error',
       data: { error: { code: 'DependencyUnavailableError', message: 'The answer stream ended before it was complete' }, requestId: asked.requestId },
     };
     return;
   }
-  metrics.addMetric('FirstDeltaMs', MetricUnit.Milliseconds, firstDeltaMs);
+  recordMetric(METRIC.firstDelta, MetricUnit.Milliseconds, firstDeltaMs);
   const result: GenerationResult = { text, citations, ...done };
-  const generation = await guardGeneration(deps, state, chunks, result);
+  // What this invocation's model calls spent (the stream and its output guard), beside the Tasks' tallies in the state.
+  const generation = { ...(await guardGeneration(deps, state, chunks, result)), spent: tallyOf(currentUsageScope()?.records ?? []) };
   if (generation.text !== text) yield { event: 'replace', data: { text: generation.text, reason: 'guardrail' } };
   const response = withConversation(await resolveCitations(deps, { ...state, generation }), prepared, false);
   await rememberAnswer(deps, asked, prepared, response);

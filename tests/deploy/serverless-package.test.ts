@@ -2,13 +2,14 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { functionCatalog } from '../../functions/catalog';
-import { httpRoutes, routeKey } from '../../functions/api/routes';
+import { type HttpRoute, httpRoutes, routeKey } from '../../functions/api/routes';
 import { checkIam, formatFinding } from '../../scripts/check-iam';
 import { buildFunctionBundles } from '../../scripts/build-functions';
 import { type CfnResource, type CfnTemplate, type Json, type JsonObject, runServerlessPackage } from '../../scripts/package-stack';
 import { loadConfig } from '../../shared/config/config';
 import { DEFAULT_MODELS } from '../../shared/models/catalog';
 import guardrailStack = require('../../stack/guardrail.js');
+import { ALL_METRIC_NAMES, METRICS_NAMESPACE, METRICS_SERVICE } from '../../shared/observability/metric-names';
 import { S3_VECTORS_NON_FILTERABLE_KEYS } from '../../shared/vectors/s3-vectors-store';
 import { DEPLOYMENT, functionEnvironment } from '../iam/emulated-stack';
 
@@ -91,6 +92,30 @@ function findCycle(resources: Record<string, CfnResource>): string[] | undefined
 async function readAsl(machine: string): Promise<{ text: string; definition: JsonObject }> {
   const text = await readFile(path.join(root, 'statemachines', `${machine}.asl.json`), 'utf8');
   return { text, definition: JSON.parse(text) as JsonObject };
+}
+
+/** Routes only the local server serves (e.g. GET /metrics): never deployed. */
+const isLocalOnly = (route: HttpRoute): boolean => 'localOnly' in route && route.localOnly === true;
+/** Every statement of a function's role, both branches of each Fn::If (AWS::NoValue dropped). */
+function roleStatements(fnName: string): JsonObject[] {
+  const role = obj(functionResource(fnName)[1].Properties.Role);
+  const getAtt = role['Fn::GetAtt'];
+  const roleId = Array.isArray(getAtt) ? String(getAtt[0]) : '';
+  const policies = (template.Resources[roleId]?.Properties.Policies as JsonObject[] | undefined) ?? [];
+  const unfold = (value: Json): JsonObject[] => {
+    const branches = obj(value)['Fn::If'];
+    if (Array.isArray(branches)) return [branches[1], branches[2]].flatMap((b) => (b === undefined ? [] : unfold(b)));
+    return isObject(value) && value.Ref !== 'AWS::NoValue' ? [value] : [];
+  };
+  return policies.flatMap((p) => ((obj(p.PolicyDocument).Statement as Json[] | undefined) ?? []).flatMap(unfold));
+}
+/** The actions a function's role allows on exactly these resources. */
+function actionsOn(fnName: string, resource: Json): string[] {
+  const same = (r: Json) => JSON.stringify(r) === JSON.stringify(resource);
+  return roleStatements(fnName)
+    .filter((s) => s.Effect === 'Allow' && [s.Resource ?? []].flat().some(same))
+    .flatMap((s) => [s.Action ?? []].flat().map(String))
+    .sort();
 }
 
 const placeholdersOf = (text: string): string[] => [...new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1] ?? ''))].sort();
@@ -210,9 +235,9 @@ describe('serverless package (offline)', () => {
     const authorizers = resourcesOfType('AWS::ApiGatewayV2::Authorizer');
     const integrations = Object.fromEntries(resourcesOfType('AWS::ApiGatewayV2::Integration'));
     // functions/api/routes.ts is the one route table: the local server serves it, the stack must deploy it.
-    // Streaming routes are served by a function URL instead (the next test).
+    // Streaming routes are served by a function URL instead (the next test); local-only routes not at all.
     const expectedRoutes: Record<string, string> = Object.fromEntries(
-      httpRoutes.filter((route) => !route.stream).map((route) => [routeKey(route), route.function]),
+      httpRoutes.filter((route) => !route.stream && !isLocalOnly(route)).map((route) => [routeKey(route), route.function]),
     );
 
     // Act
@@ -377,7 +402,24 @@ describe('serverless package (offline)', () => {
     expect(topic.KmsMasterKeyId).not.toBe('alias/aws/sns');
     expect(template.Resources[String(keyId)]?.Type).toBe('AWS::KMS::Key');
     expect(cloudwatch?.Action).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
-    for (const [, alarm] of resourcesOfType('AWS::CloudWatch::Alarm')) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    expect(cloudwatch?.Effect).toBe('Allow');
+    // ...and the topic's policy lets CloudWatch publish.
+    const topicPolicy = resourcesOfType('AWS::SNS::TopicPolicy').find(
+      ([, p]) => JSON.stringify(p.Properties.Topics) === JSON.stringify([{ Ref: 'AlarmTopic' }]),
+    );
+    const publish = ((obj(topicPolicy?.[1].Properties.PolicyDocument).Statement as JsonObject[] | undefined) ?? []).find(
+      (s) => obj(s.Principal).Service === 'cloudwatch.amazonaws.com',
+    );
+    expect(publish).toMatchObject({ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'AlarmTopic' } });
+    // Every alarm notifies the topic, and nothing else: no alarm without an action, no other target.
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const [id, alarm] of alarms) {
+      expect([id, alarm.Properties.AlarmActions]).toEqual([id, [{ Ref: 'AlarmTopic' }]]);
+      for (const actions of ['OKActions', 'InsufficientDataActions']) {
+        if (alarm.Properties[actions] !== undefined) expect([id, actions, alarm.Properties[actions]]).toEqual([id, actions, [{ Ref: 'AlarmTopic' }]]);
+      }
+    }
   });
 
   it("throttles every route of the HTTP API's stage (429 from API Gateway before any Lambda runs)", () => {
@@ -422,12 +464,103 @@ describe('serverless package (offline)', () => {
         'AWS/Lambda/Throttles',
         'AWS/States/ExecutionsFailed',
         'AWS/SQS/ApproximateNumberOfMessagesVisible',
+        `${METRICS_NAMESPACE}/BudgetExhausted`,
+        `${METRICS_NAMESPACE}/ModelThrottles`,
       ]),
     );
+    // The service's own metrics: names it emits, with its dimension set (shared/observability/metric-names.ts).
+    for (const alarm of alarms.filter((a) => a.Namespace === METRICS_NAMESPACE)) {
+      expect(ALL_METRIC_NAMES).toContain(alarm.MetricName);
+      expect(alarm.Dimensions).toEqual([{ Name: 'service', Value: METRICS_SERVICE }]);
+    }
+    // One exhausted budget in 5 minutes is enough; no data (the usual state) is not an alarm.
+    expect(alarms.find((a) => a.MetricName === 'BudgetExhausted')).toMatchObject({
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(alarms.find((a) => a.MetricName === 'ModelThrottles')).toMatchObject({ Statistic: 'Sum', Threshold: 10, TreatMissingData: 'notBreaching' });
     expect(alarms.find((a) => a.MetricName === 'Latency')?.ExtendedStatistic).toBe('p99');
     const dlq = resourcesOfType('AWS::SQS::Queue');
     expect(dlq).toHaveLength(1);
     expect(dlq[0]?.[1].Properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('stores usage in an encrypted, recoverable pay-per-request table keyed pk/sk with a byDay index and a TTL', () => {
+    // Prepare
+    const table = template.Resources.UsageTable?.Properties ?? {};
+
+    // Act
+    const [index, ...otherIndexes] = (table.GlobalSecondaryIndexes as JsonObject[] | undefined) ?? [];
+
+    // Assess
+    expect(template.Resources.UsageTable?.Type).toBe('AWS::DynamoDB::Table');
+    expect(table).toMatchObject({
+      TableName: `${prefix}-usage`,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    expect(table.AttributeDefinitions).toEqual(['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((name) => ({ AttributeName: name, AttributeType: 'S' })));
+    expect(index).toEqual({
+      IndexName: 'byDay',
+      KeySchema: [
+        { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+        { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    });
+    expect(otherIndexes).toEqual([]);
+    // Every function gets the table's name (provider environment), as the template gives it.
+    for (const entry of functionCatalog) {
+      const variables = obj(obj(functionResource(entry.name)[1].Properties.Environment).Variables);
+      expect([entry.name, variables.RAG_USAGE_TABLE]).toEqual([entry.name, { Ref: 'UsageTable' }]);
+    }
+  });
+
+  it('grants the usage table as each function uses it: record, budget check, and the /usage queries', () => {
+    // Prepare
+    const table = { 'Fn::GetAtt': ['UsageTable', 'Arn'] };
+    const byDay = { 'Fn::Sub': `\${UsageTable.Arn}/index/byDay` };
+    const recorders = ['ingest-embed-batch', 'query-guard-input', 'query-retrieve-and-rank', 'query-generate'];
+    const apis = ['api-query', 'api-query-stream'];
+
+    // Act + Assess
+    for (const fn of recorders) expect([fn, actionsOn(fn, table)]).toEqual([fn, ['dynamodb:UpdateItem']]);
+    for (const fn of apis) expect([fn, actionsOn(fn, table)]).toEqual([fn, ['dynamodb:GetItem', 'dynamodb:UpdateItem']]);
+    expect(actionsOn('api-usage', table)).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(actionsOn('api-usage', byDay)).toEqual(['dynamodb:Query']);
+    const others = functionCatalog.map((f) => f.name).filter((fn) => ![...recorders, ...apis, 'api-usage'].includes(fn));
+    for (const fn of others) expect([fn, actionsOn(fn, table), actionsOn(fn, byDay)]).toEqual([fn, [], []]);
+  });
+
+  it('serves GET /usage behind the JWT authorizer with no route scope (the handler checks rag/admin itself)', () => {
+    // Act
+    const route = resourcesOfType('AWS::ApiGatewayV2::Route').find(([, r]) => r.Properties.RouteKey === 'GET /usage')?.[1].Properties;
+
+    // Assess
+    expect(route).toMatchObject({ AuthorizationType: 'JWT' });
+    expect(route?.AuthorizationScopes).toBeUndefined();
+  });
+
+  it('switches Bedrock model invocation logging by a parameter, off by default', () => {
+    // Prepare
+    const logging = Object.entries(template.Resources).filter(([id]) => id.startsWith('ModelInvocationLog'));
+
+    // Act
+    const condition = template.Conditions?.ModelInvocationLoggingEnabled;
+
+    // Assess
+    expect(condition).toEqual({ 'Fn::Equals': ['false', 'true'] });
+    expect(logging.map(([id]) => id).sort()).toEqual(['ModelInvocationLogGroup', 'ModelInvocationLoggingRole']);
+    for (const [id, resource] of logging) expect([id, resource.Condition]).toEqual([id, 'ModelInvocationLoggingEnabled']);
   });
 
   it('grants least privilege: one role per function, no wildcard action or resource where a narrower one exists', () => {

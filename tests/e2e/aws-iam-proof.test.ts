@@ -5,6 +5,7 @@ import { functionCatalog } from '../../functions/catalog';
 import { lambdaContext } from '../../local/lambda-context';
 import { s3Event } from '../../local/watcher';
 import { parseStreamEvents } from '../../shared/contracts/stream';
+import type { UsageResponse } from '../../shared/contracts/usage';
 import { documentIdFor } from '../../shared/documents/identity';
 import { useFakeAwsCredentials } from '../emulators/aws-test-env';
 import { S3RVER_CREDENTIALS } from '../emulators/s3-server';
@@ -29,9 +30,14 @@ interface Mode {
 
 const MODES: Mode[] = [
   // ResolveCitations resolves against the chunks RetrieveAndRank carried in the state: no AWS call of its own.
-  { name: 'converse', params: {}, silent: ['api-health', 'api-openapi', 'query-validate', 'query-citations'] },
+  // A daily budget is set, so the query functions read the tenant's day (GetItem) before any model call.
+  { name: 'converse', params: { budgetDailyUsd: '100' }, silent: ['api-health', 'api-openapi', 'query-validate', 'query-citations'] },
   // The Knowledge Base retrieves and reranks inside RetrieveAndGenerate: no RetrieveAndRank task runs.
-  { name: 'knowledge base', params: { knowledgeBase: 'true' }, silent: ['api-health', 'api-openapi', 'query-validate', 'query-retrieve-and-rank'] },
+  {
+    name: 'knowledge base',
+    params: { knowledgeBase: 'true', budgetDailyUsd: '100' },
+    silent: ['api-health', 'api-openapi', 'query-validate', 'query-retrieve-and-rank'],
+  },
 ];
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 const fixtures = path.resolve(__dirname, '../fixtures/documents');
@@ -148,6 +154,21 @@ describe.each(MODES)('IAM proof ($name mode): every AWS call of the emulated sta
     // Sessions and cache live in the template's table, read and written by the functions' own roles.
     expect(stack.dynamodb.callsOf('PutItem').length).toBeGreaterThan(0);
     expect(stack.dynamodb.callsOf('DeleteItem')).toHaveLength(1);
+  }, 60_000);
+
+  it("reports usage: the tenant's own by feature, and every tenant's by day with the admin scope", async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const own = await request<UsageResponse>(url(`/usage?from=${today}&to=${today}&groupBy=feature`));
+    const all = await request<UsageResponse>(url(`/usage?from=${today}&to=${today}&tenant=*`));
+
+    expect(own.status).toBe(200);
+    expect(own.body.tenant).toBe(TENANT);
+    // The queries above were recorded by the Tasks that made their model calls; their budget was read first.
+    expect(own.body.rows.find((row) => row.key === 'query')?.calls).toBeGreaterThan(0);
+    expect(own.body.budget).toMatchObject({ limitUsd: 100, state: 'ok' });
+    expect(all.status).toBe(200);
+    expect(all.body.rows.every((row) => row.tenant === TENANT && row.key === today)).toBe(true);
+    expect(all.body.totals.calls).toBe(own.body.totals.calls);
   }, 60_000);
 
   it('re-indexes an updated object', async () => {

@@ -9,19 +9,27 @@ import { type EmulatorRequest, type EmulatorResponse, ServiceEmulator } from './
  * @smithy/core 3.41.1 protocols), so the namespaces below are those the service sends, as quoted in the
  * threads cited beside them (read 2026-11-30).
  *
- * Implemented: exactly what shared/conversations/dynamodb-conversation-store.ts sends, and nothing that
- * would let a request the emulator does not understand succeed.
+ * Implemented: exactly what shared/conversations/dynamodb-conversation-store.ts and
+ * shared/usage/dynamodb-usage-store.ts send, and nothing that would let a request the emulator does not
+ * understand succeed.
  * - GetItem: Key, ConsistentRead (recorded; a single copy is always consistent).
  * - PutItem: Item, ConditionExpression `attribute_not_exists(path)`, `attribute_exists(path)` or
  *   `operand = operand`, with ExpressionAttributeNames/Values.
  * - UpdateItem: UpdateExpression with `SET path = :value, ...` and `ADD path :number, ...` clauses in any
  *   order, ReturnValues NONE | ALL_OLD | UPDATED_OLD | ALL_NEW | UPDATED_NEW.
  * - DeleteItem: Key, ReturnValues NONE | ALL_OLD.
- * Tables are created by the test (`createTable`): the adapter never calls CreateTable or DescribeTable.
- * Any other operation, parameter or expression form DynamoDB knows (AND/OR/NOT, <, BETWEEN, begins_with,
- * REMOVE, if_not_exists, nested paths, ...) answers NotImplementedByEmulatorException rather than
- * being ignored; text DynamoDB itself would not parse answers its syntax ValidationException.
- * Not implemented: reserved-word checks on bare attribute names in expressions, TTL deletion, capacity.
+ * - Query: on the table or on a global secondary index declared in `createTable` (projection ALL only),
+ *   KeyConditionExpression `hash = :v` or `hash = :v AND range BETWEEN :a AND :b` (paths bare or #named),
+ *   ExclusiveStartKey / LastEvaluatedKey, ConsistentRead (refused on an index). Results in range-key order
+ *   (UTF-8 bytes for S, numeric for N, unsigned bytes for B), in pages (see `QUERY_PAGE_BYTES` and the
+ *   `queryPageItems` option). Items without an index's key attributes are not in the index (sparse).
+ * Tables are created by the test (`createTable`): the adapters never call CreateTable or DescribeTable.
+ * Any other operation, parameter or expression form DynamoDB knows (AND/OR/NOT, <, BETWEEN in a condition,
+ * begins_with, REMOVE, if_not_exists, nested paths, Limit, FilterExpression, ScanIndexForward, ...) answers
+ * NotImplementedByEmulatorException rather than being ignored; text DynamoDB itself would not parse
+ * answers its syntax ValidationException.
+ * Not implemented: reserved-word checks on bare attribute names in expressions, TTL deletion, capacity,
+ * local secondary indexes.
  */
 
 export type KeyAttributeType = 'S' | 'N' | 'B';
@@ -35,6 +43,25 @@ export interface KeyAttribute {
 export interface TableKeySchema {
   hashKey: string | KeyAttribute;
   rangeKey?: string | KeyAttribute;
+  /** The table's global secondary indexes, as its `GlobalSecondaryIndexes` declare them. */
+  globalSecondaryIndexes?: readonly GlobalSecondaryIndexSchema[];
+}
+
+export interface GlobalSecondaryIndexSchema {
+  name: string;
+  hashKey: string | KeyAttribute;
+  rangeKey?: string | KeyAttribute;
+  /** Only ALL is implemented (createTable throws on another): an index item is the whole table item. */
+  projection?: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+}
+
+export interface DynamoDbEmulatorOptions {
+  /**
+   * Items per Query page, below DynamoDB's own 1 MB page (QUERY_PAGE_BYTES), so that a test with a few
+   * small items still makes the adapter follow LastEvaluatedKey. A page that reaches it ends with a
+   * LastEvaluatedKey even when nothing follows, as a page cut by `Limit` does.
+   */
+  queryPageItems?: number;
 }
 
 /** One AttributeValue on the wire: exactly one member set (AttributeValue$ union in the SDK's schema). */
@@ -62,6 +89,14 @@ const TARGET_PREFIX = 'DynamoDB_20120810.';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 /** 400 KB, where DynamoDB counts 1 KB as 1024 bytes (developerguide/Constraints.html, "Items"). */
 export const MAX_ITEM_BYTES = 400 * 1024;
+/**
+ * "A single Query operation can retrieve a maximum of 1 MB of data. This limit applies before any
+ * FilterExpression or ProjectionExpression is applied" and "With pagination, the Query results are divided
+ * into 'pages' of data that are 1 MB in size (or less)"
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.KeyConditionExpressions.html and
+ * .../Query.Pagination.html, read 2026-12-01). Counted here with `itemBytes`, 1 MB as 1024 x 1024 bytes.
+ */
+export const QUERY_PAGE_BYTES = 1024 * 1024;
 
 const VALIDATION = 'com.amazon.coral.validate#ValidationException'; // baopham/laravel-dynamodb#44, ExtendDB/extenddb#64
 const DYNAMODB = 'com.amazonaws.dynamodb.v20120810'; // aws-ia/terraform-aws-control_tower_account_factory#109 (ResourceNotFound)
@@ -76,6 +111,7 @@ const ACCEPTED_PARAMETERS: Record<string, readonly string[]> = {
   PutItem: ['TableName', 'Item', 'ConditionExpression', 'ExpressionAttributeNames', 'ExpressionAttributeValues'],
   UpdateItem: ['TableName', 'Key', 'UpdateExpression', 'ExpressionAttributeNames', 'ExpressionAttributeValues', 'ReturnValues'],
   DeleteItem: ['TableName', 'Key', 'ReturnValues'],
+  Query: ['TableName', 'IndexName', 'KeyConditionExpression', 'ExpressionAttributeNames', 'ExpressionAttributeValues', 'ExclusiveStartKey', 'ConsistentRead'],
 };
 
 class DynamoDbError extends Error {
@@ -239,6 +275,12 @@ type Operand = { kind: 'path'; name: string } | { kind: 'value'; value: Attribut
 
 type Condition = { kind: 'exists'; name: string; exists: boolean } | { kind: 'equals'; left: Operand; right: Operand };
 
+/** `hash = :v`, optionally `AND range BETWEEN :low AND :high`: the key conditions the adapters send. */
+interface KeyCondition {
+  hash: { name: string; value: AttributeValue };
+  range?: { name: string; low: AttributeValue; high: AttributeValue };
+}
+
 interface UpdatePlan {
   set: { name: string; value: AttributeValue }[];
   add: { name: string; value: AttributeValue }[];
@@ -312,7 +354,7 @@ class ExpressionParser {
 
   constructor(
     expression: unknown,
-    private readonly label: 'ConditionExpression' | 'UpdateExpression',
+    private readonly label: 'ConditionExpression' | 'UpdateExpression' | 'KeyConditionExpression',
     private readonly context: ExpressionContext,
   ) {
     if (typeof expression !== 'string') throw validation(`${label} must be a string`);
@@ -348,6 +390,51 @@ class ExpressionParser {
     if (rest.kind === 'ident' && OTHER_KEYWORDS.has(rest.text.toUpperCase())) throw notImplemented(`${rest.text} in a ${this.label}`);
     if (rest.kind !== 'eof') throw this.syntaxError(rest);
     return result;
+  }
+
+  /** `hash = :v [AND range BETWEEN :a AND :b]`; which attributes are the keys is checked by the caller. */
+  keyCondition(): KeyCondition {
+    const hashName = this.keyPath();
+    const equals = this.next();
+    if (equals.text !== '=') {
+      if ((equals.kind === 'ident' && OTHER_KEYWORDS.has(equals.text.toUpperCase())) || OTHER_COMPARATORS.has(equals.text)) {
+        throw notImplemented(`The comparator ${equals.text} as the first key condition`);
+      }
+      throw this.syntaxError(equals);
+    }
+    const hash = { name: hashName, value: this.value() };
+    const joint = this.next();
+    if (joint.kind === 'eof') return { hash };
+    if (joint.kind !== 'ident' || joint.text.toUpperCase() !== 'AND') {
+      if (joint.kind === 'ident' && OTHER_KEYWORDS.has(joint.text.toUpperCase())) throw notImplemented(`${joint.text} in a ${this.label}`);
+      throw this.syntaxError(joint);
+    }
+    const rangeName = this.keyPath();
+    const between = this.next();
+    if (between.kind !== 'ident' || between.text.toUpperCase() !== 'BETWEEN') {
+      if (between.text === '=' || OTHER_COMPARATORS.has(between.text)) throw notImplemented(`The comparator ${between.text} on the sort key`);
+      throw this.syntaxError(between);
+    }
+    const low = this.value();
+    const and = this.next();
+    if (and.kind !== 'ident' || and.text.toUpperCase() !== 'AND') throw this.syntaxError(and);
+    const high = this.value();
+    const rest = this.next();
+    if (rest.kind === 'ident' && OTHER_KEYWORDS.has(rest.text.toUpperCase())) throw notImplemented(`${rest.text} in a ${this.label}`);
+    if (rest.kind !== 'eof') throw this.syntaxError(rest);
+    return { hash, range: { name: rangeName, low, high } };
+  }
+
+  /** A key attribute's path in a key condition: functions (begins_with), parentheses and values first are not implemented. */
+  private keyPath(): string {
+    const token = this.peek();
+    if (token.kind === 'punct' && token.text === '(') throw notImplemented(`Parentheses in a ${this.label}`);
+    if (token.kind === 'ident' && this.peek(1).text === '(') {
+      if (OTHER_CONDITION_FUNCTIONS.has(token.text)) throw notImplemented(`The function ${token.text}`);
+      throw this.syntaxError(token);
+    }
+    if (token.kind === 'value') throw notImplemented(`A value before its key in a ${this.label}`);
+    return this.path();
   }
 
   update(): UpdatePlan {
@@ -468,15 +555,23 @@ function holds(condition: Condition, item: AttributeMap | undefined): boolean {
 
 // --- tables -----------------------------------------------------------------------------------
 
-interface Table {
-  name: string;
+interface KeySchema {
   hash: KeyAttribute;
   range?: KeyAttribute;
+}
+
+interface GlobalIndex extends KeySchema {
+  name: string;
+}
+
+interface Table extends KeySchema {
+  name: string;
+  indexes: Map<string, GlobalIndex>;
   items: Map<string, AttributeMap>;
 }
 
 const keyAttribute = (spec: string | KeyAttribute): KeyAttribute => (typeof spec === 'string' ? { name: spec, type: 'S' } : spec);
-const keyAttributes = (table: Table): KeyAttribute[] => (table.range ? [table.hash, table.range] : [table.hash]);
+const keyAttributes = (schema: KeySchema): KeyAttribute[] => (schema.range ? [schema.hash, schema.range] : [schema.hash]);
 
 function keyText(value: AttributeValue, type: KeyAttributeType): string {
   return type === 'N' ? formatDecimal(parseNumber(value.N)) : String(value[type]);
@@ -516,6 +611,46 @@ function storageKeyOfItem(table: Table, item: AttributeMap): string {
   return JSON.stringify(attributes.map((a) => keyText(item[a.name] as AttributeValue, a.type)));
 }
 
+/**
+ * An item's attributes that key an index must be of the index's key types and not empty; an item without
+ * them is simply not in the index. Wording: dynamoose/dynamoose#296 (type), ExtendDB/extenddb#184 (empty).
+ */
+function checkIndexKeys(table: Table, item: AttributeMap): void {
+  for (const index of table.indexes.values()) {
+    for (const attribute of keyAttributes(index)) {
+      const value = item[attribute.name];
+      if (value === undefined) continue;
+      const actual = typeOf(value);
+      if (actual !== attribute.type) {
+        throw validation(
+          `One or more parameter values were invalid: Type mismatch for Index Key ${attribute.name} Expected: ${attribute.type} Actual: ${actual} IndexName: ${index.name}`,
+        );
+      }
+      if ((attribute.type === 'S' || attribute.type === 'B') && value[attribute.type] === '') {
+        throw validation(
+          `One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: ${index.name}, IndexKey: ${attribute.name}`,
+        );
+      }
+    }
+  }
+}
+
+/** Whether the item is in the index: it has every key attribute of the index ("sparse" indexes). */
+const inIndex = (schema: KeySchema, item: AttributeMap): boolean => keyAttributes(schema).every((a) => item[a.name] !== undefined);
+
+/** DynamoDB's order of key values: numbers numerically, strings by their UTF-8 bytes, binary as unsigned bytes. */
+function compareKeyValues(a: AttributeValue, b: AttributeValue, type: KeyAttributeType): number {
+  if (type === 'N') {
+    const left = parseNumber(a.N);
+    const right = parseNumber(b.N);
+    const scale = Math.max(left.scale, right.scale);
+    const difference = left.digits * 10n ** BigInt(scale - left.scale) - right.digits * 10n ** BigInt(scale - right.scale);
+    return difference < 0n ? -1 : difference > 0n ? 1 : 0;
+  }
+  const bytes = (v: AttributeValue) => (type === 'S' ? Buffer.from(v.S ?? '', 'utf8') : Buffer.from(v.B ?? '', 'base64'));
+  return Buffer.compare(bytes(a), bytes(b));
+}
+
 function assertItemFits(item: AttributeMap, message: string): void {
   if (itemBytes(item) > MAX_ITEM_BYTES) throw validation(message);
 }
@@ -529,18 +664,31 @@ const withAttributes = (attributes: AttributeMap | undefined): Record<string, un
 export class DynamoDbEmulator extends ServiceEmulator<DynamoDbCall> {
   private readonly tables = new Map<string, Table>();
   private requestCounter = 0;
+  private readonly queryPageItems: number;
   /** Runs after a call is recorded and before it executes: lets a test change the table in between. */
   onCall?: (call: DynamoDbCall) => void;
 
-  constructor() {
+  constructor(options: DynamoDbEmulatorOptions = {}) {
     super([{ method: 'POST', pattern: /^\/$/, handle: (req) => this.dispatch(req) }]);
+    const pageItems = options.queryPageItems ?? Number.POSITIVE_INFINITY;
+    if (!(pageItems >= 1)) throw new Error(`queryPageItems must be at least 1, not ${pageItems}`);
+    this.queryPageItems = pageItems;
   }
 
-  /** Creates an empty table with this key schema (replacing any table of that name). */
+  /** Creates an empty table with this key schema and these indexes (replacing any table of that name). */
   createTable(name: string, schema: TableKeySchema): void {
-    const hash = keyAttribute(schema.hashKey);
-    const range = schema.rangeKey === undefined ? undefined : keyAttribute(schema.rangeKey);
-    this.tables.set(name, { name, hash, ...(range ? { range } : {}), items: new Map() });
+    const keys = (spec: { hashKey: string | KeyAttribute; rangeKey?: string | KeyAttribute }): KeySchema => ({
+      hash: keyAttribute(spec.hashKey),
+      ...(spec.rangeKey === undefined ? {} : { range: keyAttribute(spec.rangeKey) }),
+    });
+    const indexes = new Map<string, GlobalIndex>();
+    for (const index of schema.globalSecondaryIndexes ?? []) {
+      if ((index.projection ?? 'ALL') !== 'ALL')
+        throw new Error(`Index ${index.name}: projection ${index.projection} is not implemented by the DynamoDB emulator`);
+      if (indexes.has(index.name)) throw new Error(`Index ${index.name} is declared twice`);
+      indexes.set(index.name, { name: index.name, ...keys(index) });
+    }
+    this.tables.set(name, { name, ...keys(schema), indexes, items: new Map() });
   }
 
   /** The stored item under this key (wire format), or undefined. */
@@ -555,7 +703,9 @@ export class DynamoDbEmulator extends ServiceEmulator<DynamoDbCall> {
     const table = this.table(tableName);
     checkMap(item, 'Item');
     assertItemFits(item, 'Item size has exceeded the maximum allowed size');
-    table.items.set(storageKeyOfItem(table, item), clone(item));
+    const key = storageKeyOfItem(table, item);
+    checkIndexKeys(table, item);
+    table.items.set(key, clone(item));
   }
 
   callsOf(operation: string): DynamoDbCall[] {
@@ -598,6 +748,7 @@ export class DynamoDbEmulator extends ServiceEmulator<DynamoDbCall> {
     if (operation === 'GetItem') return this.getItem(body);
     if (operation === 'PutItem') return this.putItem(body);
     if (operation === 'UpdateItem') return this.updateItem(body);
+    if (operation === 'Query') return this.query(body);
     return this.deleteItem(body);
   }
 
@@ -621,6 +772,7 @@ export class DynamoDbEmulator extends ServiceEmulator<DynamoDbCall> {
     const table = this.table(body.TableName);
     const item = checkMap(body.Item, 'Item');
     const key = storageKeyOfItem(table, item);
+    checkIndexKeys(table, item);
     const context = ExpressionContext.from(body);
     const condition =
       body.ConditionExpression === undefined ? undefined : new ExpressionParser(body.ConditionExpression, 'ConditionExpression', context).condition();
@@ -661,12 +813,120 @@ export class DynamoDbEmulator extends ServiceEmulator<DynamoDbCall> {
     for (const { name, value } of plan.add) next[name] = added(existing?.[name], value);
     // The update wording of TransactionCanceledException's ValidationError reasons (errors.d.ts).
     assertItemFits(next, 'Item size to update has exceeded the maximum allowed size');
+    checkIndexKeys(table, next);
     table.items.set(key, next);
     if (returnValues === 'ALL_OLD') return withAttributes(existing ? clone(existing) : undefined);
     if (returnValues === 'ALL_NEW') return withAttributes(clone(next));
     if (returnValues === 'UPDATED_OLD') return withAttributes(pick(existing, targets));
     if (returnValues === 'UPDATED_NEW') return withAttributes(pick(next, targets));
     return {};
+  }
+
+  private query(body: Record<string, unknown>): Record<string, unknown> {
+    const table = this.table(body.TableName);
+    if (body.ConsistentRead !== undefined && typeof body.ConsistentRead !== 'boolean') throw validation('ConsistentRead must be a boolean');
+    let schema: KeySchema = table;
+    let index: GlobalIndex | undefined;
+    if (body.IndexName !== undefined) {
+      index = typeof body.IndexName === 'string' ? table.indexes.get(body.IndexName) : undefined;
+      // Wording of moto 5.2.1 (dynamodb/models/table.py get_index).
+      if (!index) throw validation(`The table does not have the specified index: ${String(body.IndexName)}`);
+      // "Strongly consistent reads are not supported on global secondary indexes. If you query a global secondary
+      // index with ConsistentRead set to true, you will receive a ValidationException" (QueryRequest.consistentRead,
+      // https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/dynamodb/aws.sdk.kotlin.services.dynamodb.model/-query-request/consistent-read.html,
+      // read 2026-12-01); message as quoted in Layr-Labs/eigenda#1900.
+      if (body.ConsistentRead === true) throw validation('Consistent reads are not supported on global secondary indexes');
+      schema = index;
+    }
+    // nasa-gcn/gcn.nasa.gov#3349 quotes this message.
+    if (body.KeyConditionExpression === undefined)
+      throw validation('Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
+    const context = ExpressionContext.from(body);
+    const condition = new ExpressionParser(body.KeyConditionExpression, 'KeyConditionExpression', context).keyCondition();
+    context.assertAllUsed();
+    this.checkKeyCondition(schema, condition);
+
+    const start = body.ExclusiveStartKey === undefined ? undefined : this.startKeyOf(table, index, condition, body.ExclusiveStartKey);
+    const order = (a: AttributeMap, b: AttributeMap): number => this.compareInQuery(table, schema, a, b);
+    const matches = [...table.items.values()]
+      .filter((item) => inIndex(schema, item) && equalValues(item[schema.hash.name] as AttributeValue, condition.hash.value))
+      .filter((item) => !condition.range || !schema.range || this.inRange(item[schema.range.name] as AttributeValue, schema.range, condition.range))
+      .sort(order)
+      .filter((item) => start === undefined || order(item, start) > 0);
+
+    const items: AttributeMap[] = [];
+    let bytes = 0;
+    let cut = false;
+    for (const item of matches) {
+      const size = itemBytes(item);
+      if (bytes + size > QUERY_PAGE_BYTES) {
+        cut = true;
+        break;
+      }
+      items.push(clone(item));
+      bytes += size;
+      if (items.length >= this.queryPageItems) {
+        cut = true;
+        break;
+      }
+    }
+    const last = items.at(-1);
+    const lastKeyNames = [...keyAttributes(table), ...(index ? keyAttributes(index) : [])].map((a) => a.name);
+    return {
+      Items: items,
+      Count: items.length,
+      ScannedCount: items.length,
+      ...(cut && last ? { LastEvaluatedKey: pick(last, [...new Set(lastKeyNames)]) } : {}),
+    };
+  }
+
+  /** The key condition names the schema's keys with values of their types (messages: moto 5.2.1, floci-io/floci#2467). */
+  private checkKeyCondition(schema: KeySchema, condition: KeyCondition): void {
+    if (condition.hash.name !== schema.hash.name) {
+      // dynamoose/dynamoose#353 quotes this message.
+      throw validation(`Query condition missed key schema element: ${schema.hash.name}`);
+    }
+    if (condition.range && condition.range.name !== schema.range?.name) throw validation('Query key condition not supported');
+    const values: [KeyAttribute, AttributeValue][] = [[schema.hash, condition.hash.value]];
+    if (condition.range && schema.range) values.push([schema.range, condition.range.low], [schema.range, condition.range.high]);
+    for (const [attribute, value] of values) {
+      if (typeOf(value) !== attribute.type) throw validation('One or more parameter values were invalid: Condition parameter type does not match schema type');
+    }
+    checkKeyValue(schema.hash, condition.hash.value);
+    if (condition.range && schema.range && compareKeyValues(condition.range.low, condition.range.high, schema.range.type) > 0) {
+      // Cbsoftware/pressureNET-server#78 quotes this message.
+      throw validation('The BETWEEN condition was provided a range where the lower bound is bigger than the upper bound');
+    }
+  }
+
+  private inRange(value: AttributeValue, attribute: KeyAttribute, range: NonNullable<KeyCondition['range']>): boolean {
+    return compareKeyValues(value, range.low, attribute.type) >= 0 && compareKeyValues(value, range.high, attribute.type) <= 0;
+  }
+
+  /** Range-key order; on an index, ties go by the table key so that pages never skip or repeat an item. */
+  private compareInQuery(table: Table, schema: KeySchema, a: AttributeMap, b: AttributeMap): number {
+    const keys = schema === table ? keyAttributes(table).slice(1) : [...(schema.range ? [schema.range] : []), ...keyAttributes(table)];
+    for (const key of keys) {
+      const order = compareKeyValues(a[key.name] as AttributeValue, b[key.name] as AttributeValue, key.type);
+      if (order !== 0) return order;
+    }
+    return 0;
+  }
+
+  /**
+   * ExclusiveStartKey: exactly the table's key attributes, plus the index's on an index query, of their types and
+   * in the queried partition (pynamodb/PynamoDB#50 and floci-io/floci#1443 quote the message).
+   */
+  private startKeyOf(table: Table, index: GlobalIndex | undefined, condition: KeyCondition, key: unknown): AttributeMap {
+    const invalid = () => validation('The provided starting key is invalid');
+    const map = checkMap(key, 'ExclusiveStartKey');
+    const attributes = [...keyAttributes(table), ...(index ? keyAttributes(index) : [])];
+    const names = new Set(attributes.map((a) => a.name));
+    if (Object.keys(map).length !== names.size || Object.keys(map).some((name) => !names.has(name))) throw invalid();
+    if (attributes.some((a) => typeOf(map[a.name]) !== a.type)) throw invalid();
+    const schema: KeySchema = index ?? table;
+    if (!equalValues(map[schema.hash.name] as AttributeValue, condition.hash.value)) throw invalid();
+    return map;
   }
 
   private deleteItem(body: Record<string, unknown>): Record<string, unknown> {

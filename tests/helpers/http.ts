@@ -1,3 +1,4 @@
+import type { QueryUsage } from '../../shared/contracts/query';
 /** Small HTTP helpers for end-to-end tests against a running local service. */
 export interface JsonResponse<T = unknown> {
   status: number;
@@ -63,7 +64,7 @@ export interface QueryBody {
   answer: string;
   citations: { documentId: string; key: string; uri: string; excerpt: string; marker?: number; location: { start: number; end: number } }[];
   guardrail: { action: string; blocked: boolean };
-  usage: { inputTokens: number; outputTokens: number; costUsd: number };
+  usage: QueryUsage;
   model: string;
   promptVersion: string;
   requestId: string;

@@ -42,6 +42,7 @@ export const DEPLOYMENT: Deployment = {
     KnowledgeBase: 'KBEMULATE1',
     KnowledgeBaseDataSource: 'DSEMULATE1',
     ConversationsTable: 'rag-ci-conversations',
+    UsageTable: 'rag-ci-usage',
   },
 };
 
@@ -80,22 +81,37 @@ export interface EmulatedStackOptions {
 }
 
 /** A DynamoDB table's key schema as the template declares it (the table is made as CloudFormation would). */
+type CfnKeySchema = { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+
+/** The table's key schema and global secondary indexes, as the template declares them. */
 function tableKeySchema(template: CfnTemplate, logicalId: string): TableKeySchema {
   const props = template.Resources[logicalId]?.Properties as
-    | { KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[]; AttributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[] }
+    | {
+        KeySchema: CfnKeySchema;
+        AttributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
+        GlobalSecondaryIndexes?: { IndexName: string; KeySchema: CfnKeySchema; Projection: { ProjectionType: 'ALL' | 'KEYS_ONLY' | 'INCLUDE' } }[];
+      }
     | undefined;
   if (!props) throw new Error(`No table ${logicalId} in the template`);
-  const attribute = (keyType: 'HASH' | 'RANGE'): KeyAttribute | undefined => {
-    const name = props.KeySchema.find((k) => k.KeyType === keyType)?.AttributeName;
-    if (name === undefined) return undefined;
-    const type = props.AttributeDefinitions.find((d) => d.AttributeName === name)?.AttributeType;
-    if (!type) throw new Error(`${logicalId} declares no type for key ${name}`);
-    return { name, type };
+  const keysOf = (keySchema: CfnKeySchema, owner: string): { hashKey: KeyAttribute; rangeKey?: KeyAttribute } => {
+    const attribute = (keyType: 'HASH' | 'RANGE'): KeyAttribute | undefined => {
+      const name = keySchema.find((k) => k.KeyType === keyType)?.AttributeName;
+      if (name === undefined) return undefined;
+      const type = props.AttributeDefinitions.find((d) => d.AttributeName === name)?.AttributeType;
+      if (!type) throw new Error(`${owner} declares no type for key ${name}`);
+      return { name, type };
+    };
+    const hashKey = attribute('HASH');
+    if (!hashKey) throw new Error(`${owner} has no HASH key`);
+    const rangeKey = attribute('RANGE');
+    return rangeKey ? { hashKey, rangeKey } : { hashKey };
   };
-  const hashKey = attribute('HASH');
-  if (!hashKey) throw new Error(`${logicalId} has no HASH key`);
-  const rangeKey = attribute('RANGE');
-  return rangeKey ? { hashKey, rangeKey } : { hashKey };
+  const indexes = (props.GlobalSecondaryIndexes ?? []).map((index) => ({
+    name: index.IndexName,
+    ...keysOf(index.KeySchema, `${logicalId} index ${index.IndexName}`),
+    projection: index.Projection.ProjectionType,
+  }));
+  return { ...keysOf(props.KeySchema, logicalId), ...(indexes.length > 0 ? { globalSecondaryIndexes: indexes } : {}) };
 }
 
 /** Where Bedrock may route a cross-region inference profile called from the deployment's Region. */
@@ -131,6 +147,7 @@ export async function startEmulatedStack(options: EmulatedStackOptions = {}): Pr
     sfn.start(),
     dynamodb.start(),
   ]);
+  dynamodb.createTable(env.RAG_USAGE_TABLE ?? '', tableKeySchema(template, 'UsageTable'));
   dynamodb.createTable(env.RAG_CONVERSATIONS_TABLE ?? '', tableKeySchema(template, 'ConversationsTable'));
   if (env.RAG_KNOWLEDGE_BASE_ID && env.RAG_KNOWLEDGE_BASE_DATA_SOURCE_ID) {
     // As the template declares it: a CUSTOM data source with chunking NONE.

@@ -177,6 +177,15 @@ const MAPPERS: Record<string, Mapper> = {
   'DynamoDBClient.GetItemCommand': (site, input) => [{ action: 'dynamodb:GetItem', resource: dynamoTable(site, input), context: {} }],
   'DynamoDBClient.PutItemCommand': (site, input) => [{ action: 'dynamodb:PutItem', resource: dynamoTable(site, input), context: {} }],
   'DynamoDBClient.UpdateItemCommand': (site, input) => [{ action: 'dynamodb:UpdateItem', resource: dynamoTable(site, input), context: {} }],
+  // A Query of an index is authorised on the index's ARN, table/<table>/index/<index> (Service Authorization
+  // Reference, Amazon DynamoDB, resource type "index": https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html, read 2026-12-01).
+  'DynamoDBClient.QueryCommand': (site, input) => [
+    {
+      action: 'dynamodb:Query',
+      resource: input.IndexName === undefined ? dynamoTable(site, input) : `${dynamoTable(site, input)}/index/${text(input.IndexName)}`,
+      context: {},
+    },
+  ],
   'DynamoDBClient.DeleteItemCommand': (site, input) => [{ action: 'dynamodb:DeleteItem', resource: dynamoTable(site, input), context: {} }],
   'SFNClient.StartExecutionCommand': (_site, input) => [{ action: 'states:StartExecution', resource: text(input.stateMachineArn), context: {} }],
   'SFNClient.StartSyncExecutionCommand': (_site, input) => [{ action: 'states:StartSyncExecution', resource: text(input.stateMachineArn), context: {} }],

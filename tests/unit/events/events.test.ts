@@ -10,6 +10,7 @@ import { documentIdFor, generationChunkIds } from '../../../shared/documents/ide
 import { chunkExtracted, type ChunkOutput, embedBatch, type ExtractOutput, finalizeDocument, recordFailure } from '../../../shared/pipeline/ingest';
 import type { QueryResponse } from '../../../shared/contracts/query';
 import { parseStreamEvents } from '../../../shared/contracts/stream';
+import type { UsageResponse } from '../../../shared/contracts/usage';
 import type { Services } from '../../../shared/pipeline/services';
 import { LocalWorkflows } from '../../../local/asl-workflows';
 import { lambdaContext } from '../../../local/lambda-context';
@@ -207,6 +208,25 @@ describe('sample events (events/*.json) are accepted by their handlers', () => {
       expect(bodyOf<{ turns: { question: string }[] }>(result).turns.map((t) => t.question)).toEqual(['How many days of parental leave do employees get?']);
     },
 
+    'api-usage.json': async () => {
+      await prepareIndexed();
+      const answered = bodyOf<QueryResponse>(await invoke<HttpResult>('api-query.json'));
+      const event = readEvent<{ queryStringParameters: Record<string, string> }>('api-usage.json');
+      // The sample's own range (a past week) is answered; today's holds the query just made.
+      expect((await invoke<HttpResult>('api-usage.json')).statusCode).toBe(200);
+      const today = new Date().toISOString().slice(0, 10);
+      const result = await invoke<HttpResult>('api-usage.json', { ...event, queryStringParameters: { from: today, to: today, groupBy: 'feature' } });
+      expect(result.statusCode).toBe(200);
+      const report = bodyOf<UsageResponse>(result);
+      const byFeature = new Map(report.rows.map((row) => [row.key, row]));
+      // The query's Tasks stored what they spent, as its answer reported it (earlier cases may have asked too).
+      expect(answered.usage.inputTokens).toBeGreaterThan(0);
+      expect(byFeature.get('query')?.inputTokens).toBeGreaterThanOrEqual(answered.usage.inputTokens);
+      expect(report.tenant).toBe(TENANT);
+      const inverted = await invoke<HttpResult>('api-usage.json', { ...event, queryStringParameters: { from: today, to: '2020-01-01' } });
+      expect(inverted.statusCode).toBe(400);
+    },
+
     'api-openapi.json': async () => {
       const result = await invoke<HttpResult>('api-openapi.json');
       expect(result.statusCode).toBe(200);
@@ -373,7 +393,15 @@ describe('sample events (events/*.json) are accepted by their handlers', () => {
         [2, LEAVE_KEY, LEAVE_DOCUMENT_ID],
       ]);
       expect(result.citations[0]?.excerpt).toContain('16 weeks');
-      expect(result.usage.costUsd).toBeGreaterThan(0);
+      // The sum of what each Task spent; the Bedrock guardrail has no price, so the cost is unknown and says why.
+      expect(result.usage).toEqual({
+        inputTokens: 1856,
+        outputTokens: 41,
+        costUsd: null,
+        calls: 4,
+        unpricedModels: ['bedrock-guardrail/gr-example123:1'],
+        estimated: true,
+      });
     },
 
     'reindex-plan.json': async () => {

@@ -27,6 +27,12 @@ const DEFAULTS: Record<string, unknown> = {
   apiThrottleRatePerSecond: 50,
   apiThrottleBurst: 100,
   apiP99LatencyMs: 5000,
+  modelThrottleAlarmCount: 10,
+  modelInvocationLogging: 'false',
+  usageRetentionDays: 90,
+  budgetDailyUsd: '',
+  budgetDailyTokens: '',
+  tenantBudgets: '',
 };
 
 const ON = new Date('2026-11-30T00:00:00Z');
@@ -51,6 +57,12 @@ describe('stack parameters', () => {
     ['alarmEmail', 'not-an-address', /alarmEmail/],
     ['apiThrottleRatePerSecond', 0, /apiThrottleRatePerSecond/],
     ['apiThrottleBurst', 2.5, /apiThrottleBurst/],
+    ['modelThrottleAlarmCount', 0, /modelThrottleAlarmCount/],
+    ['modelInvocationLogging', 'on', /modelInvocationLogging/],
+    ['usageRetentionDays', 0, /usageRetentionDays/],
+    ['budgetDailyUsd', '-1', /budgetDailyUsd/],
+    ['budgetDailyTokens', '2.5', /budgetDailyTokens/],
+    ['tenantBudgets', 'ACME=usd:5', /tenantBudgets/],
   ])('refuses %s = %p, naming the parameter', (name, value, message) => {
     expect(stackParamsProblems({ ...DEFAULTS, [name]: value }, ON).join('\n')).toMatch(message);
   });

@@ -1,4 +1,12 @@
-import { type AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { awsClientOptions } from '../../../../shared/aws/client-options';
 import { type AppConfig, loadConfig } from '../../../../shared/config/config';
@@ -14,7 +22,7 @@ import {
 import { DependencyUnavailableError, ThrottlingError } from '../../../../shared/errors';
 import { describeConversationStoreContract } from '../../../contract/conversation-store.contract';
 import { fastRetries, useFakeAwsCredentials } from '../../../emulators/aws-test-env';
-import { type AttributeMap, DynamoDbEmulator, itemBytes, MAX_ITEM_BYTES } from '../../../emulators/dynamodb-emulator';
+import { type AttributeMap, DynamoDbEmulator, itemBytes, MAX_ITEM_BYTES, QUERY_PAGE_BYTES } from '../../../emulators/dynamodb-emulator';
 
 /**
  * DynamoDbConversationStore through the real SDK client over HTTP (awsJson1_0) to the DynamoDB
@@ -544,6 +552,232 @@ describe('DynamoDbConversationStore over the DynamoDB wire format (awsJson1_0)',
         await expect(documents.send(new DeleteCommand({ TableName: tableName, Key: { pk: 'p', sk: 's' }, ReturnValues: 'ALL_NEW' }))).rejects.toMatchObject({
           name: 'ValidationException',
         });
+      });
+    });
+
+    describe('Query (what the usage store reads), and only that', () => {
+      const INDEX = 'byDay';
+      let paged: DynamoDbEmulator;
+      let pagedClient: DynamoDBClient;
+
+      beforeAll(async () => {
+        // Its own emulator, paging every 2 items: the shared one pages at 1 MB only.
+        paged = new DynamoDbEmulator({ queryPageItems: 2 });
+        const pagedEndpoint = await paged.start();
+        const c = config();
+        pagedClient = new DynamoDBClient({ ...awsClientOptions(c, pagedEndpoint), retryStrategy: fastRetries(c.aws.maxAttempts) });
+      });
+      afterAll(async () => {
+        pagedClient.destroy();
+        await paged.stop();
+      });
+      beforeEach(() => {
+        paged.reset();
+      });
+
+      const withIndex = (target: DynamoDbEmulator, name: string): void =>
+        target.createTable(name, { hashKey: 'pk', rangeKey: 'sk', globalSecondaryIndexes: [{ name: INDEX, hashKey: 'gsi1pk', rangeKey: 'gsi1sk' }] });
+      const item = (pk: string, sk: string, extra: AttributeMap = {}): AttributeMap => ({ pk: { S: pk }, sk: { S: sk }, ...extra });
+      const byPartition = (pk: string, extra: Partial<QueryCommandInput> = {}): QueryCommandInput => ({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': { S: pk } },
+        ...extra,
+      });
+      const sortKeys = (items: Record<string, AttributeValue>[] | undefined): (string | undefined)[] => (items ?? []).map((i) => i.sk?.S);
+
+      it('returns one partition in the UTF-8 byte order of its sort key (not JavaScript’s UTF-16 order), and no other partition', async () => {
+        // Prepare: U+FFFF is EF BF BF in UTF-8, U+1F600 is F0 9F 98 80, though its UTF-16 (D83D ...) sorts first
+        for (const sk of ['\u{1F600}', '\uffff', 'b', 'a']) emulator.seedItem(tableName, item('p', sk));
+        emulator.seedItem(tableName, item('other', 'a'));
+        // Act
+        const result = await client.send(new QueryCommand(byPartition('p')));
+        // Assess
+        expect(sortKeys(result.Items)).toEqual(['a', 'b', '\uffff', '\u{1F600}']);
+        expect(result).toMatchObject({ Count: 4, ScannedCount: 4 });
+        expect(result.LastEvaluatedKey).toBeUndefined();
+      });
+
+      it('orders a numeric sort key by value', async () => {
+        // Prepare
+        emulator.createTable('rag-numbers', { hashKey: 'pk', rangeKey: { name: 'n', type: 'N' } });
+        for (const n of ['10', '9', '-1.5', '100']) emulator.seedItem('rag-numbers', { pk: { S: 'p' }, n: { N: n } });
+        // Act
+        const result = await client.send(new QueryCommand({ ...byPartition('p'), TableName: 'rag-numbers' }));
+        // Assess
+        expect(result.Items?.map((i) => i.n?.N)).toEqual(['-1.5', '9', '10', '100']);
+      });
+
+      it('keeps both BETWEEN bounds, with names substituted from ExpressionAttributeNames', async () => {
+        // Prepare
+        for (const sk of ['DAY#1', 'DAY#2', 'DAY#2#x', 'DAY#3', 'DAY#4']) emulator.seedItem(tableName, item('p', sk));
+        // Act
+        const result = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: '#p = :p and #s between :from and :to',
+            ExpressionAttributeNames: { '#p': 'pk', '#s': 'sk' },
+            ExpressionAttributeValues: { ':p': { S: 'p' }, ':from': { S: 'DAY#2' }, ':to': { S: 'DAY#3' } },
+          }),
+        );
+        // Assess
+        expect(sortKeys(result.Items)).toEqual(['DAY#2', 'DAY#2#x', 'DAY#3']);
+      });
+
+      it('pages at the configured item count: a full page ends with LastEvaluatedKey, the next starts after it', async () => {
+        // Prepare
+        paged.createTable(tableName, { hashKey: 'pk', rangeKey: 'sk' });
+        for (const sk of ['a', 'b', 'c', 'd']) paged.seedItem(tableName, item('p', sk));
+        // Act
+        const pages: { keys: (string | undefined)[]; last?: Record<string, AttributeValue> }[] = [];
+        let start: Record<string, AttributeValue> | undefined;
+        do {
+          const page = await pagedClient.send(new QueryCommand(byPartition('p', start ? { ExclusiveStartKey: start } : {})));
+          pages.push({ keys: sortKeys(page.Items), ...(page.LastEvaluatedKey ? { last: page.LastEvaluatedKey } : {}) });
+          start = page.LastEvaluatedKey;
+        } while (start);
+        // Assess: as after a page cut by Limit, a full last page still has a LastEvaluatedKey, and the page after it is empty
+        expect(pages).toEqual([
+          { keys: ['a', 'b'], last: { pk: { S: 'p' }, sk: { S: 'b' } } },
+          { keys: ['c', 'd'], last: { pk: { S: 'p' }, sk: { S: 'd' } } },
+          { keys: [] },
+        ]);
+      });
+
+      it(`pages at ${QUERY_PAGE_BYTES} bytes of items (1 MB) without an item count`, async () => {
+        // Prepare: five items of 300 KB; three fit in 1 MB, four do not
+        const big = (sk: string) => item('p', sk, { data: { S: 'x'.repeat(300 * 1024) } });
+        for (const sk of ['a', 'b', 'c', 'd', 'e']) emulator.seedItem(tableName, big(sk));
+        // Act
+        const first = await client.send(new QueryCommand(byPartition('p')));
+        const second = await client.send(new QueryCommand(byPartition('p', { ExclusiveStartKey: first.LastEvaluatedKey })));
+        // Assess
+        expect(sortKeys(first.Items)).toEqual(['a', 'b', 'c']);
+        expect(first.LastEvaluatedKey).toEqual({ pk: { S: 'p' }, sk: { S: 'c' } });
+        expect(sortKeys(second.Items)).toEqual(['d', 'e']);
+        expect(second.LastEvaluatedKey).toBeUndefined();
+      });
+
+      it('queries a global secondary index: only items holding both its keys (sparse), in its sort-key order, pages keyed by table and index keys', async () => {
+        // Prepare
+        paged.createTable(tableName, { hashKey: 'pk', rangeKey: 'sk', globalSecondaryIndexes: [{ name: INDEX, hashKey: 'gsi1pk', rangeKey: 'gsi1sk' }] });
+        paged.seedItem(tableName, item('t1', 'x', { gsi1pk: { S: 'D' }, gsi1sk: { S: '3' } }));
+        paged.seedItem(tableName, item('t2', 'x', { gsi1pk: { S: 'D' }, gsi1sk: { S: '1' } }));
+        paged.seedItem(tableName, item('t3', 'x', { gsi1pk: { S: 'D' }, gsi1sk: { S: '2' } }));
+        paged.seedItem(tableName, item('t4', 'total', { gsi1pk: { S: 'D' } }));
+        paged.seedItem(tableName, item('t5', 'total'));
+        paged.seedItem(tableName, item('t6', 'x', { gsi1pk: { S: 'E' }, gsi1sk: { S: '0' } }));
+        const query = (start?: Record<string, AttributeValue>) =>
+          pagedClient.send(
+            new QueryCommand({
+              TableName: tableName,
+              IndexName: INDEX,
+              KeyConditionExpression: 'gsi1pk = :day',
+              ExpressionAttributeValues: { ':day': { S: 'D' } },
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+        // Act
+        const first = await query();
+        const second = await query(first.LastEvaluatedKey);
+        // Assess
+        expect([...(first.Items ?? []), ...(second.Items ?? [])].map((i) => i.pk?.S)).toEqual(['t2', 't3', 't1']);
+        expect(first.Items?.[0]).toEqual(item('t2', 'x', { gsi1pk: { S: 'D' }, gsi1sk: { S: '1' } }));
+        expect(first.LastEvaluatedKey).toEqual({ pk: { S: 't3' }, sk: { S: 'x' }, gsi1pk: { S: 'D' }, gsi1sk: { S: '2' } });
+        expect(second.LastEvaluatedKey).toBeUndefined();
+      });
+
+      it('refuses ConsistentRead on a global secondary index, and accepts it on the table', async () => {
+        // Prepare
+        withIndex(emulator, 'rag-indexed');
+        const query = (IndexName?: string) =>
+          client.send(
+            new QueryCommand({
+              TableName: 'rag-indexed',
+              ...(IndexName ? { IndexName } : {}),
+              KeyConditionExpression: IndexName ? 'gsi1pk = :v' : 'pk = :v',
+              ExpressionAttributeValues: { ':v': { S: 'D' } },
+              ConsistentRead: true,
+            }),
+          );
+        // Act / Assess
+        await expect(query(INDEX)).rejects.toMatchObject({
+          name: 'ValidationException',
+          message: 'Consistent reads are not supported on global secondary indexes',
+        });
+        await expect(query()).resolves.toMatchObject({ Count: 0 });
+      });
+
+      it.each([
+        ['an index the table does not have', { IndexName: 'byMonth' }, 'The table does not have the specified index: byMonth'],
+        [
+          'no key condition',
+          { KeyConditionExpression: undefined, ExpressionAttributeValues: undefined },
+          /^Either the KeyConditions or KeyConditionExpression/,
+        ],
+        [
+          'a condition on an attribute that is not the partition key',
+          { KeyConditionExpression: 'tenant = :pk' },
+          'Query condition missed key schema element: pk',
+        ],
+        [
+          'a key value of another type than the key',
+          { ExpressionAttributeValues: { ':pk': { N: '1' } } },
+          'One or more parameter values were invalid: Condition parameter type does not match schema type',
+        ],
+        [
+          'an inverted BETWEEN',
+          { KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b', ExpressionAttributeValues: { ':pk': { S: 'p' }, ':a': { S: 'b' }, ':b': { S: 'a' } } },
+          'The BETWEEN condition was provided a range where the lower bound is bigger than the upper bound',
+        ],
+        ['an ExclusiveStartKey without the sort key', { ExclusiveStartKey: { pk: { S: 'p' } } }, 'The provided starting key is invalid'],
+        ['an ExclusiveStartKey of another partition', { ExclusiveStartKey: { pk: { S: 'q' }, sk: { S: 'a' } } }, 'The provided starting key is invalid'],
+        ['an unused :value', { ExpressionAttributeValues: { ':pk': { S: 'p' }, ':extra': { S: 'x' } } }, /unused in expressions: keys: \{:extra\}/],
+      ])('refuses %s with ValidationException', async (_title, parameters, message) => {
+        await expect(client.send(new QueryCommand(byPartition('p', parameters as Partial<QueryCommandInput>)))).rejects.toMatchObject({
+          name: 'ValidationException',
+          message: typeof message === 'string' ? message : expect.stringMatching(message),
+        });
+      });
+
+      it.each([
+        ['begins_with', { KeyConditionExpression: 'pk = :pk AND begins_with(sk, :a)', ExpressionAttributeValues: { ':pk': { S: 'p' }, ':a': { S: 'a' } } }],
+        [
+          'a comparison on the sort key',
+          { KeyConditionExpression: 'pk = :pk AND sk < :a', ExpressionAttributeValues: { ':pk': { S: 'p' }, ':a': { S: 'a' } } },
+        ],
+        ['an equality on the sort key', { KeyConditionExpression: 'pk = :pk AND sk = :a', ExpressionAttributeValues: { ':pk': { S: 'p' }, ':a': { S: 'a' } } }],
+        ['parentheses', { KeyConditionExpression: '(pk = :pk)' }],
+        ['Limit', { Limit: 1 }],
+        ['ScanIndexForward', { ScanIndexForward: false }],
+        ['a FilterExpression', { FilterExpression: 'attribute_exists(sk)' }],
+        ['a ProjectionExpression', { ProjectionExpression: 'pk' }],
+      ])('answers a Query with %s as not implemented', async (_title, parameters) => {
+        emulator.seedItem(tableName, item('p', 'a'));
+        await expect(client.send(new QueryCommand(byPartition('p', parameters as Partial<QueryCommandInput>)))).rejects.toMatchObject({
+          name: 'NotImplementedByEmulatorException',
+        });
+      });
+
+      it('refuses a write whose index key attribute has another type than the index declares, and writes nothing', async () => {
+        // Prepare
+        withIndex(emulator, 'rag-indexed');
+        // Act
+        const put = client.send(
+          new PutItemCommand({ TableName: 'rag-indexed', Item: item('p', 's', { gsi1pk: { N: '1' } }) as Record<string, AttributeValue> }),
+        );
+        // Assess
+        await expect(put).rejects.toMatchObject({
+          name: 'ValidationException',
+          message: 'One or more parameter values were invalid: Type mismatch for Index Key gsi1pk Expected: S Actual: N IndexName: byDay',
+        });
+        expect(emulator.item('rag-indexed', item('p', 's'))).toBeUndefined();
+      });
+
+      it('declines to create an index whose projection is not ALL', () => {
+        expect(() =>
+          emulator.createTable('rag-keys-only', { hashKey: 'pk', globalSecondaryIndexes: [{ name: INDEX, hashKey: 'gsi1pk', projection: 'KEYS_ONLY' }] }),
+        ).toThrow(/projection KEYS_ONLY is not implemented/);
       });
     });
   });

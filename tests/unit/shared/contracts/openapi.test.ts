@@ -14,6 +14,7 @@ import { type HttpRoute, httpRoutes, routeKey } from '../../../../functions/api/
 import { lambdaContext } from '../../../../local/lambda-context';
 import { loadConfig } from '../../../../shared/config/config';
 import { type DocumentView, documentsListQuerySchema, documentViewSchema } from '../../../../shared/contracts/documents';
+import { usageQuerySchema } from '../../../../shared/contracts/usage';
 import {
   API_VERSION,
   buildOpenApiDocument,
@@ -114,7 +115,10 @@ function examplesOf(doc: OpenApiDocument): Example[] {
 function zodSourceOf(example: Example): z.ZodType | undefined {
   if (example.kind === 'parameter') {
     const parameter = example.schema;
-    if (parameter.in === 'query') return documentsListQuerySchema.shape[parameter.name as keyof typeof documentsListQuerySchema.shape];
+    if (parameter.in === 'query') {
+      const shape: Record<string, z.ZodType> = example.where.startsWith('GET /usage ') ? usageQuerySchema.shape : documentsListQuerySchema.shape;
+      return shape[String(parameter.name)];
+    }
     return zodComponents[
       String((parameter.schema as Json).$ref)
         .split('/')
