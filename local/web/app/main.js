@@ -3,8 +3,9 @@ import config from './config.js';
 import { createConversation } from './conversation.js';
 import { createDocuments } from './documents.js';
 import { tokenPrompt } from './token-dialog.js';
+import { createUsagePanel } from './usage.js';
 
-/** Wires the page: one API client (one token prompt), the conversation, the documents. */
+/** Wires the page: one API client (one token prompt), the conversation, the documents, the usage panel. */
 
 /**
  * @template {HTMLElement} T
@@ -48,6 +49,7 @@ tokenButton.addEventListener('click', async () => {
     api.setToken(token);
     announce('Token saved for this tab.');
     void documents.reload();
+    void usage.reload();
   }
 });
 forgetButton.addEventListener('click', () => {
@@ -78,6 +80,17 @@ const documents = createDocuments({
   filter: byId('status-filter'),
   refresh: byId('refresh-documents'),
   more: byId('more-documents'),
+  announce,
+});
+
+const usage = createUsagePanel({
+  api,
+  toggle: byId('usage-toggle'),
+  refresh: byId('refresh-usage'),
+  body: byId('usage-body'),
+  status: byId('usage-status'),
+  figures: byId('usage-figures'),
+  latency: byId('usage-latency'),
   announce,
 });
 
