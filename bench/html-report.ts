@@ -25,8 +25,9 @@ import type { QueryCostResult } from './query-cost';
  * A query row as the page reads it: p90 and a latency histogram are drawn when the bench keeps them (bins of the
  * measured window's 2xx latencies); without them the page says so rather than invent a distribution.
  */
-export type QueryRowForHtml = Omit<QueryBenchRow, 'latencyMs'> & {
-  latencyMs: QueryBenchRow['latencyMs'] & { p90?: number };
+export type QueryRowForHtml = Omit<QueryBenchRow, 'latencyMs' | 'latencyHistogramMs'> & {
+  // Results written before the bench kept p90 and the histogram (2026-12-01) have neither.
+  latencyMs: Omit<QueryBenchRow['latencyMs'], 'p90'> & { p90?: number };
   latencyHistogramMs?: readonly Bin[];
 };
 

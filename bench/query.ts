@@ -1,7 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import * as path from 'node:path';
 import autocannon from 'autocannon';
-import { percentiles } from '../eval/metrics';
+import { percentile, percentiles } from '../eval/metrics';
+import { type Bin, histogramOf } from '../scripts/report/html-report';
 import type { FromServer, ToServer } from './query-server';
 import { formatTable, round } from './table';
 import { DEV_API_TOKEN } from '../shared/config/config';
@@ -57,7 +58,9 @@ export interface QueryBenchRow {
   /** Requests still being served when the level's time was up (not counted in throughput or latency). */
   unfinished: number;
   throughputRps: number;
-  latencyMs: { p50: number; p95: number; p99: number; mean: number; max: number };
+  latencyMs: { p50: number; p90: number; p95: number; p99: number; mean: number; max: number };
+  /** The latencies of the measured window in 20 bins (the HTML report draws them). */
+  latencyHistogramMs: Bin[];
   /** Latency minus the emulated model latency: what the service itself adds. */
   overheadMs: { p50: number; p95: number; p99: number };
 }
@@ -216,7 +219,15 @@ export async function runQueryBench(options: QueryBenchOptions, log: (line: stri
           throttledShare: round(run.throttled / Math.max(1, run.latencies.length + run.non2xx), 3),
           unfinished,
           throughputRps: round(run.latencies.length / run.seconds),
-          latencyMs: { p50: round(p.p50), p95: round(p.p95), p99: round(p.p99), mean: round(p.mean), max: round(p.max) },
+          latencyMs: {
+            p50: round(p.p50),
+            p90: round(percentile(run.latencies, 90)),
+            p95: round(p.p95),
+            p99: round(p.p99),
+            mean: round(p.mean),
+            max: round(p.max),
+          },
+          latencyHistogramMs: histogramOf(run.latencies),
           overheadMs: { p50: round(overhead.p50), p95: round(overhead.p95), p99: round(overhead.p99) },
         };
         rows.push(row);

@@ -4,6 +4,7 @@ import type { MetricsResponse, StageLatency } from '../shared/contracts/usage';
 import { METRIC, STAGES, stageLatencyMetric } from '../shared/observability/metric-names';
 import { counterSums, latencySummaries, windowStartedAt } from '../shared/observability/metrics-window';
 import type { LocalAuth } from './auth';
+import type { QueryAdmission } from './query-admission';
 
 /**
  * GET /metrics, served by the local runtime only: latency percentiles per stage and counter sums since the
@@ -18,16 +19,21 @@ const STAGE_METRICS: ReadonlyArray<{ stage: string; metric: string }> = [
   { stage: 'Model', metric: METRIC.modelLatency },
 ];
 
-export function metricsResponse(): MetricsResponse {
+export function metricsResponse(admission?: Pick<QueryAdmission, 'inFlight' | 'refused'>): MetricsResponse {
   const summaries = new Map(latencySummaries().map((s) => [s.name, s]));
   const stages: StageLatency[] = STAGE_METRICS.flatMap(({ stage, metric }) => {
     const summary = summaries.get(metric);
     return summary ? [{ stage, count: summary.count, p50Ms: summary.p50, p90Ms: summary.p90, p99Ms: summary.p99, maxMs: summary.max }] : [];
   });
-  return { since: windowStartedAt().toISOString(), stages, counters: counterSums() };
+  return {
+    since: windowStartedAt().toISOString(),
+    stages,
+    counters: counterSums(),
+    gauges: admission ? { queriesInFlight: admission.inFlight, queriesRefused: admission.refused } : {},
+  };
 }
 
-export function registerMetricsRoute(app: FastifyInstance, auth: LocalAuth): void {
+export function registerMetricsRoute(app: FastifyInstance, auth: LocalAuth, admission: QueryAdmission): void {
   app.get('/metrics', async (request, reply) => {
     const identity = auth.authenticate(request.headers.authorization);
     if (!identity.ok) {
@@ -37,6 +43,6 @@ export function registerMetricsRoute(app: FastifyInstance, auth: LocalAuth): voi
       });
     }
     if (!identity.admin) return reply.code(403).send({ error: { code: 'ForbiddenError', message: `This route needs the ${ADMIN_SCOPE} scope` } });
-    return reply.header('cache-control', 'no-store').send(metricsResponse());
+    return reply.header('cache-control', 'no-store').send(metricsResponse(admission));
   });
 }

@@ -151,7 +151,7 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Fa
   }
   // The query page (local/web): `/` and `/app/*`, outside the API's route table and its readiness gate.
   registerWebPage(app);
-  registerMetricsRoute(app, options.auth);
+  registerMetricsRoute(app, options.auth, admission);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: { code: 'NotFoundError', message: 'No such route' } }));
   // Errors of the HTTP layer itself (a body above fastify's cap, a broken request) keep their 4xx status.
   app.setErrorHandler((error: { statusCode?: number }, _request, reply) => {

@@ -70,7 +70,6 @@ function widgets({ functions, apiFunctions, alarms, names }) {
       aws('AWS/ApiGateway', '5xx', 'ApiId', 'HttpApi', { label: 'HTTP API 5xx' }),
       own(METRIC.modelErrors),
       own(METRIC.streamsBroken),
-      own(METRIC.queriesRejected),
     ]),
     metricWidget(
       'Lambda errors by function',
@@ -94,7 +93,15 @@ function widgets({ functions, apiFunctions, alarms, names }) {
     ]),
     metricWidget('Budget use', [own(METRIC.budgetWarnings), own(METRIC.budgetExhausted), own(METRIC.budgetRejections)]),
     metricWidget('Cache hits and fallbacks', [own(METRIC.answerCacheHits), own(METRIC.modelFallbacks), own(METRIC.generationFallbacks)]),
-    metricWidget('Executions in flight', [own(METRIC.executionsInFlight, { stat: 'Maximum' })]),
+    // In flight on AWS: Lambda's own concurrency gauge of the functions that answer queries (an in-process count
+    // would always read 1 there: one request per execution environment). "ConcurrentExecutions: the number of active
+    // concurrent invocations ... Lambda emits this metric for all functions ... View this metric using MAX"
+    // (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-concurrency.html, read 2026-12-01).
+    metricWidget(
+      'Queries in flight (concurrent executions)',
+      apiFunctions.map((fn) => aws('AWS/Lambda', 'ConcurrentExecutions', 'FunctionName', functionLogicalId(fn), { label: fn, stat: 'Maximum' })),
+    ),
+    metricWidget('Retrieval', [own(METRIC.retrievedChunks), own(METRIC.rerankDropOff), own(METRIC.answersWithheldBelowFloor)]),
   ];
 }
 

@@ -95,4 +95,6 @@ export interface MetricsResponse {
   stages: StageLatency[];
   /** Counters by metric name (sums since `since`). */
   counters: Record<string, number>;
+  /** Values now: `queriesInFlight` (admitted and running) and `queriesRefused` (answered 429 for the bound since the start). */
+  gauges: Record<string, number>;
 }

@@ -107,22 +107,24 @@ export class BedrockTitanEmbedder implements Embedder {
     const results = await this.calls.addAll(
       texts.map((text) => async () => {
         const body = await invokeJson(this.options.client, this.modelId, { inputText: text, dimensions: this.dimensions, normalize: true });
-        return this.parse(body);
+        return this.parse(body, text);
       }),
     );
     return {
       vectors: results.map((r) => r.vector),
       inputTokens: results.reduce((sum, r) => sum + r.tokens, 0),
+      ...(results.some((r) => r.estimated) ? { estimated: true } : {}),
     };
   }
 
-  private parse(body: unknown): { vector: number[]; tokens: number } {
+  private parse(body: unknown, text: string): { vector: number[]; tokens: number; estimated: boolean } {
     const b = (typeof body === 'object' && body !== null ? body : {}) as { embedding?: unknown; inputTextTokenCount?: unknown };
     if (!isFiniteVector(b.embedding, this.dimensions)) {
       throw new DependencyUnavailableError(`InvokeModel ${this.modelId} returned no ${this.dimensions}-dimension embedding`);
     }
-    const tokens = typeof b.inputTextTokenCount === 'number' ? b.inputTextTokenCount : 0;
-    return { vector: b.embedding, tokens };
+    // Titan returns inputTextTokenCount; without it, estimate ~4 characters per token and say so.
+    if (typeof b.inputTextTokenCount === 'number') return { vector: b.embedding, tokens: b.inputTextTokenCount, estimated: false };
+    return { vector: b.embedding, tokens: Math.ceil(text.length / 4), estimated: true };
   }
 }
 
@@ -181,10 +183,11 @@ export class BedrockCohereEmbedder implements Embedder {
     return {
       vectors: results.flatMap((r) => r.vectors),
       inputTokens: results.reduce((sum, r) => sum + r.tokens, 0),
+      ...(results.some((r) => r.estimated) ? { estimated: true } : {}),
     };
   }
 
-  private parse(body: unknown, batch: string[]): { vectors: number[][]; tokens: number } {
+  private parse(body: unknown, batch: string[]): { vectors: number[][]; tokens: number; estimated: boolean } {
     const b = (typeof body === 'object' && body !== null ? body : {}) as {
       embeddings?: unknown;
       meta?: { billed_units?: { input_tokens?: unknown } };
@@ -200,8 +203,8 @@ export class BedrockCohereEmbedder implements Embedder {
     }
     const billed = b.meta?.billed_units?.input_tokens;
     // Bedrock's Cohere body has no token count unless billed units are echoed: estimate ~4 characters per token.
-    const tokens = typeof billed === 'number' ? billed : batch.reduce((sum, t) => sum + Math.ceil(t.length / 4), 0);
-    return { vectors: raw as number[][], tokens };
+    if (typeof billed === 'number') return { vectors: raw as number[][], tokens: billed, estimated: false };
+    return { vectors: raw as number[][], tokens: batch.reduce((sum, t) => sum + Math.ceil(t.length / 4), 0), estimated: true };
   }
 }
 

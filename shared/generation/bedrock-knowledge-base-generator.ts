@@ -302,7 +302,9 @@ export class KnowledgeBaseGenerator implements Generator {
 
   private usage(request: GenerationRequest, references: readonly string[], answer: string): TokenUsage {
     const input = request.question.length + references.reduce((sum, text) => sum + text.length, 0);
-    return { inputTokens: Math.ceil(input / CHARS_PER_TOKEN), outputTokens: estimateTokens(answer) };
+    // RetrieveAndGenerateResponse has no usage member (@aws-sdk/client-bedrock-agent-runtime 3.1164.0 types: sessionId,
+    // output, citations, guardrailAction): every figure here is an estimate, and says so.
+    return { inputTokens: Math.ceil(input / CHARS_PER_TOKEN), outputTokens: estimateTokens(answer), estimated: true };
   }
 
   private guardrailVerdict(action: string | undefined, text: string): GuardrailVerdict | undefined {

@@ -226,33 +226,3 @@ export function rerankQueryUnits(documentCount: number): number {
   if (documentCount <= 0) return 0;
   return Math.ceil(documentCount / RERANK_DOCUMENTS_PER_QUERY_UNIT);
 }
-
-// ---------- legacy API, kept until callers move to estimateCostUsd (they assume us-east-1) ----------
-
-const LEGACY_REGION = 'us-east-1';
-
-export interface ModelPrice {
-  /**
-   * USD per 1,000 input tokens; for `unit: 'query'` (rerank models) USD per 1,000 *query units*
-   * (see `rerankQueryUnits`), passed to `costUsd` as `inputTokens`.
-   */
-  inputPer1kTokensUsd: number;
-  outputPer1kTokensUsd: number;
-  /** What `inputTokens` counts for this model. */
-  unit: 'token' | 'query';
-  /** 'table': a listed price; 'local': runs in-process, free; 'unknown': not priced (cost reported as 0). */
-  source: 'table' | 'local' | 'unknown';
-}
-
-/** @deprecated Use `modelPrice(modelId, region)`: this one assumes us-east-1 and reports unknown models at 0. */
-export function priceFor(modelId: string): ModelPrice {
-  const price = modelPrice(modelId, LEGACY_REGION);
-  if (!price) return { inputPer1kTokensUsd: 0, outputPer1kTokensUsd: 0, unit: 'token', source: 'unknown' };
-  if ('local' in price) return { inputPer1kTokensUsd: 0, outputPer1kTokensUsd: 0, unit: 'token', source: 'local' };
-  return { inputPer1kTokensUsd: price.inputPer1kUsd, outputPer1kTokensUsd: price.outputPer1kUsd, unit: price.unit, source: 'table' };
-}
-
-/** @deprecated Use `estimateCostUsd(modelId, region, usage)`: this one assumes us-east-1 and counts unknown models as 0. */
-export function costUsd(modelId: string, usage: { inputTokens: number; outputTokens: number }): number {
-  return estimateCostUsd(modelId, LEGACY_REGION, usage) ?? 0;
-}

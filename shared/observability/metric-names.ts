@@ -17,7 +17,6 @@ export const METRIC = {
   // Requests.
   queryLatency: 'QueryLatencyMs',
   firstDelta: 'FirstDeltaMs',
-  queriesRejected: 'QueriesRejected',
   streamsBroken: 'StreamsBroken',
   answerCacheHits: 'AnswerCacheHits',
   // Retrieval.
@@ -58,8 +57,6 @@ export const METRIC = {
   documentsRejected: 'DocumentsRejected',
   ingestionsDeferred: 'IngestionsDeferred',
   overtakenIngestions: 'OvertakenIngestions',
-  // Executions in flight (sampled when a query is admitted or finishes).
-  executionsInFlight: 'ExecutionsInFlight',
   // Usage store writes that failed (the figures of those calls are missing from GET /usage and budgets).
   usageWriteFailures: 'UsageWriteFailures',
 } as const;

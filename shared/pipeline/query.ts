@@ -171,7 +171,10 @@ export type RerankDeps = Pick<Services, 'config' | 'reranker'>;
 /** Re-scores the candidates, keeps the best topK above the relevance floor. */
 export async function rerank(services: RerankDeps, query: ValidatedQuery, question: string, candidates: ScoredChunk[]): Promise<ScoredChunk[]> {
   const ranked = services.reranker ? await services.reranker.rerank(question, candidates, query.topK) : candidates.slice(0, query.topK);
-  return ranked.filter((r) => r.score >= services.config.query.minRelevance);
+  const kept = ranked.filter((r) => r.score >= services.config.query.minRelevance);
+  // Candidates retrieval found that did not make the answer's chunks (beyond topK, or under the relevance bar).
+  recordMetric(METRIC.rerankDropOff, MetricUnit.Count, candidates.length - kept.length);
+  return kept;
 }
 
 /**

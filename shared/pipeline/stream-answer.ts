@@ -4,7 +4,7 @@ import type { StreamEvent } from '../contracts/stream';
 import type { GeneratedCitation, GenerationResult, TokenUsage } from '../generation/generator';
 import { exposedErrorDescription } from '../errors';
 import type { GuardrailVerdict } from '../guardrails/guardrail';
-import { METRIC } from '../observability/metric-names';
+import { METRIC, stageLatencyMetric } from '../observability/metric-names';
 import { MetricUnit, recordMetric } from '../observability/telemetry';
 import { tallyOf } from '../usage/tally';
 import { currentUsageScope } from '../usage/usage-scope';
@@ -90,6 +90,8 @@ export async function* streamAnswer(
   // The state carries the ranked chunks with their text: nothing to read back.
   const chunks = answerableChunks(state);
   yield meta(deps.generator.modelId, false);
+  // A stream cannot run inside traceStage (it yields): its Generate latency is recorded by hand, to the same metric.
+  const generationStarted = performance.now();
   let text = '';
   let citations: GeneratedCitation[] = [];
   let done: { usage: TokenUsage; model: string; fallbackUsed: boolean; guardrail?: GuardrailVerdict } | undefined;
@@ -122,6 +124,7 @@ export async function* streamAnswer(
   const result: GenerationResult = { text, citations, ...done };
   // What this invocation's model calls spent (the stream and its output guard), beside the Tasks' tallies in the state.
   const generation = { ...(await guardGeneration(deps, state, chunks, result)), spent: tallyOf(currentUsageScope()?.records ?? []) };
+  recordMetric(stageLatencyMetric('Generate'), MetricUnit.Milliseconds, performance.now() - generationStarted);
   if (generation.text !== text) yield { event: 'replace', data: { text: generation.text, reason: 'guardrail' } };
   const response = withConversation(await resolveCitations(deps, { ...state, generation }), prepared, false);
   await rememberAnswer(deps, asked, prepared, response);

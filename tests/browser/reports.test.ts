@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
+import { describeInBrowser as inBrowser, launchChromium } from '../helpers/browser';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type BenchHtmlData, renderBenchHtml } from '../../bench/html-report';
 import { type EvalHtmlReport, renderEvalHtml } from '../../eval/html-report';
 
@@ -15,23 +15,7 @@ import { type EvalHtmlReport, renderEvalHtml } from '../../eval/html-report';
  * Without /usr/bin/chromium the file skips with one line, unless CI=true or RAG_REQUIRE_BROWSER=1, when a
  * missing browser fails (CI never skips): `apt-get install -y chromium` provides it.
  */
-const CHROMIUM = '/usr/bin/chromium';
-// Without the background-networking flags Chromium keeps dialling Google hosts, which this network refuses.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const browserRequired = process.env.CI === 'true' || process.env.RAG_REQUIRE_BROWSER === '1';
-const browserPresent = existsSync(CHROMIUM);
-if (!browserPresent && !browserRequired) {
-  process.stdout.write(`browser tests skipped: ${CHROMIUM} was not found (apt-get install -y chromium; CI=true or RAG_REQUIRE_BROWSER=1 fails instead)\n`);
-}
-const describeInBrowser = browserPresent || browserRequired ? describe : describe.skip;
+const describeInBrowser = inBrowser();
 
 const latency = { p50: 12, p95: 30, p99: 41, mean: 15, min: 8, max: 44, count: 6 };
 
@@ -209,10 +193,8 @@ describeInBrowser('the eval and bench HTML reports in Chromium', () => {
   let dir: string;
 
   beforeAll(async () => {
-    if (!browserPresent)
-      throw new Error(`${CHROMIUM} was not found: install it with apt-get install -y chromium (required when CI=true or RAG_REQUIRE_BROWSER=1)`);
     dir = await mkdtemp(path.join(tmpdir(), 'rag-reports-'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   }, 60_000);
 

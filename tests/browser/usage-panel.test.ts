@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
+import { describeInBrowser as inBrowser, launchChromium } from '../helpers/browser';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page, type Route } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page, Route } from 'playwright-core';
 import { LocalAuth } from '../../local/auth';
 import { createLocalServer } from '../../local/server';
 import type { MetricsResponse, StageLatency, UsageFigures, UsageResponse, UsageRow } from '../../shared/contracts/usage';
@@ -15,22 +15,7 @@ import type { MetricsResponse, StageLatency, UsageFigures, UsageResponse, UsageR
  *
  * Without /usr/bin/chromium the file skips with one line, unless CI=true or RAG_REQUIRE_BROWSER=1 (as web-page.test.ts).
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const browserRequired = process.env.CI === 'true' || process.env.RAG_REQUIRE_BROWSER === '1';
-const browserPresent = existsSync(CHROMIUM);
-if (!browserPresent && !browserRequired) {
-  process.stdout.write(`browser tests skipped: ${CHROMIUM} was not found (apt-get install -y chromium; CI=true or RAG_REQUIRE_BROWSER=1 fails instead)\n`);
-}
-const describeInBrowser = browserPresent || browserRequired ? describe : describe.skip;
+const describeInBrowser = inBrowser();
 
 const screenshots = path.resolve(__dirname, 'screenshots');
 const DESKTOP = { width: 1280, height: 900 };
@@ -110,7 +95,12 @@ const STAGES: StageLatency[] = [
   { stage: 'Generate', count: 18, p50Ms: 900, p90Ms: 1800, p99Ms: 2400, maxMs: 3100 },
   { stage: 'Query', count: 1234, p50Ms: 1100, p90Ms: 2100, p99Ms: 3010, maxMs: 3400 },
 ];
-const metricsFixture = (stages = STAGES): MetricsResponse => ({ since: '2026-12-01T08:00:00.000Z', stages, counters: { Throttles: 3 } });
+const metricsFixture = (stages = STAGES): MetricsResponse => ({
+  since: '2026-12-01T08:00:00.000Z',
+  stages,
+  counters: { ModelThrottles: 3 },
+  gauges: { queriesInFlight: 0, queriesRefused: 0 },
+});
 
 const json =
   (body: unknown, status = 200) =>
@@ -166,8 +156,6 @@ describeInBrowser('the usage panel of the query page in Chromium', () => {
     Number(await page.locator(`.${chart} g.day[data-day="${day}"] ${bar}`).getAttribute('height'));
 
   beforeAll(async () => {
-    if (!browserPresent)
-      throw new Error(`${CHROMIUM} was not found: install it with apt-get install -y chromium (required when CI=true or RAG_REQUIRE_BROWSER=1)`);
     await mkdir(screenshots, { recursive: true });
     server = await createLocalServer({
       host: '127.0.0.1',
@@ -178,7 +166,7 @@ describeInBrowser('the usage panel of the query page in Chromium', () => {
     });
     const address = server.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

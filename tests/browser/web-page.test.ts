@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { describeInBrowser as inBrowser, launchChromium } from '../helpers/browser';
 import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page, type Route } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
 import { formatStreamEvent, parseStreamEvents, type StreamEvent } from '../../shared/contracts/stream';
 import { DEV_AUTHORIZATION } from '../helpers/http';
@@ -15,23 +15,7 @@ import { tempConfig } from '../helpers/temp-config';
  * Without /usr/bin/chromium the file skips with one line, unless CI=true or RAG_REQUIRE_BROWSER=1, when a
  * missing browser fails (CI never skips): `apt-get install -y chromium` provides it.
  */
-const CHROMIUM = '/usr/bin/chromium';
-// Without the background-networking flags Chromium keeps dialling Google hosts, which this network refuses.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const browserRequired = process.env.CI === 'true' || process.env.RAG_REQUIRE_BROWSER === '1';
-const browserPresent = existsSync(CHROMIUM);
-if (!browserPresent && !browserRequired) {
-  process.stdout.write(`browser tests skipped: ${CHROMIUM} was not found (apt-get install -y chromium; CI=true or RAG_REQUIRE_BROWSER=1 fails instead)\n`);
-}
-const describeInBrowser = browserPresent || browserRequired ? describe : describe.skip;
+const describeInBrowser = inBrowser();
 
 const fixtures = path.resolve(__dirname, '../fixtures/documents');
 const screenshots = path.resolve(__dirname, 'screenshots');
@@ -120,13 +104,11 @@ describeInBrowser('the query page in Chromium', () => {
   let desktop: BrowserContext;
 
   beforeAll(async () => {
-    if (!browserPresent)
-      throw new Error(`${CHROMIUM} was not found: install it with apt-get install -y chromium (required when CI=true or RAG_REQUIRE_BROWSER=1)`);
     await mkdir(screenshots, { recursive: true });
     const temp = await tempConfig({ RAG_WATCH: 'off' });
     cleanup = temp.cleanup;
     runtime = await startLocalRuntime(temp.config, { retryDelayScale: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     desktop = await browser.newContext({ viewport: DESKTOP });
     await desktop.addInitScript(probesScript);
     await desktop.addInitScript(devTokenScript);

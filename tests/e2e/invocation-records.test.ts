@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { MetricsResponse, UsageResponse } from '../../shared/contracts/usage';
@@ -8,7 +7,7 @@ import { splitSentences } from '../../shared/documents/sentences';
 import { parseStreamEvents } from '../../shared/contracts/stream';
 import type { InvocationRecord } from '../../shared/usage/invocation-record';
 import { DEV_AUTHORIZATION, type DocumentListing, eventually, parseQuestionTable, postJson, type QueryBody, request } from '../helpers/http';
-import { tempConfig } from '../helpers/temp-config';
+import { type NpmStart, startNpmStart } from '../helpers/npm-start';
 
 /**
  * Issue 16, items 1 and 3 end to end: the real `npm start` process with its logs at INFO and its metrics on,
@@ -46,45 +45,21 @@ async function secretSentences(questions: readonly string[]): Promise<string[]> 
 }
 
 describe('invocation records, usage and metrics of an end-to-end run (npm start)', () => {
-  let child: ChildProcess;
+  let started: NpmStart;
   let url: string;
-  let cleanup: () => Promise<void>;
-  let stdout = '';
-  let stderr = '';
   const answers: Array<{ requestId: string; usage: QueryBody['usage']; cached: boolean }> = [];
   let questions: string[] = [];
 
   const lines = (): LogLine[] =>
-    stdout
+    started.output.stdout
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogLine);
   const records = (): InvocationRecord[] => lines().flatMap((line) => (line.message === 'Model invocation' && line.invocation ? [line.invocation] : []));
 
   beforeAll(async () => {
-    const temp = await tempConfig();
-    cleanup = temp.cleanup;
-    child = spawn(path.join(repoRoot, 'node_modules/.bin/tsx'), ['local/main.ts'], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        PORT: '0',
-        RAG_DATA_DIR: temp.dir,
-        RAG_SAMPLES: 'on',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        POWERTOOLS_METRICS_DISABLED: 'false',
-        RAG_BUDGET_DAILY_TOKENS: '100000000',
-        PATH: `${repoRoot}/node_modules/.bin:${process.env.PATH}`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (data: Buffer) => {
-      stdout += data.toString();
-    });
-    child.stderr?.on('data', (data: Buffer) => {
-      stderr += data.toString();
-    });
-    url = await eventually(async () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1], 'the service to listen', 90_000);
+    started = await startNpmStart({ POWERTOOLS_METRICS_DISABLED: 'false', RAG_BUDGET_DAILY_TOKENS: '100000000' });
+    url = started.url;
     await eventually(
       async () => {
         const res = await request<DocumentListing>(`${url}/documents`);
@@ -121,8 +96,7 @@ describe('invocation records, usage and metrics of an end-to-end run (npm start)
   }, 240_000);
 
   afterAll(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await cleanup();
+    await started?.stop();
   });
 
   it('logs one complete record per model call, for every feature, each with hashes and counts only', () => {
@@ -156,8 +130,8 @@ describe('invocation records, usage and metrics of an end-to-end run (npm start)
     // Every line the process logged (stdout), and stderr but the start-up banner, whose curl example quotes a
     // sample question on purpose.
     const output =
-      stdout +
-      stderr
+      started.output.stdout +
+      started.output.stderr
         .split('\n')
         .filter((line) => !line.startsWith('Try: curl'))
         .join('\n');
@@ -220,6 +194,8 @@ describe('invocation records, usage and metrics of an end-to-end run (npm start)
     for (const stage of ['Query', 'GuardInput', 'Retrieve', 'Generate', 'Model', 'FirstDelta']) expect(stages.get(stage)?.count).toBeGreaterThan(0);
     expect(stages.get('Query')?.p99Ms).toBeGreaterThanOrEqual(stages.get('Query')?.p50Ms ?? Number.POSITIVE_INFINITY);
     expect(metrics.body.counters.ModelCalls).toBe(all.filter((r) => !r.cacheHit).length);
+    expect(metrics.body.counters.RerankDropOff).toBeGreaterThan(0);
+    expect(metrics.body.gauges).toEqual({ queriesInFlight: 0, queriesRefused: 0 });
   });
 
   it('emits the metrics as EMF lines in the ServerlessRag namespace', () => {

@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { type NpmStart, startNpmStart } from '../helpers/npm-start';
 import { tempConfig } from '../helpers/temp-config';
 import { type DocumentListing, eventually, parseQuestionTable, postJson, type QueryBody, request } from '../helpers/http';
 
@@ -12,44 +13,24 @@ import { type DocumentListing, eventually, parseQuestionTable, postJson, type Qu
 const repoRoot = path.resolve(__dirname, '../..');
 
 describe('npm start on a fresh data folder', () => {
-  let child: ChildProcess;
+  let started: NpmStart;
   let url: string;
-  let cleanup: () => Promise<void>;
-  let stderr = '';
-  let stdout = '';
+  let child: NpmStart['child'];
+  const stderr = () => started.output.stderr;
+  const stdout = () => started.output.stdout;
 
   beforeAll(async () => {
-    const temp = await tempConfig();
-    cleanup = temp.cleanup;
-    child = spawn(path.join(repoRoot, 'node_modules/.bin/tsx'), ['local/main.ts'], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        PORT: '0',
-        RAG_DATA_DIR: temp.dir,
-        RAG_SAMPLES: 'on',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        PATH: `${repoRoot}/node_modules/.bin:${process.env.PATH}`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stderr?.on('data', (data: Buffer) => {
-      stderr += data.toString();
-    });
-    child.stdout?.on('data', (data: Buffer) => {
-      stdout += data.toString();
-    });
-    url = await eventually(async () => /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1], 'the service to listen', 90_000);
+    started = await startNpmStart();
+    ({ url, child } = started);
   }, 120_000);
 
   afterAll(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await cleanup();
+    await started?.stop();
   });
 
   it('prints the development token, and asks every other route for it', async () => {
-    expect(stderr).toContain('Development token: dev (tenant default; loopback only;');
-    expect(stderr).toContain("-H 'authorization: Bearer dev'");
+    expect(stderr()).toContain('Development token: dev (tenant default; loopback only;');
+    expect(stderr()).toContain("-H 'authorization: Bearer dev'");
     expect((await request(`${url}/health`, { headers: { authorization: '' } })).status).toBe(200);
     expect((await request(`${url}/documents`, { headers: { authorization: '' } })).status).toBe(401);
   });
@@ -83,7 +64,9 @@ describe('npm start on a fresh data folder', () => {
   }, 120_000);
 
   it('logs JSON with hashes, sizes and token counts, never questions, answers or document text', async () => {
-    const lines = stdout.split('\n').filter((line) => line.startsWith('{'));
+    const lines = stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
     const answered = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.message === 'Query answered');
     expect(answered.length).toBe(8);
     for (const entry of answered) {
@@ -93,7 +76,7 @@ describe('npm start on a fresh data folder', () => {
     }
     // Words that occur only in the questions, answers and documents, never in log vocabulary.
     for (const secret of ['expense report', 'SEV1', 'battery', 'password length', 'REST API v1', '180 kg', 'Northwind']) {
-      expect(stdout).not.toContain(secret);
+      expect(stdout()).not.toContain(secret);
     }
   });
 

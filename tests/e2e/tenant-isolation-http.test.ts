@@ -1,4 +1,5 @@
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime';
+import type { UsageResponse } from '../../shared/contracts/usage';
 import { documentIdFor } from '../../shared/documents/identity';
 import { type DocumentListing, eventually, type QueryBody, request } from '../helpers/http';
 import { tempConfig } from '../helpers/temp-config';
@@ -195,5 +196,40 @@ describe('two tenants over HTTP with local bearer tokens', () => {
     expect(globex.body.cached).not.toBe(true);
     expect(globex.body.answer).toContain('9902');
     expect(JSON.stringify(globex.body)).not.toContain('4471');
+  });
+
+  it("shows each tenant its own usage only: the other's spend never moves its figures, and naming the other is refused", async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const usage = (token: string, query = '') =>
+      request<UsageResponse>(url(`/usage?from=${today}&to=${today}&groupBy=feature${query}`), { headers: bearer(token) });
+    const acmeBefore = await usage(ACME);
+    const globexBefore = await usage(GLOBEX);
+
+    for (const question of ['When is the vault code changed?', 'Which day is the code changed?']) {
+      expect((await ask(GLOBEX, { question, cache: false })).status).toBe(200);
+    }
+    const acmeAfter = await usage(ACME);
+    const globexAfter = await usage(GLOBEX);
+
+    expect([acmeBefore.status, acmeAfter.status, globexAfter.status]).toEqual([200, 200, 200]);
+    expect(acmeAfter.body.tenant).toBe('acme');
+    expect(acmeAfter.body.totals).toEqual(acmeBefore.body.totals);
+    expect(acmeAfter.body.rows.every((row) => row.tenant === undefined)).toBe(true);
+    expect(globexAfter.body.tenant).toBe('globex');
+    expect(globexAfter.body.totals.calls).toBeGreaterThan(globexBefore.body.totals.calls);
+    // Only the admin scope names a tenant or all of them; a crafted name is a 400, never another tenant's figures.
+    for (const [query, status] of [
+      ['&tenant=globex', 403],
+      ['&tenant=*', 403],
+      ['&tenant=GLOBEX', 400],
+      ['&tenant=globex%00', 400],
+    ] as const) {
+      const res = await usage(ACME, query);
+      expect([query, res.status]).toEqual([query, status]);
+      expect(JSON.stringify(res.body)).not.toContain('"globex"');
+    }
+    expect((await usage(ACME, '&tenant=acme')).body.totals).toEqual(acmeBefore.body.totals);
+    // The process-wide latencies and counters span every tenant: the admin scope only.
+    expect((await request(url('/metrics'), { headers: bearer(ACME) })).status).toBe(403);
   });
 });

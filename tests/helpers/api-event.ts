@@ -1,9 +1,12 @@
+import { ADMIN_SCOPE } from '../../functions/api/http';
 import { apiGatewayEvent } from '../../local/http-event';
 
 /** What a test sets of an API Gateway event beyond its route; everything else is the local server's default. */
 export interface RouteEventOptions {
-  /** The tenant claim; absent: no identity (the authorizer let nothing through). */
+  /** The tenant claim; absent (and no `admin`): no identity (the authorizer let nothing through). */
   tenant?: string;
+  /** The identity has the admin scope (`rag/admin`), with or without a tenant. */
+  admin?: boolean;
   path?: string;
   documentId?: string;
   body?: string;
@@ -26,6 +29,9 @@ export function routeEvent(routeKey: string, options: RouteEventOptions = {}): R
     queryStringParameters: options.query ?? {},
     ...(options.body !== undefined ? { body: options.body } : {}),
     sourceIp: '127.0.0.1',
-    claims: options.tenant !== undefined ? { 'custom:tenant': options.tenant } : undefined,
+    claims:
+      options.tenant !== undefined || options.admin
+        ? { ...(options.tenant !== undefined ? { 'custom:tenant': options.tenant } : {}), ...(options.admin ? { scope: ADMIN_SCOPE } : {}) }
+        : undefined,
   });
 }

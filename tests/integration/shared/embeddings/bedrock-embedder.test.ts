@@ -33,6 +33,8 @@ describe('BedrockTitanEmbedder over the wire', () => {
       expect(norm(v)).toBeCloseTo(1, 5);
     }
     expect(result.inputTokens).toBeGreaterThan(0);
+    // Titan reports its count (inputTextTokenCount): not an estimate.
+    expect(result.estimated).toBeUndefined();
     const bodies = kit.emulator.callsOf('InvokeModel').map((c) => c.body);
     expect(bodies).toEqual(expect.arrayContaining([expect.objectContaining({ inputText: 'Hello world', dimensions: 512, normalize: true })]));
   });
@@ -149,6 +151,8 @@ describe('BedrockCohereEmbedder over the wire', () => {
     );
     expect(embedder.dimensions).toBe(1024);
     expect(result.inputTokens).toBeGreaterThan(0);
+    // Bedrock's Cohere body echoes no billed units here: the count is estimated, and says so.
+    expect(result.estimated).toBe(true);
   });
 
   it('embeds queries with input_type search_query', async () => {

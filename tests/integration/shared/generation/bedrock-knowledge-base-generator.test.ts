@@ -175,6 +175,8 @@ describe('Knowledge Base generator over the Bedrock Agent Runtime wire format', 
     expect(first?.excerpt).toContain(VPN_SENTENCE);
     expect(result.text.slice(first?.answerSpan?.start, first?.answerSpan?.end)).toBe(VPN_SENTENCE);
     expect(result.usage.inputTokens).toBeGreaterThan(0);
+    // RetrieveAndGenerate reports no usage: the figures are estimates, and say so.
+    expect(result.usage.estimated).toBe(true);
   });
 
   it('passes back the session id the service returned, and only that', async () => {

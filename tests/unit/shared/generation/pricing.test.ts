@@ -5,14 +5,12 @@ import bundledTable from '../../../../shared/config/model-prices.json';
 import { ConfigurationError } from '../../../../shared/errors';
 import {
   baseModelId,
-  costUsd,
   estimateCostUsd,
   estimateTokens,
   MODEL_PRICES_FILE_VARIABLE,
   modelPrice,
   PRICE_TABLE_READ_ON,
   parsePriceTable,
-  priceFor,
   RERANK_DOCUMENTS_PER_QUERY_UNIT,
   rerankQueryUnits,
 } from '../../../../shared/generation/pricing';
@@ -331,44 +329,31 @@ describe(`${MODEL_PRICES_FILE_VARIABLE}`, () => {
   });
 });
 
-describe('legacy priceFor and costUsd (us-east-1)', () => {
-  it('prices listed models from the table in us-east-1', () => {
-    expect(priceFor('anthropic.claude-3-haiku-20240307-v1:0')).toEqual({
-      inputPer1kTokensUsd: 0.00025,
-      outputPer1kTokensUsd: 0.00125,
-      unit: 'token',
-      source: 'table',
-    });
-    expect(priceFor('amazon.titan-embed-text-v2:0')).toMatchObject({ inputPer1kTokensUsd: 0.00002, outputPer1kTokensUsd: 0 });
-    expect(priceFor('amazon.nova-pro-v1:0')).toMatchObject({ inputPer1kTokensUsd: 0.0008, outputPer1kTokensUsd: 0.0032 });
-    expect(priceFor(`us.${HAIKU_45}`)).toMatchObject({ inputPer1kTokensUsd: 0.0011, outputPer1kTokensUsd: 0.0055 });
-  });
+describe('model ids in every form (us-east-1)', () => {
+  const E1 = 'us-east-1';
 
   it('tells Claude 3 Haiku from Claude 3.5 Haiku', () => {
-    expect(priceFor('anthropic.claude-3-5-haiku-20241022-v1:0').inputPer1kTokensUsd).toBe(0.0008);
-    expect(priceFor('anthropic.claude-3-haiku-20240307-v1:0').inputPer1kTokensUsd).toBe(0.00025);
+    expect(modelPrice('anthropic.claude-3-5-haiku-20241022-v1:0', E1)).toMatchObject({ inputPer1kUsd: 0.0008 });
+    expect(modelPrice('anthropic.claude-3-haiku-20240307-v1:0', E1)).toMatchObject({ inputPer1kUsd: 0.00025 });
   });
 
-  it('strips cross-region inference profile prefixes and ARNs', () => {
-    const plain = priceFor('anthropic.claude-3-haiku-20240307-v1:0');
+  it('reads through geographic profile prefixes, upper case and ARNs', () => {
+    const plain = modelPrice('anthropic.claude-3-haiku-20240307-v1:0', E1);
 
-    expect(plain.source).toBe('table');
-    expect(priceFor('us.anthropic.claude-3-haiku-20240307-v1:0')).toEqual(plain);
-    expect(priceFor('US.Anthropic.Claude-3-Haiku-20240307-v1:0')).toEqual(plain);
-    expect(priceFor('arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0')).toEqual(plain);
+    expect(plain).toMatchObject({ inputPer1kUsd: 0.00025, outputPer1kUsd: 0.00125, unit: 'token' });
+    expect(modelPrice('us.anthropic.claude-3-haiku-20240307-v1:0', E1)).toEqual(plain);
+    expect(modelPrice('US.Anthropic.Claude-3-Haiku-20240307-v1:0', E1)).toEqual(plain);
+    expect(modelPrice('arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0', E1)).toEqual(plain);
     expect(baseModelId('arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.amazon.nova-lite-v1:0')).toBe('amazon.nova-lite-v1:0');
     expect(baseModelId('global.anthropic.claude-haiku-5-5')).toBe('anthropic.claude-haiku-5-5');
   });
 
-  it('flags local and unknown models and prices them at zero', () => {
-    expect(priceFor('local-extractive-v1')).toEqual({ inputPer1kTokensUsd: 0, outputPer1kTokensUsd: 0, unit: 'token', source: 'local' });
-    expect(priceFor('acme.mystery-model-v9')).toEqual({ inputPer1kTokensUsd: 0, outputPer1kTokensUsd: 0, unit: 'token', source: 'unknown' });
-    expect(costUsd('acme.mystery-model-v9', { inputTokens: 1000, outputTokens: 1000 })).toBe(0);
-  });
-
-  it('charges the us-east-1 rates and never a negative cost', () => {
-    expect(costUsd('us.anthropic.claude-3-haiku-20240307-v1:0', { inputTokens: 2000, outputTokens: 400 })).toBeCloseTo(2 * 0.00025 + 0.4 * 0.00125, 12);
-    expect(costUsd('amazon.nova-micro-v1:0', { inputTokens: -50, outputTokens: Number.NaN })).toBe(0);
+  it('charges the listed rates and never a negative cost', () => {
+    expect(estimateCostUsd('us.anthropic.claude-3-haiku-20240307-v1:0', E1, { inputTokens: 2000, outputTokens: 400 })).toBeCloseTo(
+      2 * 0.00025 + 0.4 * 0.00125,
+      12,
+    );
+    expect(estimateCostUsd('amazon.nova-micro-v1:0', E1, { inputTokens: -50, outputTokens: Number.NaN })).toBe(0);
   });
 });
 
