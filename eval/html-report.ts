@@ -1,6 +1,6 @@
 import { type Cell, chartRow, dataTable, groupedBarChart, histogramChart, htmlPage, type PageSection } from '../scripts/report/html-report';
 import type { EvalReport } from './evaluate';
-import type { GateResult } from './report';
+import { configurationRows, type GateResult } from './report';
 import type { QueryOutcome } from './run-retrieval';
 
 /**
@@ -181,7 +181,6 @@ function latencySection(report: EvalHtmlReport): PageSection {
 }
 
 function setupSection(report: EvalHtmlReport, gate: GateResult | undefined): PageSection {
-  const c = report.configuration;
   const i = report.ingestion;
   return {
     heading: 'Ingestion and configuration',
@@ -195,21 +194,7 @@ function setupSection(report: EvalHtmlReport, gate: GateResult | undefined): Pag
         'Configuration',
         ['setting', 'value'],
         [
-          ['embedder', `${c.embedder.modelId} (${c.embedder.dimensions} dimensions)`],
-          ['chunker', `${c.chunker.configId} (size ${c.chunker.size}, overlap ${c.chunker.overlap})`],
-          [
-            'vector store',
-            `${c.vectorStore}${
-              c.hybrid
-                ? ` hybrid ${Object.entries(c.hybrid)
-                    .map(([k, v]) => `${k}=${v}`)
-                    .join(' ')}`
-                : ''
-            }`,
-          ],
-          ['reranker', c.reranker],
-          ['retrieval', `candidates ${c.candidates}, depth ${c.retrievalDepth}, min relevance ${c.minRelevance}`],
-          ['generator', `${c.generator} (topK ${c.qaTopK}, prompt ${c.promptVersion}, guardrail ${c.guardrail})`],
+          ...configurationRows(report),
           ['machine', `${report.machine.cpus} CPU cores, Node ${report.machine.node}, ${report.machine.platform}`],
           ['run', `${report.timing.startedAt} → ${report.timing.finishedAt} (${(report.timing.totalMs / 1000).toFixed(1)} s)`],
           ...(gate ? [['quality gate', `${gate.passed ? 'passed' : 'FAILED'}: nDCG@10 ${gate.ndcgAt10.toFixed(3)} vs ${gate.minNdcg}`] as Cell[]] : []),

@@ -28,8 +28,26 @@ function latencyRow(label: string, p: Percentiles): [string, string] {
   return [label, `p50 ${ms(p.p50)}  p95 ${ms(p.p95)}  p99 ${ms(p.p99)}  (n=${p.count})`];
 }
 
+/** The run's configuration as (setting, value) rows: the text table and the HTML report show the same. */
+export function configurationRows(report: Pick<EvalReport, 'configuration'>): [string, string][] {
+  const c = report.configuration;
+  const hybrid = c.hybrid
+    ? ` hybrid ${Object.entries(c.hybrid)
+        .map(([name, value]) => `${name}=${value}`)
+        .join(' ')}`
+    : '';
+  return [
+    ['embedder', `${c.embedder.modelId} (${c.embedder.dimensions} dimensions)`],
+    ['chunker', `${c.chunker.configId} (size ${c.chunker.size}, overlap ${c.chunker.overlap})`],
+    ['vector store', `${c.vectorStore}${hybrid}`],
+    ['reranker', c.reranker],
+    ['retrieval', `candidates ${c.candidates}, depth ${c.retrievalDepth}, min relevance ${c.minRelevance}`],
+    ['generator', `${c.generator} (topK ${c.qaTopK}, prompt ${c.promptVersion}, guardrail ${c.guardrail})`],
+  ];
+}
+
 export function formatReport(report: EvalReport, gate?: GateResult): string {
-  const { dataset, configuration: c, ingestion, retrieval, qa } = report;
+  const { dataset, ingestion, retrieval, qa } = report;
   const out: string[] = [];
   out.push(`Evaluation of ${dataset.name} (split ${dataset.split}): ${dataset.stats.documents} documents, ${dataset.evaluatedQueries} judged queries`);
   out.push('');
@@ -106,25 +124,7 @@ export function formatReport(report: EvalReport, gate?: GateResult): string {
   );
   out.push('');
   out.push('Configuration');
-  out.push(
-    table([
-      ['embedder', `${c.embedder.modelId} (${c.embedder.dimensions} dimensions)`],
-      ['chunker', `${c.chunker.configId} (size ${c.chunker.size}, overlap ${c.chunker.overlap})`],
-      [
-        'vector store',
-        `${c.vectorStore}${
-          c.hybrid
-            ? ` hybrid ${Object.entries(c.hybrid)
-                .map(([name, value]) => `${name}=${value}`)
-                .join(' ')}`
-            : ''
-        }`,
-      ],
-      ['reranker', c.reranker],
-      ['retrieval', `candidates ${c.candidates}, depth ${c.retrievalDepth}, min relevance ${c.minRelevance}`],
-      ['generator', `${c.generator} (topK ${c.qaTopK}, prompt ${c.promptVersion}, guardrail ${c.guardrail})`],
-    ]),
-  );
+  out.push(table([...configurationRows(report)]));
   out.push('');
   out.push(`Took ${seconds(report.timing.totalMs)} on ${report.machine.cpus} CPU cores (Node ${report.machine.node}).`);
   if (gate) {

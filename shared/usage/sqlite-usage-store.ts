@@ -40,20 +40,8 @@ CREATE TABLE IF NOT EXISTS usage_day_totals (
 
 const SUM_COLUMNS = ['calls', 'input_tokens', 'output_tokens', 'cost_nano_usd', 'unpriced_calls', 'estimated_calls', 'throttles', 'cache_hits'] as const;
 
-interface AggregateRow {
-  tenant: string;
-  day: string;
-  feature: string;
-  modelId: string;
-  calls: number;
-  inputTokens: number;
-  outputTokens: number;
-  costNanoUsd: number;
-  unpricedCalls: number;
-  estimatedCalls: number;
-  throttles: number;
-  cacheHits: number;
-}
+/** A row as SQLite returns it: the feature is whatever text the column holds. */
+type AggregateRow = Omit<UsageAggregate, 'feature'> & { feature: string };
 
 const SELECT_AGGREGATES = `SELECT tenant, day, feature, model_id AS modelId, calls, input_tokens AS inputTokens, output_tokens AS outputTokens,
   cost_nano_usd AS costNanoUsd, unpriced_calls AS unpricedCalls, estimated_calls AS estimatedCalls, throttles, cache_hits AS cacheHits
