@@ -20,6 +20,12 @@ interface SessionView {
   turns: { question: string; answer: string }[];
 }
 
+/**
+ * A vault code as a word: a response's random ids (request, session: hex UUIDs) may hold the same digits inside
+ * them ("e7990200-…" holds 9902), which is no leak; the code itself stands alone in any text that quotes it.
+ */
+const asWord = (code: string): RegExp => new RegExp(`(?<![0-9a-f])${code}(?![0-9a-f])`);
+
 describe('two tenants over HTTP with local bearer tokens', () => {
   let runtime: LocalRuntime;
   let cleanup: () => Promise<void>;
@@ -117,7 +123,7 @@ describe('two tenants over HTTP with local bearer tokens', () => {
       const res = await ask(token, { question: QUESTION, cache: false });
       expect(res.status).toBe(200);
       expect(res.body.answer).toContain(code);
-      expect(JSON.stringify(res.body)).not.toContain(other);
+      expect(JSON.stringify(res.body)).not.toMatch(asWord(other));
       expect(res.body.citations.length).toBeGreaterThan(0);
       expect(res.body.citations.every((c) => c.key.startsWith(`${tenant}/`))).toBe(true);
     }
@@ -128,7 +134,7 @@ describe('two tenants over HTTP with local bearer tokens', () => {
     for (const filters of [{ documentIds: [globexVault] }, { keyPrefix: 'globex/' }, { keyPrefix: '../globex/' }, { keyPrefix: 'acme/../globex/' }]) {
       const res = await ask(ACME, { question: QUESTION, cache: false, filters });
       expect([200, 400]).toContain(res.status);
-      expect(JSON.stringify(res.body)).not.toContain('9902');
+      expect(JSON.stringify(res.body)).not.toMatch(asWord('9902'));
       if (res.status === 200) expect(res.body.citations.every((c) => c.key.startsWith('acme/'))).toBe(true);
     }
   });
@@ -178,7 +184,7 @@ describe('two tenants over HTTP with local bearer tokens', () => {
     const hijack = await ask(GLOBEX, { question: 'And when is it changed?', sessionId, cache: false });
     expect(hijack.status).toBe(200);
     expect(hijack.body.notContinued).toBe('unknown-session');
-    expect(JSON.stringify(hijack.body)).not.toContain('4471');
+    expect(JSON.stringify(hijack.body)).not.toMatch(asWord('4471'));
 
     const own = await request<SessionView>(url(`/sessions/${sessionId}`), { headers: bearer(ACME) });
     expect(own.status).toBe(200);
@@ -195,7 +201,7 @@ describe('two tenants over HTTP with local bearer tokens', () => {
     expect(globex.status).toBe(200);
     expect(globex.body.cached).not.toBe(true);
     expect(globex.body.answer).toContain('9902');
-    expect(JSON.stringify(globex.body)).not.toContain('4471');
+    expect(JSON.stringify(globex.body)).not.toMatch(asWord('4471'));
   });
 
   it("shows each tenant its own usage only: the other's spend never moves its figures, and naming the other is refused", async () => {
