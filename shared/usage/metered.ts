@@ -173,25 +173,25 @@ export class MeteredGenerator implements Generator {
     return this.inner.modelId;
   }
 
-  private prompt(request: GenerationRequest): { promptVersion: string; promptSha256?: string } {
+  /** What a record of this request says before the model answers: hashed once per call (the sources are the bulk). */
+  private requestFacts(request: GenerationRequest): { kind: 'generation'; modelId: string; inputSha256: string; promptVersion: string; promptSha256?: string } {
+    const base = { kind: 'generation' as const, modelId: this.inner.modelId, inputSha256: generationInput(request), promptVersion: request.promptVersion };
     try {
       const template = loadPrompt(this.inner.mode === 'knowledge-base' ? 'knowledge-base' : 'answer', request.promptVersion);
-      return { promptVersion: request.promptVersion, promptSha256: template.sha256.slice(0, 16) };
+      return { ...base, promptSha256: template.sha256.slice(0, 16) };
     } catch {
-      return { promptVersion: request.promptVersion };
+      return base;
     }
   }
 
   private facts(
-    request: GenerationRequest,
+    asked: ReturnType<MeteredGenerator['requestFacts']>,
     outcome: { text: string; usage: TokenUsage; model: string; fallbackUsed: boolean; guardrail?: GuardrailVerdict },
   ): CallFacts {
     return {
-      kind: 'generation',
+      ...asked,
       modelId: outcome.model,
-      inputSha256: generationInput(request),
       outputSha256: hash(outcome.text),
-      ...this.prompt(request),
       inputTokens: outcome.usage.inputTokens,
       outputTokens: outcome.usage.outputTokens,
       tokensEstimated: outcome.usage.estimated === true || isLocalModel(outcome.model),
@@ -201,9 +201,10 @@ export class MeteredGenerator implements Generator {
   }
 
   generate(request: GenerationRequest): Promise<GenerationResult> {
+    const asked = this.requestFacts(request);
     return this.meter.call(
-      (result) => this.facts(request, result),
-      { kind: 'generation', modelId: this.inner.modelId, inputSha256: generationInput(request), ...this.prompt(request) },
+      (result) => this.facts(asked, result),
+      asked,
       () => this.inner.generate(request),
     );
   }
@@ -212,20 +213,13 @@ export class MeteredGenerator implements Generator {
     const counters: ModelCallCounters = { attempts: 0, throttles: 0 };
     const started = performance.now();
     const iterator = this.inner.generateStream(request)[Symbol.asyncIterator]();
+    const asked = this.requestFacts(request);
     let text = '';
     let emitted = false;
     const emitError = (name: string) => {
       emitted = true;
       this.meter.emit(
-        {
-          kind: 'generation',
-          modelId: this.inner.modelId,
-          inputSha256: generationInput(request),
-          ...this.prompt(request),
-          inputTokens: 0,
-          outputTokens: 0,
-          tokensEstimated: true,
-        },
+        { ...asked, inputTokens: 0, outputTokens: 0, tokensEstimated: true },
         counters,
         performance.now() - started,
         Object.assign(new Error(name), { name }),
@@ -245,7 +239,7 @@ export class MeteredGenerator implements Generator {
         if (event.type === 'delta') text += event.text;
         if (event.type === 'done') {
           emitted = true;
-          this.meter.emit(this.facts(request, { ...event, text }), counters, performance.now() - started);
+          this.meter.emit(this.facts(asked, { ...event, text }), counters, performance.now() - started);
         }
         if (event.type === 'error') emitError(event.error.name);
         yield event;
